@@ -1,0 +1,74 @@
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { registerAuth } from '../http/plugins/auth.js';
+import { registerErrorHandling } from '../http/plugins/errors.js';
+import { apiKeyRoutes } from '../http/routes/api-keys.js';
+import { systemRoutes } from '../http/routes/system.js';
+import { whoamiRoutes } from '../http/routes/whoami.js';
+import type { Deps } from './deps.js';
+
+export type RouteEntry = { method: string; url: string; auth: unknown };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its declared auth: the auth-matrix test walks this list. */
+    routeCatalog: RouteEntry[];
+  }
+}
+
+/** The Fastify instance with every route, never listening: `main` listens, tests use inject. */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Per-request lines only at debug: two log writes per request would dominate a warm request.
+    logController: new LogController({
+      disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace',
+    }),
+    // Only the listed proxies may set the client address through X-Forwarded-For (right-most untrusted hop).
+    trustProxy: deps.config.trustProxy.length > 0 ? [...deps.config.trustProxy] : false,
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+  });
+
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are built by explicit presenters (never a raw row), so plain JSON is enough.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  // JSON with an empty body is "no body" (the Resend SDK sends Content-Type on DELETE too).
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    defaultJson(request, body as string, done);
+  });
+
+  registerErrorHandling(app);
+
+  app.decorate('routeCatalog', [] as RouteEntry[]);
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'HEAD' || route.schema?.hide) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) app.routeCatalog.push({ method, url: route.url, auth: route.config?.auth });
+  });
+  registerAuth(app, deps);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Postgate API',
+        version: '0.1.0',
+        description: 'Self-hosted transactional email. Resend-compatible: point the resend SDK at this server with RESEND_BASE_URL.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'pgt_live_... / pgt_test_...' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  systemRoutes(app, deps);
+  whoamiRoutes(app, deps);
+  apiKeyRoutes(app, deps);
+  await app.ready();
+  return app;
+}

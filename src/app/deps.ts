@@ -1,0 +1,67 @@
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { createDatabase, type Database, type DbTarget } from '../db/client.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { localInvalidation, type Invalidation } from '../modules/api-keys/invalidation.js';
+import { KeyCache } from '../modules/api-keys/key-cache.js';
+import { UsageRecorder } from '../modules/api-keys/usage-recorder.js';
+
+/** Everything the app and the services need, built once by the composition root (or a test). */
+export type Deps = Readonly<{
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  database: Database;
+  keyCache: KeyCache;
+  invalidation: Invalidation;
+  usage: UsageRecorder;
+  close(): Promise<void>;
+}>;
+
+export type DepsOptions = {
+  config: Config;
+  /** Overrides for tests: an in-memory database, a manual clock, a silent logger. */
+  dbTarget?: DbTarget;
+  database?: Database;
+  clock?: Clock;
+  logger?: Logger;
+  usageFlushMs?: number;
+};
+
+export function dbTargetFor(config: Config): DbTarget {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'pglite', dataDir: config.dataDir };
+}
+
+export async function createDeps(options: DepsOptions): Promise<Deps> {
+  const { config } = options;
+  const logger =
+    options.logger ??
+    pino({
+      level: config.logLevel,
+      // Security: tokens travel in Authorization; they never reach a log line.
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization', 'token'], censor: '[redacted]' },
+    });
+  const clock = options.clock ?? systemClock;
+  const database = options.database ?? (await createDatabase(options.dbTarget ?? dbTargetFor(config)));
+  await database.migrate();
+  const keyCache = new KeyCache(config.keyCacheTtlMs, clock);
+  const invalidation = localInvalidation(keyCache);
+  const usage = new UsageRecorder(database.db, clock, options.usageFlushMs);
+  usage.start();
+  return {
+    config,
+    logger,
+    clock,
+    database,
+    keyCache,
+    invalidation,
+    usage,
+    close: async () => {
+      await usage.stop();
+      await invalidation.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { Deps } from '../app/deps.js';
+import type { Plan } from '../config/config.js';
+import { validationError } from '../lib/errors.js';
+import { OPERATOR_SCOPES } from '../modules/api-keys/principal.js';
+import { createKeyBody } from '../modules/api-keys/schemas.js';
+import { createApiKey } from '../modules/api-keys/service.js';
+import { createOrganization, getOrganization, PLANS, setOrganizationPlan } from '../modules/organizations/service.js';
+import { apiKeyDeps } from '../http/routes/api-keys.js';
+
+// Operator commands as plain functions of (deps, args). The CLI runs them directly on the
+// database, or, when a server already holds the embedded PGlite, through that server's admin
+// socket: the same code either way.
+
+export type Operation = (deps: Deps, args: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+function plan(value: unknown, field: string): Plan {
+  if (typeof value !== 'string' || !PLANS.includes(value as Plan)) {
+    throw validationError(field, `must be one of ${PLANS.join(', ')}`);
+  }
+  return value as Plan;
+}
+
+export const OPERATIONS: Readonly<Record<string, Operation>> = {
+  'org.create': async (deps, args) =>
+    createOrganization({ db: deps.database.db, clock: deps.clock }, {
+      name: String(args.name ?? ''),
+      plan: args.plan === undefined ? undefined : plan(args.plan, 'plan'),
+    }),
+
+  'org.plan': async (deps, args) =>
+    setOrganizationPlan(
+      { db: deps.database.db, clock: deps.clock, invalidation: deps.invalidation },
+      String(args.org ?? ''),
+      plan(args.plan, 'plan'),
+    ),
+
+  'keys.create': async (deps, args) => {
+    const org = await getOrganization({ db: deps.database.db, clock: deps.clock }, String(args.org ?? ''));
+    const body = createKeyBody.safeParse(args.body);
+    if (!body.success) {
+      const issue = body.error.issues[0]!;
+      throw validationError(issue.path.join('.') || 'arguments', issue.message);
+    }
+    const actor = { organizationId: org.id, projectId: org.default_project_id, scopes: OPERATOR_SCOPES };
+    return createApiKey(apiKeyDeps(deps), actor, body.data);
+  },
+};

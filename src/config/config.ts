@@ -1,0 +1,118 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { parseIpList } from '../lib/ip.js';
+
+// The only module that reads process.env: everything else receives a Config.
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+
+const commaList = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+
+const envSchema = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  POSTGATE_DATA_DIR: z.string().min(1).default('./.postgate'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  SMTP_RELAY_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  SMTP_PORT: port.default(2587),
+  SMTPS_PORT: port.default(2465),
+  SMTP_TLS_CERT: z.string().min(1).optional(),
+  SMTP_TLS_KEY: z.string().min(1).optional(),
+  TRUST_PROXY: commaList.optional(),
+  POSTGATE_DNS_SERVERS: commaList.optional(),
+  POSTGATE_MAX_KEYS_PER_ORG: positiveInt.default(15),
+  POSTGATE_IP_CONCURRENCY: positiveInt.default(20),
+  POSTGATE_RATE_FREE: positiveInt.default(10),
+  POSTGATE_RATE_PRO: positiveInt.default(100),
+  POSTGATE_RATE_SCALE: positiveInt.default(1000),
+  POSTGATE_KEY_CACHE_TTL_SECONDS: positiveInt.max(300).default(60),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Plan = 'free' | 'pro' | 'scale' | 'unlimited';
+
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  smtpRelayUrl: string | undefined;
+  smtpPort: number;
+  smtpsPort: number;
+  smtpTlsCert: string | undefined;
+  smtpTlsKey: string | undefined;
+  trustProxy: readonly string[];
+  dnsServers: readonly string[] | undefined;
+  maxKeysPerOrg: number;
+  ipConcurrency: number;
+  planRates: Readonly<Record<Plan, number>>;
+  keyCacheTtlMs: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}>;
+
+/** Thrown for bad configuration; its message is the one line start-up prints. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once into a frozen, typed Config; throws ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, the way shells and .env files usually mean them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid configuration: ${variable} ${issue.message} (got ${JSON.stringify(env[variable])})`);
+  }
+  const e = parsed.data;
+  if (Boolean(e.SMTP_TLS_CERT) !== Boolean(e.SMTP_TLS_KEY)) {
+    throw new ConfigError('Invalid configuration: SMTP_TLS_CERT and SMTP_TLS_KEY must be set together');
+  }
+  const trustProxy = e.TRUST_PROXY ?? [];
+  const proxies = parseIpList(trustProxy);
+  if (!proxies.ok) {
+    throw new ConfigError(`Invalid configuration: TRUST_PROXY entry ${JSON.stringify(proxies.entry)} ${proxies.reason}`);
+  }
+  if (proxies.ranges.some((range) => range.prefixLength === 0)) {
+    // Security: trusting every peer would let any client forge X-Forwarded-For.
+    throw new ConfigError('Invalid configuration: TRUST_PROXY must name proxies, never every address (/0)');
+  }
+  for (const server of e.POSTGATE_DNS_SERVERS ?? []) {
+    if (!/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(server)) {
+      throw new ConfigError(`Invalid configuration: POSTGATE_DNS_SERVERS entry ${JSON.stringify(server)} is not host:port`);
+    }
+  }
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.POSTGATE_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    smtpRelayUrl: e.SMTP_RELAY_URL,
+    smtpPort: e.SMTP_PORT,
+    smtpsPort: e.SMTPS_PORT,
+    smtpTlsCert: e.SMTP_TLS_CERT,
+    smtpTlsKey: e.SMTP_TLS_KEY,
+    trustProxy: Object.freeze(trustProxy),
+    dnsServers: e.POSTGATE_DNS_SERVERS,
+    maxKeysPerOrg: e.POSTGATE_MAX_KEYS_PER_ORG,
+    ipConcurrency: e.POSTGATE_IP_CONCURRENCY,
+    planRates: Object.freeze({
+      free: e.POSTGATE_RATE_FREE,
+      pro: e.POSTGATE_RATE_PRO,
+      scale: e.POSTGATE_RATE_SCALE,
+      unlimited: Number.POSITIVE_INFINITY,
+    }),
+    keyCacheTtlMs: e.POSTGATE_KEY_CACHE_TTL_SECONDS * 1000,
+    logLevel: e.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Deps } from '../../app/deps.js';
+import { parseIp, type IpAddress } from '../../lib/ip.js';
+import type { Principal } from '../../modules/api-keys/principal.js';
+import { hasScope, type Scope } from '../../modules/api-keys/scopes.js';
+import { verifyApiKey, type VerifyDeps } from '../../modules/api-keys/verify.js';
+import { sendError } from './errors.js';
+
+/**
+ * What a route needs from its caller. Every route declares one (start-up fails otherwise):
+ * `public` (health, OpenAPI), `any_key` (whoami) or the scope a key must hold.
+ */
+export type RouteAuth = 'public' | 'any_key' | { scope: Scope };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    principal: Principal | undefined;
+    clientIp: IpAddress | undefined;
+  }
+}
+
+const BEARER = /^Bearer[ ]+(\S*)$/i;
+
+/** Authenticates every non-public route in onRequest, before the body is even read. */
+export function registerAuth(app: FastifyInstance, deps: Deps): void {
+  const verifyDeps: VerifyDeps = { db: deps.database.db, clock: deps.clock, keyCache: deps.keyCache };
+  app.decorateRequest('principal', undefined);
+  app.decorateRequest('clientIp', undefined);
+
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.auth) {
+      throw new Error(`Route ${String(route.method)} ${route.url} declares no auth requirement (config.auth)`);
+    }
+    if (route.config.auth !== 'public') {
+      route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    request.clientIp = parseIp(request.ip);
+    const auth = request.routeOptions.config.auth;
+    // Unknown routes (404) carry no config; they are answered by the not-found handler.
+    if (auth === undefined || auth === 'public') return;
+    await authenticate(verifyDeps, request, reply, auth);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const principal = request.principal;
+    if (!principal) return;
+    deps.usage.record({
+      keyId: principal.keyId,
+      route: `${request.method} ${request.routeOptions.url ?? ''}`,
+      status: reply.statusCode,
+      ip: request.clientIp?.toString() ?? request.ip,
+    });
+  });
+}
+
+async function authenticate(
+  deps: VerifyDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  auth: Exclude<RouteAuth, 'public'>,
+): Promise<FastifyReply | undefined> {
+  const header = request.headers.authorization;
+  if (header === undefined || header.trim() === '') {
+    return sendError(reply, 'missing_api_key', 'Missing API key: send it as Authorization: Bearer <key> (never in the URL)');
+  }
+  const match = BEARER.exec(header);
+  if (!match || match[1] === '') {
+    return sendError(reply, 'invalid_api_key', 'Invalid API key');
+  }
+  const result = await verifyApiKey(deps, match[1]!, request.clientIp);
+  if (!result.ok) {
+    return result.code === 'ip_not_allowed'
+      ? sendError(reply, 'ip_not_allowed', `This API key cannot be used from ${request.clientIp?.toString() ?? request.ip}`)
+      : sendError(reply, 'invalid_api_key', 'Invalid API key');
+  }
+  request.principal = result.principal;
+  if (auth !== 'any_key' && !hasScope(result.principal.scopes, auth.scope)) {
+    return sendError(reply, 'insufficient_scope', `This API key lacks the scope ${auth.scope}`);
+  }
+  return undefined;
+}
+
+/** The verified principal of a route that required one (onRequest guarantees it). */
+export function principalOf(request: FastifyRequest): Principal {
+  const principal = request.principal;
+  if (!principal) throw new Error('principalOf called on a route without authentication');
+  return principal;
+}

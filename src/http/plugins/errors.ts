@@ -1,0 +1,96 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, type ErrorCode } from '../../lib/errors.js';
+
+/** HTTP status of every code: `satisfies` makes a new code impossible to forget here. */
+export const HTTP_STATUS = {
+  invalid_json: 400,
+  invalid_header: 400,
+  bad_request: 400,
+  missing_api_key: 401,
+  invalid_api_key: 401,
+  insufficient_scope: 403,
+  ip_not_allowed: 403,
+  domain_not_allowed: 403,
+  domain_not_verified: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  invalid_idempotent_request: 409,
+  concurrent_idempotent_requests: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_error: 422,
+  api_key_limit_reached: 422,
+  rate_limit_exceeded: 429,
+  concurrency_limit_exceeded: 429,
+  too_many_auth_failures: 429,
+  internal_server_error: 500,
+  service_unavailable: 503,
+} as const satisfies Record<ErrorCode, number>;
+
+export type ErrorBody = { statusCode: number; name: ErrorCode; message: string };
+
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
+  const statusCode = HTTP_STATUS[code];
+  const body: ErrorBody = { statusCode, name: code, message };
+  return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
+}
+
+const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+
+/** True when the error (or a cause) says the database cannot be reached right now. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && DB_DOWN_CODES.has(code)) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Maps every error to the Resend-shaped body; nothing a client sends can produce a 500. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) return sendError(reply, error.code, error.message);
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const first = error.validation[0];
+      const context = error.validationContext === 'body' ? [] : [error.validationContext ?? 'request'];
+      const path = (first?.instancePath ?? '').split('/').filter(Boolean);
+      const unknownKeys = first?.keyword === 'unrecognized_keys' ? (first.params as { keys?: string[] }).keys : undefined;
+      if (unknownKeys?.[0]) {
+        const field = [...context, ...path, unknownKeys[0]].join('.');
+        return sendError(reply, 'validation_error', `${field}: unknown field; it cannot be set here`);
+      }
+      const field = [...context, ...path].join('.') || 'body';
+      return sendError(reply, 'validation_error', `${field}: ${first?.message ?? 'is invalid'}`);
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendError(reply, 'unsupported_media_type', 'Send JSON with Content-Type: application/json');
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendError(reply, 'payload_too_large', 'The request body is larger than this server accepts');
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return sendError(reply, 'invalid_json', 'The request body is not valid JSON');
+    }
+    if (error instanceof SyntaxError || error.statusCode === 400) {
+      return sendError(reply, 'invalid_json', 'The request body is not valid JSON');
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('retry-after', '1');
+      return sendError(reply, 'service_unavailable', 'The database is unavailable; retry shortly');
+    }
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendError(reply, 'bad_request', error.message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, 'internal_server_error', `Internal error; reference ${request.id}`);
+  });
+
+  app.setNotFoundHandler((request, reply) => sendError(reply, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Deps } from '../../app/deps.js';
+import { pageQuery, toCursor } from '../../lib/pagination.js';
+import {
+  apiKeyObject,
+  apiKeyWithToken,
+  createKeyBody,
+  deletedKey,
+  keyIdParams,
+  keyUsage,
+  rotateKeyBody,
+  updateKeyBody,
+  usageQuery,
+} from '../../modules/api-keys/schemas.js';
+import {
+  createApiKey,
+  deleteApiKey,
+  getApiKey,
+  getApiKeyUsage,
+  listApiKeys,
+  rotateApiKey,
+  updateApiKey,
+  type ApiKeyDeps,
+} from '../../modules/api-keys/service.js';
+import { principalOf } from '../plugins/auth.js';
+
+const read = { auth: { scope: 'api_keys:read' } } as const;
+const write = { auth: { scope: 'api_keys:write' } } as const;
+const tags = ['API keys'];
+
+export function apiKeyDeps(deps: Deps): ApiKeyDeps {
+  return {
+    db: deps.database.db,
+    keyCache: deps.keyCache,
+    clock: deps.clock,
+    maxKeysPerOrg: deps.config.maxKeysPerOrg,
+    invalidation: deps.invalidation,
+    usage: deps.usage,
+  };
+}
+
+export function apiKeyRoutes(app: FastifyInstance, deps: Deps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const svc = apiKeyDeps(deps);
+
+  r.post('/api-keys', {
+    config: write,
+    schema: { tags, summary: 'Create an API key (the token is shown once)', body: createKeyBody, response: { 201: apiKeyWithToken } },
+    handler: async (req, reply) => reply.code(201).send(await createApiKey(svc, principalOf(req), req.body)),
+  });
+
+  r.get('/api-keys', {
+    config: read,
+    schema: {
+      tags,
+      summary: 'List API keys',
+      querystring: pageQuery,
+      response: { 200: z.object({ object: z.literal('list'), has_more: z.boolean(), data: z.array(apiKeyObject) }) },
+    },
+    handler: async (req) => listApiKeys(svc, principalOf(req), toCursor(req.query)),
+  });
+
+  r.get('/api-keys/:id', {
+    config: read,
+    schema: { tags, summary: 'Retrieve an API key', params: keyIdParams, response: { 200: apiKeyObject } },
+    handler: async (req) => getApiKey(svc, principalOf(req), req.params.id),
+  });
+
+  r.patch('/api-keys/:id', {
+    config: write,
+    schema: { tags, summary: 'Update an API key (effective on the next request)', params: keyIdParams, body: updateKeyBody, response: { 200: apiKeyObject } },
+    handler: async (req) => updateApiKey(svc, principalOf(req), req.params.id, req.body),
+  });
+
+  r.post('/api-keys/:id/rotate', {
+    config: write,
+    schema: { tags, summary: 'Rotate an API key (new token, old one dies after grace_seconds)', params: keyIdParams, body: rotateKeyBody, response: { 200: apiKeyWithToken } },
+    handler: async (req) => rotateApiKey(svc, principalOf(req), req.params.id, req.body?.grace_seconds ?? 0),
+  });
+
+  r.delete('/api-keys/:id', {
+    config: write,
+    schema: { tags, summary: 'Delete an API key (refused from the next request on)', params: keyIdParams, response: { 200: deletedKey } },
+    handler: async (req) => deleteApiKey(svc, principalOf(req), req.params.id),
+  });
+
+  r.get('/api-keys/:id/usage', {
+    config: read,
+    schema: { tags, summary: 'Requests per day by route and status, and recent client IPs', params: keyIdParams, querystring: usageQuery, response: { 200: keyUsage } },
+    handler: async (req) => getApiKeyUsage(svc, principalOf(req), req.params.id, req.query.days),
+  });
+}

@@ -1,0 +1,61 @@
+import type { Server } from 'node:net';
+import { buildApp } from './app/build-app.js';
+import { createDeps, type Deps } from './app/deps.js';
+import { adminSocketPath, acquireLock, type DataDirLock } from './cli/data-dir-lock.js';
+import { serveAdminSocket } from './cli/admin-socket.js';
+import type { Config } from './config/config.js';
+
+export const ROLES = ['api', 'smtp', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Running = { deps: Deps; urls: string[]; stop(): Promise<void> };
+
+/** The composition root: config -> deps -> the roles asked for. Prints where everything listens. */
+export async function start(config: Config, roles: readonly Role[], print: (line: string) => void): Promise<Running> {
+  let lock: DataDirLock | undefined;
+  if (!config.databaseUrl) {
+    const taken = acquireLock(config.dataDir);
+    if ('heldBy' in taken) {
+      throw new Error(`Another Postgate (pid ${taken.heldBy}) is running on ${config.dataDir}; stop it or set POSTGATE_DATA_DIR`);
+    }
+    lock = taken;
+  }
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    const deps = await createDeps({ config });
+    closers.push(() => deps.close());
+    const urls: string[] = [];
+    let admin: Server | undefined;
+    if (lock) {
+      admin = await serveAdminSocket(adminSocketPath(config.dataDir), deps);
+      closers.unshift(() => new Promise<void>((resolve) => admin!.close(() => resolve())));
+    }
+    if (roles.includes('api')) {
+      const app = await buildApp(deps);
+      await app.listen({ port: config.port, host: config.host });
+      closers.unshift(() => app.close());
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      urls.push(`http://${host}:${port}`);
+      print(`Postgate API       http://${host}:${port}  (OpenAPI: /openapi.json)`);
+    }
+    print(
+      `Database           ${deps.database.kind === 'pglite' ? `PGlite (embedded) in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
+    );
+    print(`Limits and caches  ${config.redisUrl ? 'Redis (REDIS_URL)' : 'in this process'}`);
+    print(`Roles              ${roles.join(', ')}`);
+    return {
+      deps,
+      urls,
+      stop: async () => {
+        for (const close of closers) await close().catch(() => undefined);
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+}

@@ -1,0 +1,216 @@
+import { and, asc, count, desc, eq, gt, lt } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { apiKeys, organizations, type ApiKeyRow } from '../../db/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import { AppError, notFound } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
+import type { Invalidation } from './invalidation.js';
+import type { KeyCache, KeySnapshot } from './key-cache.js';
+import type { Actor, Principal } from './principal.js';
+import type { ApiKeyObject, CreateKeyBody, UpdateKeyBody } from './schemas.js';
+import { scopesBeyond, type HeldScope } from './scopes.js';
+import { resolveSettings, type KeySettings } from './settings.js';
+import { generateToken, redactToken } from './token.js';
+import type { KeyUsage, UsageRecorder } from './usage-recorder.js';
+
+export type ApiKeyDeps = Readonly<{
+  db: Db;
+  keyCache: KeyCache;
+  clock: Clock;
+  maxKeysPerOrg: number;
+  invalidation: Invalidation;
+  usage: UsageRecorder;
+}>;
+
+export type KeyWithToken = ApiKeyObject & { token: string };
+
+export async function createApiKey(deps: ApiKeyDeps, actor: Actor, input: CreateKeyBody): Promise<KeyWithToken> {
+  const now = deps.clock.now();
+  const settings = await resolveSettings({ db: deps.db, actor, input, current: undefined, now });
+  const mode = input.mode ?? 'live';
+  const generated = generateToken(mode);
+  const row = await deps.db.transaction(async (tx) => {
+    // Lock the organization row so concurrent creates cannot both pass the cap.
+    await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, actor.organizationId)).for('update');
+    const [held] = await tx.select({ n: count() }).from(apiKeys).where(eq(apiKeys.organizationId, actor.organizationId));
+    if ((held?.n ?? 0) >= deps.maxKeysPerOrg) {
+      throw new AppError(
+        'api_key_limit_reached',
+        `This organization already holds ${deps.maxKeysPerOrg} API keys, the most it may; delete one first`,
+      );
+    }
+    const [inserted] = await tx
+      .insert(apiKeys)
+      .values({
+        id: newId('apiKey', now.getTime()),
+        organizationId: actor.organizationId,
+        projectId: actor.projectId,
+        name: input.name,
+        mode,
+        ...settings,
+        tokenHash: generated.hash,
+        tokenTail: generated.tail,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    return inserted!;
+  });
+  return { ...presentKey(row, undefined), token: generated.token };
+}
+
+export async function listApiKeys(deps: ApiKeyDeps, actor: Actor, cursor: Cursor): Promise<ListPage<ApiKeyObject>> {
+  const inOrg = eq(apiKeys.organizationId, actor.organizationId);
+  const where =
+    cursor.id === undefined
+      ? inOrg
+      : and(inOrg, cursor.direction === 'after' ? lt(apiKeys.id, cursor.id) : gt(apiKeys.id, cursor.id));
+  const rows = await deps.db
+    .select()
+    .from(apiKeys)
+    .where(where)
+    .orderBy(cursor.direction === 'after' ? desc(apiKeys.id) : asc(apiKeys.id))
+    .limit(cursor.limit + 1);
+  return toPage(rows, cursor, (row) => presentKey(row, deps.usage.pendingLastUsed(row.id)));
+}
+
+export async function getApiKey(deps: ApiKeyDeps, actor: Actor, id: string): Promise<ApiKeyObject> {
+  const row = await findOwnKey(deps.db, actor, id);
+  return presentKey(row, deps.usage.pendingLastUsed(row.id));
+}
+
+export async function updateApiKey(deps: ApiKeyDeps, actor: Actor, id: string, input: UpdateKeyBody): Promise<ApiKeyObject> {
+  const current = await findManageableKey(deps.db, actor, id);
+  const now = deps.clock.now();
+  const settings = await resolveSettings({ db: deps.db, actor, input, current: settingsOf(current), now });
+  const [row] = await deps.db
+    .update(apiKeys)
+    .set({ ...settings, ...(input.name !== undefined ? { name: input.name } : {}), updatedAt: now })
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.organizationId, actor.organizationId)))
+    .returning();
+  if (!row) throw notFound('API key');
+  await deps.invalidation.keyChanged(id);
+  return presentKey(row, deps.usage.pendingLastUsed(id));
+}
+
+/** New secret, same id and settings; the old secret keeps working for `graceSeconds` (0: dies now). */
+export async function rotateApiKey(deps: ApiKeyDeps, actor: Actor, id: string, graceSeconds: number): Promise<KeyWithToken> {
+  const current = await findManageableKey(deps.db, actor, id);
+  const now = deps.clock.now();
+  const generated = generateToken(current.mode);
+  const [row] = await deps.db
+    .update(apiKeys)
+    .set({
+      tokenHash: generated.hash,
+      tokenTail: generated.tail,
+      previousTokenHash: graceSeconds > 0 ? current.tokenHash : null,
+      previousTokenExpiresAt: graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null,
+      updatedAt: now,
+    })
+    // Compare-and-set on the hash: two concurrent rotations cannot both hand out a live token.
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.tokenHash, current.tokenHash)))
+    .returning();
+  if (!row) throw new AppError('conflict', 'The key was rotated by another request at the same moment; retry');
+  await deps.invalidation.keyChanged(id);
+  return { ...presentKey(row, deps.usage.pendingLastUsed(id)), token: generated.token };
+}
+
+export async function deleteApiKey(
+  deps: ApiKeyDeps,
+  actor: Actor,
+  id: string,
+): Promise<{ object: 'api_key'; id: string; deleted: true }> {
+  await findManageableKey(deps.db, actor, id);
+  const deleted = await deps.db
+    .delete(apiKeys)
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.organizationId, actor.organizationId)))
+    .returning({ id: apiKeys.id });
+  if (deleted.length === 0) throw notFound('API key');
+  await deps.invalidation.keyChanged(id);
+  return { object: 'api_key', id, deleted: true };
+}
+
+export async function getApiKeyUsage(
+  deps: ApiKeyDeps,
+  actor: Actor,
+  id: string,
+  days: number,
+): Promise<KeyUsage & { object: 'api_key_usage'; id: string }> {
+  await findOwnKey(deps.db, actor, id);
+  return { object: 'api_key_usage', id, ...(await deps.usage.usage(id, days)) };
+}
+
+/** The calling key and its organization; from the verification cache when warm (no database). */
+export async function describeKey(
+  deps: ApiKeyDeps,
+  principal: Principal,
+): Promise<{ api_key: ApiKeyObject; organization: KeySnapshot['organization'] }> {
+  let snapshot = deps.keyCache.snapshotOf(principal.keyId);
+  if (!snapshot) {
+    const [row] = await deps.db
+      .select({ key: apiKeys, organization: { id: organizations.id, name: organizations.name, plan: organizations.plan } })
+      .from(apiKeys)
+      .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))
+      .where(eq(apiKeys.id, principal.keyId))
+      .limit(1);
+    if (!row) throw notFound('API key');
+    snapshot = row;
+  }
+  return { api_key: presentKey(snapshot.key, deps.usage.pendingLastUsed(principal.keyId)), organization: snapshot.organization };
+}
+
+async function findOwnKey(db: Db, actor: Actor, id: string): Promise<ApiKeyRow> {
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.organizationId, actor.organizationId)))
+    .limit(1);
+  // Another organization's key is "not found", never "forbidden": ids do not leak existence.
+  if (!row) throw notFound('API key');
+  return row;
+}
+
+/**
+ * Editing, rotating or deleting a key that holds scopes the actor lacks would be an escalation
+ * (rotation hands out the more powerful key's new token), so it is refused.
+ */
+async function findManageableKey(db: Db, actor: Actor, id: string): Promise<ApiKeyRow> {
+  const row = await findOwnKey(db, actor, id);
+  const beyond = scopesBeyond(actor.scopes, row.scopes as HeldScope[]);
+  if (beyond.length > 0) {
+    throw new AppError('insufficient_scope', `This key holds scopes yours lacks (${beyond.join(', ')}), so it cannot manage it`);
+  }
+  return row;
+}
+
+function settingsOf(row: ApiKeyRow): KeySettings {
+  return {
+    permission: row.permission,
+    scopes: row.scopes as HeldScope[],
+    domainIds: row.domainIds,
+    allowedIps: row.allowedIps,
+    expiresAt: row.expiresAt,
+  };
+}
+
+/** The public shape of a key: never a hash, never a secret. */
+export function presentKey(row: ApiKeyRow, pendingLastUsed: Date | undefined): ApiKeyObject {
+  const stored = row.lastUsedAt?.getTime() ?? 0;
+  const lastUsed = Math.max(stored, pendingLastUsed?.getTime() ?? 0);
+  return {
+    object: 'api_key',
+    id: row.id,
+    name: row.name,
+    permission: row.permission,
+    scopes: row.scopes,
+    domain_ids: row.domainIds,
+    allowed_ips: row.allowedIps,
+    mode: row.mode,
+    redacted_token: redactToken(row.mode, row.tokenTail),
+    created_at: row.createdAt.toISOString(),
+    last_used_at: lastUsed > 0 ? new Date(lastUsed).toISOString() : null,
+    expires_at: row.expiresAt?.toISOString() ?? null,
+    previous_token_expires_at: row.previousTokenExpiresAt?.toISOString() ?? null,
+  };
+}

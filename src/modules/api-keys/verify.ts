@@ -1,0 +1,82 @@
+import { timingSafeEqual } from 'node:crypto';
+import { eq, or } from 'drizzle-orm';
+import type { Plan } from '../../config/config.js';
+import type { Db } from '../../db/client.js';
+import { apiKeys, organizations, type ApiKeyRow } from '../../db/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import { ipAllowed, parseIpList, type IpAddress } from '../../lib/ip.js';
+import type { CachedKey, KeyCache } from './key-cache.js';
+import type { Principal } from './principal.js';
+import { hashToken, parseToken } from './token.js';
+
+export type VerifyDenial = 'invalid_api_key' | 'ip_not_allowed';
+export type VerifyResult = { ok: true; principal: Principal } | { ok: false; code: VerifyDenial };
+
+export type VerifyDeps = Readonly<{ db: Db; clock: Clock; keyCache: KeyCache }>;
+
+const INVALID: VerifyResult = Object.freeze({ ok: false, code: 'invalid_api_key' });
+const IP_DENIED: VerifyResult = Object.freeze({ ok: false, code: 'ip_not_allowed' });
+
+/**
+ * The one verification used by HTTP and SMTP: token + client address -> Principal, or a denial.
+ * Denials are values, so the hot path throws nothing. Malformed tokens are refused before any
+ * lookup; a warm key is decided from the cache with no database round trip.
+ */
+export async function verifyApiKey(deps: VerifyDeps, token: string, clientIp: IpAddress | undefined): Promise<VerifyResult> {
+  if (!parseToken(token)) return INVALID;
+  const hash = hashToken(token);
+  let cached = deps.keyCache.get(hash);
+  if (cached === undefined) cached = await loadKey(deps, hash);
+  if (cached === null) return INVALID;
+  // Security: constant-time comparison of equal-length hashes, even though the lookup was by hash.
+  const a = Buffer.from(cached.hash, 'hex');
+  const b = Buffer.from(hash, 'hex');
+  if (a.length !== b.length || !timingSafeEqual(a, b)) return INVALID;
+  if (cached.validUntil !== null && deps.clock.nowMs() >= cached.validUntil) return INVALID;
+  if (!ipAllowed(clientIp, cached.principal.allowedIps)) return IP_DENIED;
+  return { ok: true, principal: cached.principal };
+}
+
+async function loadKey(deps: VerifyDeps, hash: string): Promise<CachedKey | null> {
+  const generation = deps.keyCache.generation;
+  const rows = await deps.db
+    .select({ key: apiKeys, organization: { id: organizations.id, name: organizations.name, plan: organizations.plan } })
+    .from(apiKeys)
+    .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))
+    .where(or(eq(apiKeys.tokenHash, hash), eq(apiKeys.previousTokenHash, hash)))
+    .limit(1);
+  const row = rows[0];
+  const cached = row ? toCachedKey(row.key, row.organization, hash) : null;
+  deps.keyCache.set(hash, cached, generation);
+  return cached;
+}
+
+function toCachedKey(key: ApiKeyRow, organization: { id: string; name: string; plan: Plan }, hash: string): CachedKey | null {
+  const isPrevious = key.tokenHash !== hash;
+  if (isPrevious && !key.previousTokenExpiresAt) return null;
+  const limits = [key.expiresAt?.getTime(), isPrevious ? key.previousTokenExpiresAt?.getTime() : undefined].filter(
+    (t): t is number => t !== undefined,
+  );
+  const parsedIps = parseIpList(key.allowedIps);
+  const principal: Principal = Object.freeze({
+    kind: 'api_key',
+    keyId: key.id,
+    organizationId: key.organizationId,
+    projectId: key.projectId,
+    mode: key.mode,
+    permission: key.permission,
+    scopes: new Set(key.scopes),
+    domainIds: Object.freeze([...key.domainIds]),
+    // Stored entries were validated on write; an unparseable one denies every address (fail closed).
+    allowedIps: parsedIps.ok ? Object.freeze(parsedIps.ranges) : Object.freeze([{ ...impossibleRange }]),
+    plan: organization.plan,
+  });
+  return Object.freeze({ principal, snapshot: { key, organization }, hash, validUntil: limits.length ? Math.min(...limits) : null });
+}
+
+// Matches nothing: the IPv6 discard-only prefix 100::/64 is never a client.
+const impossibleRange = (() => {
+  const parsed = parseIpList(['100::/64']);
+  if (!parsed.ok) throw new Error('unreachable');
+  return parsed.ranges[0]!;
+})();

@@ -1,0 +1,73 @@
+import { and, eq } from 'drizzle-orm';
+import type { Plan } from '../../config/config.js';
+import type { Db } from '../../db/client.js';
+import { organizations, projects } from '../../db/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import { notFound, validationError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import type { Invalidation } from '../api-keys/invalidation.js';
+
+export const PLANS: readonly Plan[] = ['free', 'pro', 'scale', 'unlimited'];
+
+export type OrganizationObject = {
+  object: 'organization';
+  id: string;
+  name: string;
+  plan: Plan;
+  default_project_id: string;
+  created_at: string;
+};
+
+type OrgDeps = Readonly<{ db: Db; clock: Clock }>;
+
+/** A new organization with its default project, in one transaction. */
+export async function createOrganization(
+  deps: OrgDeps,
+  input: { name: string; plan?: Plan | undefined },
+): Promise<OrganizationObject> {
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 100) throw validationError('name', 'must be 1 to 100 characters');
+  const now = deps.clock.now();
+  const orgId = newId('organization', now.getTime());
+  const projectId = newId('project', now.getTime());
+  const plan = input.plan ?? 'free';
+  await deps.db.transaction(async (tx) => {
+    await tx.insert(organizations).values({ id: orgId, name, plan, createdAt: now });
+    await tx.insert(projects).values({ id: projectId, organizationId: orgId, name: 'Default', isDefault: true, createdAt: now });
+  });
+  return { object: 'organization', id: orgId, name, plan, default_project_id: projectId, created_at: now.toISOString() };
+}
+
+export async function getOrganization(deps: OrgDeps, organizationId: string): Promise<OrganizationObject> {
+  const [row] = await deps.db
+    .select({ org: organizations, projectId: projects.id })
+    .from(organizations)
+    .innerJoin(projects, and(eq(projects.organizationId, organizations.id), eq(projects.isDefault, true)))
+    .where(eq(organizations.id, organizationId))
+    .limit(1);
+  if (!row) throw notFound('Organization');
+  return {
+    object: 'organization',
+    id: row.org.id,
+    name: row.org.name,
+    plan: row.org.plan,
+    default_project_id: row.projectId,
+    created_at: row.org.createdAt.toISOString(),
+  };
+}
+
+/** Changes the plan tier; cached keys of the organization pick it up on their next request. */
+export async function setOrganizationPlan(
+  deps: OrgDeps & { invalidation: Invalidation },
+  organizationId: string,
+  plan: Plan,
+): Promise<OrganizationObject> {
+  const updated = await deps.db
+    .update(organizations)
+    .set({ plan })
+    .where(eq(organizations.id, organizationId))
+    .returning({ id: organizations.id });
+  if (updated.length === 0) throw notFound('Organization');
+  await deps.invalidation.organizationChanged(organizationId);
+  return getOrganization(deps, organizationId);
+}
