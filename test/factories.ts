@@ -1,0 +1,33 @@
+import type { Deps } from '../src/app/deps.js';
+import { apiKeyDeps } from '../src/http/routes/api-keys.js';
+import { OPERATOR_SCOPES } from '../src/modules/api-keys/principal.js';
+import type { CreateKeyBody } from '../src/modules/api-keys/schemas.js';
+import { createApiKey, type KeyWithToken } from '../src/modules/api-keys/service.js';
+import { createOrganization, type OrganizationObject } from '../src/modules/organizations/service.js';
+import { newId } from '../src/lib/ids.js';
+import { domains } from '../src/db/schema.js';
+
+export type OrgFixture = { org: OrganizationObject; key: KeyWithToken; token: string };
+
+/** An organization with one full-access key, made through the services (as the CLI does). */
+export async function orgWithKey(deps: Deps, name = 'acme', key: Partial<CreateKeyBody> = {}): Promise<OrgFixture> {
+  const org = await createOrganization({ db: deps.database.db, clock: deps.clock }, { name });
+  const created = await keyFor(deps, org, { name: 'owner', ...key });
+  return { org, key: created, token: created.token };
+}
+
+export async function keyFor(deps: Deps, org: OrganizationObject, body: Partial<CreateKeyBody>): Promise<KeyWithToken> {
+  const actor = { organizationId: org.id, projectId: org.default_project_id, scopes: OPERATOR_SCOPES };
+  return createApiKey(apiKeyDeps(deps), actor, { name: 'key', ...body });
+}
+
+/** A domain row of the organization (verified unless told otherwise). */
+export async function domainFor(deps: Deps, org: OrganizationObject, name: string, status: 'verified' | 'pending' = 'verified'): Promise<string> {
+  const id = newId('domain');
+  await deps.database.db.insert(domains).values({ id, organizationId: org.id, projectId: org.default_project_id, name, status });
+  return id;
+}
+
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}

@@ -1,0 +1,18 @@
+import type { Deps } from '../src/app/deps.js';
+import type { OrganizationObject } from '../src/modules/organizations/service.js';
+import { keyFor } from './factories.js';
+import type { MatrixRoute } from './auth-matrix.js';
+
+const makeKey = async (deps: Deps, org: OrganizationObject): Promise<string> => (await keyFor(deps, org, { name: 'target' })).id;
+
+/** Every authenticated route of the API. The catalogue test fails when a route is missing here. */
+export const MATRIX_ROUTES: MatrixRoute[] = [
+  { method: 'GET', url: '/whoami', auth: 'any_key' },
+  { method: 'POST', url: '/api-keys', auth: { scope: 'api_keys:write' }, body: { name: 'matrix' } },
+  { method: 'GET', url: '/api-keys', auth: { scope: 'api_keys:read' } },
+  { method: 'GET', url: '/api-keys/:id', auth: { scope: 'api_keys:read' }, makeResource: makeKey },
+  { method: 'PATCH', url: '/api-keys/:id', auth: { scope: 'api_keys:write' }, body: { name: 'renamed' }, makeResource: makeKey },
+  { method: 'POST', url: '/api-keys/:id/rotate', auth: { scope: 'api_keys:write' }, body: { grace_seconds: 0 }, makeResource: makeKey },
+  { method: 'DELETE', url: '/api-keys/:id', auth: { scope: 'api_keys:write' }, makeResource: makeKey },
+  { method: 'GET', url: '/api-keys/:id/usage', auth: { scope: 'api_keys:read' }, makeResource: makeKey },
+];
