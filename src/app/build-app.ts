@@ -37,6 +37,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   // JSON with an empty body is "no body" (the Resend SDK sends Content-Type on DELETE too).
+  // JSON only: a text/plain body is 415, not a string handed to the validators.
+  app.removeContentTypeParser('text/plain');
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);

@@ -37,7 +37,7 @@ export const rotateKeyBody = z
   .strictObject({
     grace_seconds: z.number().int().min(0).max(604_800).optional(),
   })
-  .optional();
+  .nullish();
 
 export const usageQuery = z.strictObject({
   days: z.coerce.number().int().min(1).max(90).default(30),

@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshPostgresDatabase } from './harness.js';
+
+const BIN = path.resolve(import.meta.dirname, '../bin/postgate.js');
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+function run(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Starts `postgate start` and resolves with its API URL once it prints where it listens. */
+function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'start', '--roles', 'api'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const match = /Postgate API\s+(http:\/\/\S+)/.exec(out);
+      if (match) resolve({ child, url: match[1]!, output: () => out });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+}
+
+const stopServer = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+
+describe('postgate CLI on the embedded PGlite', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'postgate-cli-'));
+  // DATABASE_URL emptied: this suite is about the embedded database even when CI sets it.
+  const env = { POSTGATE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' };
+  const children: ChildProcess[] = [];
+  afterAll(async () => {
+    for (const child of children) await stopServer(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates an organization and a key with no server running; --json prints one object', async () => {
+    const org = await run(['org', 'create', 'acme', '--json'], env);
+    expect(org.code, org.stderr).toBe(0);
+    expect(org.stdout.trim().split('\n')).toHaveLength(1);
+    const orgJson = JSON.parse(org.stdout) as { id: string; plan: string };
+    expect(orgJson).toMatchObject({ object: 'organization', name: 'acme', plan: 'free' });
+    const key = await run(['keys', 'create', '--org', orgJson.id, '--name', 'ci', '--json'], env);
+    expect(key.code, key.stderr).toBe(0);
+    expect(JSON.parse(key.stdout).token).toMatch(/^pgt_live_/);
+  });
+
+  it('works the same while a server holds the data directory, and the server accepts the new key', async () => {
+    const server = await startServer(env);
+    children.push(server.child);
+    const org = JSON.parse((await run(['org', 'create', 'beta', '--plan', 'pro', '--json'], env)).stdout) as { id: string };
+    const key = await run(['keys', 'create', '--org', org.id, '--name', 'live', '--permission', 'sending_access', '--json'], env);
+    expect(key.code, key.stderr).toBe(0);
+    const token = JSON.parse(key.stdout).token as string;
+    const whoami = await fetch(`${server.url}/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    expect(whoami.status).toBe(200);
+    expect(((await whoami.json()) as { organization: { plan: string } }).organization.plan).toBe('pro');
+
+    const plan = await run(['org', 'plan', org.id, 'scale', '--json'], env);
+    expect(plan.code, plan.stderr).toBe(0);
+    const after = await fetch(`${server.url}/whoami`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await after.json()) as { organization: { plan: string } }).organization.plan).toBe('scale');
+
+    const second = await run(['start', '--roles', 'api'], env);
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toMatch(/Another Postgate \(pid \d+\) is running/);
+    await stopServer(server.child);
+  });
+
+  it('refuses bad configuration with one line naming the variable, and bad arguments clearly', async () => {
+    const bad = await run(['start'], { ...env, PORT: 'abc' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/PORT/);
+    const plan = await run(['org', 'plan', 'org_x', 'gold'], env);
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toMatch(/plan: must be one of free, pro, scale, unlimited/);
+    const missing = await run(['keys', 'create', '--org', 'org_nope', '--name', 'x'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/not_found/);
+  });
+});
+
+describe.runIf(process.env.DATABASE_URL)('postgate CLI on PostgreSQL', () => {
+  it('creates an organization and a key directly on the database', async () => {
+    const db = await freshPostgresDatabase();
+    try {
+      const env = { DATABASE_URL: db.url, LOG_LEVEL: 'warn' };
+      expect((await run(['migrate'], env)).code).toBe(0);
+      const org = await run(['org', 'create', 'pg-org', '--json'], env);
+      expect(org.code, org.stderr).toBe(0);
+      const key = await run(['keys', 'create', '--org', (JSON.parse(org.stdout) as { id: string }).id, '--name', 'ci', '--json'], env);
+      expect(JSON.parse(key.stdout).token).toMatch(/^pgt_live_/);
+    } finally {
+      await db.drop();
+    }
+  });
+});

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Resend } from 'resend';
+import { orgWithKey, type OrgFixture } from './factories.js';
+import { createTestContext, type TestContext } from './harness.js';
+
+// The npm `resend` SDK, unmodified, pointed at Postgate with RESEND_BASE_URL over a real socket.
+describe('resend SDK compatibility', () => {
+  let ctx: TestContext;
+  let acme: OrgFixture;
+  let resend: Resend;
+
+  beforeAll(async () => {
+    ctx = await createTestContext('pglite');
+    acme = await orgWithKey(ctx.deps, 'acme');
+    const address = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+    process.env.RESEND_BASE_URL = address;
+    resend = new Resend(acme.token);
+  });
+  afterAll(async () => {
+    delete process.env.RESEND_BASE_URL;
+    await ctx?.close();
+  });
+
+  it('creates, lists and removes API keys', async () => {
+    const created = await resend.apiKeys.create({ name: 'from-sdk', permission: 'sending_access' });
+    expect(created.error).toBeNull();
+    expect(created.data?.token).toMatch(/^pgt_live_/);
+    const id = created.data!.id;
+
+    const listed = await resend.apiKeys.list();
+    expect(listed.error).toBeNull();
+    expect(listed.data?.data.map((k) => k.id)).toContain(id);
+
+    const removed = await resend.apiKeys.remove(id);
+    expect(removed.error).toBeNull();
+    expect(removed.data).toMatchObject({ id, deleted: true });
+
+    const after = await resend.apiKeys.list();
+    expect(after.data?.data.map((k) => k.id)).not.toContain(id);
+  });
+
+  it('passes Postgate errors through in the shape the SDK expects', async () => {
+    const denied = await new Resend('pgt_live_not-a-real-key').apiKeys.list();
+    expect(denied.data).toBeNull();
+    expect(denied.error).toMatchObject({ statusCode: 401, name: 'invalid_api_key' });
+    const invalid = await resend.apiKeys.create({ name: '' });
+    expect(invalid.error).toMatchObject({ statusCode: 422, name: 'validation_error' });
+  });
+});
