@@ -2,7 +2,8 @@ import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { createDatabase, type Database, type DbTarget } from '../db/client.js';
 import { systemClock, type Clock } from '../lib/clock.js';
-import { localInvalidation, type Invalidation } from '../modules/api-keys/invalidation.js';
+import { busInvalidation, localInvalidation, type Invalidation } from '../modules/api-keys/invalidation.js';
+import { postgresBus, redisBus } from '../modules/api-keys/invalidation-buses.js';
 import { KeyCache } from '../modules/api-keys/key-cache.js';
 import { UsageRecorder } from '../modules/api-keys/usage-recorder.js';
 
@@ -34,6 +35,18 @@ export function dbTargetFor(config: Config): DbTarget {
     : { kind: 'pglite', dataDir: config.dataDir };
 }
 
+/** Redis pub/sub when configured, else LISTEN/NOTIFY on PostgreSQL, else this process only. */
+function createInvalidation(o: { config: Config; target: DbTarget; database: Database; keyCache: KeyCache; logger: Logger }): Invalidation {
+  if (o.config.redisUrl) {
+    return busInvalidation(o.keyCache, o.logger, redisBus({ url: o.config.redisUrl, cache: o.keyCache, logger: o.logger }));
+  }
+  if (o.target.kind === 'postgres' && o.database.pool) {
+    const bus = postgresBus({ url: o.target.url, pool: o.database.pool, cache: o.keyCache, logger: o.logger });
+    return busInvalidation(o.keyCache, o.logger, bus);
+  }
+  return localInvalidation(o.keyCache);
+}
+
 export async function createDeps(options: DepsOptions): Promise<Deps> {
   const { config } = options;
   const logger =
@@ -44,10 +57,11 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
       redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization', 'token'], censor: '[redacted]' },
     });
   const clock = options.clock ?? systemClock;
-  const database = options.database ?? (await createDatabase(options.dbTarget ?? dbTargetFor(config)));
+  const target = options.dbTarget ?? dbTargetFor(config);
+  const database = options.database ?? (await createDatabase(target));
   await database.migrate();
   const keyCache = new KeyCache(config.keyCacheTtlMs, clock);
-  const invalidation = localInvalidation(keyCache);
+  const invalidation = createInvalidation({ config, target, database, keyCache, logger });
   const usage = new UsageRecorder(database.db, clock, options.usageFlushMs);
   usage.start();
   return {

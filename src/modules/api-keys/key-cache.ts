@@ -32,6 +32,7 @@ export class KeyCache {
   private readonly hashesByKey = new Map<string, Set<string>>();
   private readonly hashesByOrg = new Map<string, Set<string>>();
   private generationValue = 0;
+  private enabled = true;
 
   constructor(
     private readonly ttlMs: number,
@@ -45,6 +46,7 @@ export class KeyCache {
 
   /** undefined: not cached; null: known unknown; otherwise the key. */
   get(hash: string): CachedKey | null | undefined {
+    if (!this.enabled) return undefined;
     const entry = this.entries.get(hash);
     if (!entry) return undefined;
     if (this.clock.nowMs() - entry.storedAt > this.ttlMs) {
@@ -55,7 +57,7 @@ export class KeyCache {
   }
 
   set(hash: string, key: CachedKey | null, generation: number): void {
-    if (generation !== this.generationValue) return;
+    if (!this.enabled || generation !== this.generationValue) return;
     if (this.entries.size >= MAX_ENTRIES) this.evictOldest();
     this.entries.set(hash, { key, storedAt: this.clock.nowMs() });
     if (key) {
@@ -81,6 +83,20 @@ export class KeyCache {
   invalidateOrganization(organizationId: string): void {
     this.generationValue++;
     this.dropAll(this.hashesByOrg, organizationId);
+  }
+
+  /**
+   * Fail closed: while invalidation messages may be missed (the bus is disconnected), every
+   * verification reads the database. On reconnection the cache starts empty.
+   */
+  setEnabled(enabled: boolean): void {
+    if (this.enabled === enabled) return;
+    this.clear();
+    this.enabled = enabled;
+  }
+
+  get isEnabled(): boolean {
+    return this.enabled;
   }
 
   clear(): void {
