@@ -4,8 +4,10 @@ import { parseIpList } from '../lib/ip.js';
 
 // The only module that reads process.env: everything else receives a Config.
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().min(1);
+// Plain decimal digits only: no blanks read as 0, no 0x1F90, no 1e3.
+const digits = z.string().trim().regex(/^\d{1,9}$/, 'must be a whole number').transform(Number);
+const port = digits.pipe(z.number().max(65535, 'must be a port number 0..65535'));
+const positiveInt = digits.pipe(z.number().min(1, 'must be 1 or more'));
 
 const commaList = z
   .string()
@@ -32,7 +34,7 @@ const envSchema = z.object({
   POSTGATE_RATE_FREE: positiveInt.default(10),
   POSTGATE_RATE_PRO: positiveInt.default(100),
   POSTGATE_RATE_SCALE: positiveInt.default(1000),
-  POSTGATE_KEY_CACHE_TTL_SECONDS: positiveInt.max(300).default(60),
+  POSTGATE_KEY_CACHE_TTL_SECONDS: digits.pipe(z.number().min(1).max(300, 'must be 300 or less')).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -71,7 +73,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
-    throw new ConfigError(`Invalid configuration: ${variable} ${issue.message} (got ${JSON.stringify(env[variable])})`);
+    // Security: URLs may carry passwords; their values never reach the log.
+    const shown = variable.endsWith('_URL') ? '' : ` (got ${JSON.stringify(env[variable])})`;
+    throw new ConfigError(`Invalid configuration: ${variable} ${issue.message}${shown}`);
   }
   const e = parsed.data;
   if (Boolean(e.SMTP_TLS_CERT) !== Boolean(e.SMTP_TLS_KEY)) {
@@ -82,9 +86,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!proxies.ok) {
     throw new ConfigError(`Invalid configuration: TRUST_PROXY entry ${JSON.stringify(proxies.entry)} ${proxies.reason}`);
   }
-  if (proxies.ranges.some((range) => range.prefixLength === 0)) {
-    // Security: trusting every peer would let any client forge X-Forwarded-For.
-    throw new ConfigError('Invalid configuration: TRUST_PROXY must name proxies, never every address (/0)');
+  const broad = proxies.ranges.find((r) => r.prefixLength < (r.address.kind() === 'ipv4' ? 8 : 32));
+  if (broad) {
+    // Security: trusting (nearly) every peer would let any client forge X-Forwarded-For.
+    throw new ConfigError(`Invalid configuration: TRUST_PROXY must name proxies, not ${broad.text} (wider than /8 or /32)`);
   }
   for (const server of e.POSTGATE_DNS_SERVERS ?? []) {
     if (!/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(server)) {
@@ -103,7 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpTlsCert: e.SMTP_TLS_CERT,
     smtpTlsKey: e.SMTP_TLS_KEY,
     trustProxy: Object.freeze(trustProxy),
-    dnsServers: e.POSTGATE_DNS_SERVERS,
+    dnsServers: e.POSTGATE_DNS_SERVERS ? Object.freeze(e.POSTGATE_DNS_SERVERS) : undefined,
     maxKeysPerOrg: e.POSTGATE_MAX_KEYS_PER_ORG,
     ipConcurrency: e.POSTGATE_IP_CONCURRENCY,
     planRates: Object.freeze({

@@ -20,13 +20,18 @@ export type ParsedIpList =
 const IPV6_CHARS = /^[0-9a-fA-F:.]+$/;
 const DECIMAL_OCTETS = /^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/;
 const PREFIX = /^(0|[1-9]\d{0,2})$/;
+const MAPPED_DOTTED_PREFIX = /^(::ffff:|(0{1,4}:){5}ffff:|::(0{1,4}:){0,4}ffff:)$/i;
 
 /** Parses one address in its unambiguous textual form; IPv4-mapped IPv6 comes back as IPv4. */
 export function parseIp(text: string): IpAddress | undefined {
   if (text.includes(':')) {
     if (!IPV6_CHARS.test(text)) return undefined; // zone ids (%eth0), brackets, spaces
     const tail = text.slice(text.lastIndexOf(':') + 1);
-    if (tail.includes('.') && !DECIMAL_OCTETS.test(tail)) return undefined;
+    if (tail.includes('.')) {
+      // Dotted tails only in the IPv4-mapped form. The deprecated IPv4-compatible form (::a.b.c.d)
+      // is refused: ipaddr.js would read it as mapped, though it is another address.
+      if (!DECIMAL_OCTETS.test(tail) || !MAPPED_DOTTED_PREFIX.test(text.slice(0, text.length - tail.length))) return undefined;
+    }
     if (!ipaddr.IPv6.isValid(text)) return undefined;
     const v6 = ipaddr.IPv6.parse(text);
     return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
@@ -39,17 +44,20 @@ export function parseIp(text: string): IpAddress | undefined {
 export function parseIpRange(entry: string): IpRange | { reason: string } {
   const slash = entry.indexOf('/');
   const addressText = slash === -1 ? entry : entry.slice(0, slash);
-  const wasMapped = /^::ffff:/i.test(addressText) && addressText.includes('.');
   const address = parseIp(addressText);
   if (!address) return { reason: 'is not an IPv4 or IPv6 address in standard notation' };
+  // Written as IPv6 but folded to IPv4 (IPv4-mapped): its prefix counts 96 bits more.
+  const wasMapped = addressText.includes(':') && address.kind() === 'ipv4';
   const maxPrefix = address.kind() === 'ipv4' ? 32 : 128;
   if (slash === -1) return { address, prefixLength: maxPrefix, text: address.toString() };
   const prefixText = entry.slice(slash + 1);
   if (!PREFIX.test(prefixText)) return { reason: 'has an invalid prefix length' };
-  let prefixLength = Number(prefixText);
+  const written = Number(prefixText);
   // An IPv4-mapped range (::ffff:10.0.0.0/104) is the IPv4 range /8.
-  if (wasMapped) prefixLength -= 96;
-  if (prefixLength < 0 || prefixLength > maxPrefix) return { reason: `has a prefix length outside 0..${maxPrefix}` };
+  const prefixLength = wasMapped ? written - 96 : written;
+  if (written > 128 || prefixLength < 0 || prefixLength > maxPrefix) {
+    return { reason: `has a prefix length outside 0..${maxPrefix}` };
+  }
   const base = networkAddress(address, prefixLength);
   if (base.toString() !== address.toString()) {
     return { reason: `has host bits set; did you mean ${base.toString()}/${prefixLength}?` };
