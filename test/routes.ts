@@ -1,8 +1,9 @@
 import type { Deps } from '../src/app/deps.js';
 import type { OrganizationObject } from '../src/modules/organizations/service.js';
-import { keyFor } from './factories.js';
+import { domainFor, keyFor } from './factories.js';
 import type { MatrixRoute } from './auth-matrix.js';
 
+const makeDomain = async (deps: Deps, org: OrganizationObject): Promise<string> => domainFor(deps, org, `d${Math.random().toString(36).slice(2, 8)}.example`);
 const makeKey = async (deps: Deps, org: OrganizationObject): Promise<string> => (await keyFor(deps, org, { name: 'target' })).id;
 
 /** Every authenticated route of the API. The catalogue test fails when a route is missing here. */
@@ -15,4 +16,9 @@ export const MATRIX_ROUTES: MatrixRoute[] = [
   { method: 'POST', url: '/api-keys/:id/rotate', auth: { scope: 'api_keys:write' }, body: { grace_seconds: 0 }, makeResource: makeKey },
   { method: 'DELETE', url: '/api-keys/:id', auth: { scope: 'api_keys:write' }, makeResource: makeKey },
   { method: 'GET', url: '/api-keys/:id/usage', auth: { scope: 'api_keys:read' }, makeResource: makeKey },
+  { method: 'POST', url: '/domains', auth: { scope: 'domains:write' }, body: { name: 'matrix.example' } },
+  { method: 'GET', url: '/domains', auth: { scope: 'domains:read' } },
+  { method: 'GET', url: '/domains/:id', auth: { scope: 'domains:read' }, makeResource: makeDomain },
+  { method: 'POST', url: '/domains/:id/verify', auth: { scope: 'domains:write' }, makeResource: makeDomain },
+  { method: 'DELETE', url: '/domains/:id', auth: { scope: 'domains:write' }, makeResource: makeDomain },
 ];

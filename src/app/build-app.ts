@@ -4,6 +4,7 @@ import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zo
 import { registerAuth } from '../http/plugins/auth.js';
 import { registerErrorHandling } from '../http/plugins/errors.js';
 import { apiKeyRoutes } from '../http/routes/api-keys.js';
+import { domainRoutes } from '../http/routes/domains.js';
 import { systemRoutes } from '../http/routes/system.js';
 import { whoamiRoutes } from '../http/routes/whoami.js';
 import type { Deps } from './deps.js';
@@ -71,6 +72,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   systemRoutes(app, deps);
   whoamiRoutes(app, deps);
   apiKeyRoutes(app, deps);
+  domainRoutes(app, deps);
   await app.ready();
   return app;
 }

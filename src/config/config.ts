@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { parseIpList } from '../lib/ip.js';
+import { parseIp, parseIpList } from '../lib/ip.js';
 
 // The only module that reads process.env: everything else receives a Config.
 
@@ -92,8 +92,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: TRUST_PROXY must name proxies, not ${broad.text} (wider than /8 or /32)`);
   }
   for (const server of e.POSTGATE_DNS_SERVERS ?? []) {
-    if (!/^[^\s:]+(:\d{1,5})?$|^\[[0-9a-fA-F:]+\](:\d{1,5})?$/.test(server)) {
-      throw new ConfigError(`Invalid configuration: POSTGATE_DNS_SERVERS entry ${JSON.stringify(server)} is not host:port`);
+    // node's resolver takes addresses only: 1.1.1.1, 1.1.1.1:53, [::1]:5353.
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+))(?::(\d{1,5}))?$/.exec(server);
+    const address = match ? (match[1] ?? match[2])! : '';
+    if (!match || !parseIp(address) || Number(match[3] ?? 53) > 65535) {
+      throw new ConfigError(`Invalid configuration: POSTGATE_DNS_SERVERS entry ${JSON.stringify(server)} is not an IP address with an optional :port`);
     }
   }
   return Object.freeze({

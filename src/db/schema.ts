@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, date } from 'drizzle-orm/pg-core';
 
@@ -24,6 +25,11 @@ export const projects = pgTable(
   (t) => [index('projects_org_idx').on(t.organizationId)],
 );
 
+/** Status of a domain, and of each of its DNS records. */
+export const DOMAIN_STATUSES = ['not_started', 'pending', 'verified', 'failed'] as const;
+
+const recordStatus = (column: string) => text(column, { enum: DOMAIN_STATUSES }).notNull().default('not_started');
+
 export const domains = pgTable(
   'domains',
   {
@@ -35,9 +41,26 @@ export const domains = pgTable(
       .notNull()
       .references(() => projects.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    status: text('status', { enum: ['not_started', 'pending', 'verified', 'failed'] })
+    status: text('status', { enum: DOMAIN_STATUSES }).notNull().default('not_started'),
+    // The defaults below serve rows inserted outside createDomain (test fixtures) too, so every
+    // row can be verified and signed for. createDomain generates the key asynchronously itself.
+    /** Published in TXT `_postgate.<name>` as `postgate-verification=<token>`: not a secret. */
+    verificationToken: text('verification_token')
       .notNull()
-      .default('not_started'),
+      .$defaultFn(() => randomBytes(16).toString('hex')),
+    /** Per domain, so two organizations holding one name never fight over one DKIM record. */
+    dkimSelector: text('dkim_selector')
+      .notNull()
+      .$defaultFn(() => `postgate-${randomBytes(5).toString('hex')}`),
+    // Security: the signing key (PKCS#8 PEM); it never leaves the server. The public half is
+    // derived from it when a record is shown, so the two can never disagree.
+    dkimPrivateKey: text('dkim_private_key')
+      .notNull()
+      .$defaultFn(() => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+    ownershipStatus: recordStatus('ownership_status'),
+    dkimStatus: recordStatus('dkim_status'),
+    spfStatus: recordStatus('spf_status'),
+    lastCheckedAt: timestamp('last_checked_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('domains_org_name_idx').on(t.organizationId, t.name)],
@@ -102,3 +125,4 @@ export const apiKeyClientIps = pgTable(
 
 export type OrganizationRow = typeof organizations.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type DomainRow = typeof domains.$inferSelect;

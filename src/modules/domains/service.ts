@@ -1,0 +1,167 @@
+import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { domains, type DomainRow } from '../../db/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import { notFound, validationError, type AppError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import { toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
+import type { Actor } from '../api-keys/principal.js';
+import { generateDkimPrivateKey } from './dkim.js';
+import { normaliseDomainName } from './domain-name.js';
+import { checkRecords, presentRecords } from './records.js';
+import type { DomainObject, DomainSummary } from './schemas.js';
+
+export type DomainDeps = Readonly<{
+  db: Db;
+  clock: Clock;
+  /** `host:port` resolvers used to verify records (`[::1]:53` for IPv6); undefined: the system's. */
+  dnsServers: readonly string[] | undefined;
+  /** Per-query DNS timeout; 3 s when absent. */
+  dnsTimeoutMs?: number;
+}>;
+
+/** What the email sender needs of the domain in a From address. */
+export type SendingDomain = Pick<DomainRow, 'id' | 'name' | 'status' | 'dkimSelector' | 'dkimPrivateKey'>;
+
+/** A new domain of the actor's organization, with a fresh DKIM key and the records to publish. */
+export async function createDomain(deps: DomainDeps, actor: Actor, input: { name: string }): Promise<DomainObject> {
+  const name = normaliseDomainName(input.name);
+  if (await findByName(deps.db, actor.organizationId, name)) throw duplicate(name);
+  const dkimPrivateKey = await generateDkimPrivateKey();
+  const now = deps.clock.now();
+  try {
+    const [row] = await deps.db
+      .insert(domains)
+      .values({
+        id: newId('domain', now.getTime()),
+        organizationId: actor.organizationId,
+        projectId: actor.projectId,
+        name,
+        dkimPrivateKey,
+        createdAt: now,
+      })
+      .returning();
+    return presentDomain(row!);
+  } catch (error) {
+    // Two creates of one name at once: the unique index lets one through.
+    if (isUniqueViolation(error)) throw duplicate(name);
+    throw error;
+  }
+}
+
+export async function listDomains(deps: DomainDeps, actor: Actor, cursor: Cursor): Promise<ListPage<DomainSummary>> {
+  const inOrg = eq(domains.organizationId, actor.organizationId);
+  const where =
+    cursor.id === undefined
+      ? inOrg
+      : and(inOrg, cursor.direction === 'after' ? lt(domains.id, cursor.id) : gt(domains.id, cursor.id));
+  const rows = await deps.db
+    .select()
+    .from(domains)
+    .where(where)
+    .orderBy(cursor.direction === 'after' ? desc(domains.id) : asc(domains.id))
+    .limit(cursor.limit + 1);
+  return toPage(rows, cursor, presentSummary);
+}
+
+export async function getDomain(deps: DomainDeps, actor: Actor, id: string): Promise<DomainObject> {
+  return presentDomain(await findOwnDomain(deps.db, actor, id));
+}
+
+/**
+ * Looks the records up in DNS and records what it found. The domain is verified only while both
+ * the ownership and the DKIM record are published; a check that finds them gone fails it again.
+ */
+export async function verifyDomain(deps: DomainDeps, actor: Actor, id: string): Promise<DomainObject> {
+  const current = await findOwnDomain(deps.db, actor, id);
+  const found = await checkRecords(current, { servers: deps.dnsServers, timeoutMs: deps.dnsTimeoutMs });
+  const verified = found.ownership === 'verified' && found.dkim === 'verified';
+  const [row] = await deps.db
+    .update(domains)
+    .set({
+      status: verified ? 'verified' : 'failed',
+      ownershipStatus: found.ownership,
+      dkimStatus: found.dkim,
+      spfStatus: found.spf,
+      lastCheckedAt: deps.clock.now(),
+    })
+    .where(and(eq(domains.id, id), eq(domains.organizationId, actor.organizationId)))
+    .returning();
+  // Deleted while DNS was being asked.
+  if (!row) throw notFound('Domain');
+  return presentDomain(row);
+}
+
+/**
+ * Deletes the domain. Keys limited to it (`domain_ids`) keep the dangling id on purpose: removing
+ * it could leave such a key with no limit at all, which means any domain.
+ */
+export async function deleteDomain(deps: DomainDeps, actor: Actor, id: string): Promise<{ object: 'domain'; id: string; deleted: true }> {
+  const deleted = await deps.db
+    .delete(domains)
+    .where(and(eq(domains.id, id), eq(domains.organizationId, actor.organizationId)))
+    .returning({ id: domains.id });
+  if (deleted.length === 0) throw notFound('Domain');
+  return { object: 'domain', id, deleted: true };
+}
+
+/** The organization's domain called `domainName` (any case, trailing dot or not), if it has one. */
+export async function getSendingDomain(db: Db, organizationId: string, domainName: string): Promise<SendingDomain | undefined> {
+  const [row] = await db
+    .select({
+      id: domains.id,
+      name: domains.name,
+      status: domains.status,
+      dkimSelector: domains.dkimSelector,
+      dkimPrivateKey: domains.dkimPrivateKey,
+    })
+    .from(domains)
+    .where(and(eq(domains.organizationId, organizationId), eq(domains.name, domainName.trim().toLowerCase().replace(/\.$/, ''))))
+    .limit(1);
+  return row;
+}
+
+async function findOwnDomain(db: Db, actor: Actor, id: string): Promise<DomainRow> {
+  const [row] = await db
+    .select()
+    .from(domains)
+    .where(and(eq(domains.id, id), eq(domains.organizationId, actor.organizationId)))
+    .limit(1);
+  // Another organization's domain is "not found", never "forbidden": ids do not leak existence.
+  if (!row) throw notFound('Domain');
+  return row;
+}
+
+async function findByName(db: Db, organizationId: string, name: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: domains.id })
+    .from(domains)
+    .where(and(eq(domains.organizationId, organizationId), eq(domains.name, name)))
+    .limit(1);
+  return row !== undefined;
+}
+
+function duplicate(name: string): AppError {
+  return validationError('name', `the domain ${name} already exists in this organization`);
+}
+
+/** PostgreSQL's unique_violation, wherever the driver or Drizzle wrapped it. */
+function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === '23505') return true;
+  }
+  return false;
+}
+
+function presentSummary(row: DomainRow): DomainSummary {
+  return { object: 'domain', id: row.id, name: row.name, status: row.status, created_at: row.createdAt.toISOString() };
+}
+
+/** The public shape of a domain: the records to publish, never the private key. */
+export function presentDomain(row: DomainRow): DomainObject {
+  return {
+    ...presentSummary(row),
+    records: presentRecords(row),
+    last_checked_at: row.lastCheckedAt?.toISOString() ?? null,
+  };
+}
