@@ -52,7 +52,8 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
 
 export async function createTestContext(backend: Backend, env: Record<string, string> = {}): Promise<TestContext> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'postgate-test-'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', POSTGATE_DATA_DIR: dataDir, ...env });
+  // Plan rates high by default: tests of other behaviour send bursts; limit tests set their own.
+  const config = loadConfig({ LOG_LEVEL: 'silent', POSTGATE_DATA_DIR: dataDir, POSTGATE_RATE_FREE: '100000', POSTGATE_AUTH_FAILURE_LIMIT: '100000', ...env });
   let target: DbTarget = { kind: 'pglite', dataDir: undefined };
   let drop = async (): Promise<void> => undefined;
   if (backend === 'postgres') {

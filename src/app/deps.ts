@@ -6,6 +6,9 @@ import { busInvalidation, localInvalidation, type Invalidation } from '../module
 import { postgresBus, redisBus } from '../modules/api-keys/invalidation-buses.js';
 import { KeyCache } from '../modules/api-keys/key-cache.js';
 import { UsageRecorder } from '../modules/api-keys/usage-recorder.js';
+import { createLimitsRedis } from '../modules/limits/redis.js';
+import { createLimits, type Limits } from '../modules/limits/resilient.js';
+import type { Redis } from 'ioredis';
 
 /** Everything the app and the services need, built once by the composition root (or a test). */
 export type Deps = Readonly<{
@@ -16,6 +19,8 @@ export type Deps = Readonly<{
   keyCache: KeyCache;
   invalidation: Invalidation;
   usage: UsageRecorder;
+  /** Rate limits, per-IP concurrency and auth-failure counters: Redis-backed when REDIS_URL is set. */
+  limits: Limits;
   close(): Promise<void>;
 }>;
 
@@ -27,6 +32,8 @@ export type DepsOptions = {
   clock?: Clock;
   logger?: Logger;
   usageFlushMs?: number;
+  /** Redis key prefix for limits (tests isolate themselves with a random one). */
+  limitsPrefix?: string;
 };
 
 export function dbTargetFor(config: Config): DbTarget {
@@ -64,6 +71,13 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
   const invalidation = createInvalidation({ config, target, database, keyCache, logger });
   const usage = new UsageRecorder(database.db, clock, options.usageFlushMs);
   usage.start();
+  const redis: Redis | undefined = config.redisUrl ? createLimitsRedis(config.redisUrl) : undefined;
+  const limits = createLimits({
+    redis,
+    logger,
+    prefix: options.limitsPrefix,
+    failurePolicy: { threshold: config.authFailureLimit, windowSeconds: 60 },
+  });
   return {
     config,
     logger,
@@ -72,8 +86,11 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     keyCache,
     invalidation,
     usage,
+    limits,
     close: async () => {
       await usage.stop();
+      await limits.close();
+      redis?.disconnect();
       await invalidation.close();
       await database.close();
     },

@@ -34,6 +34,7 @@ const envSchema = z.object({
   POSTGATE_RATE_FREE: positiveInt.default(10),
   POSTGATE_RATE_PRO: positiveInt.default(100),
   POSTGATE_RATE_SCALE: positiveInt.default(1000),
+  POSTGATE_AUTH_FAILURE_LIMIT: positiveInt.default(20),
   POSTGATE_KEY_CACHE_TTL_SECONDS: digits.pipe(z.number().min(1).max(300, 'must be 300 or less')).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -57,6 +58,8 @@ export type Config = Readonly<{
   ipConcurrency: number;
   planRates: Readonly<Record<Plan, number>>;
   keyCacheTtlMs: number;
+  /** Failed authentications per client address per minute before it is refused (HTTP and SMTP). */
+  authFailureLimit: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }>;
 
@@ -121,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       unlimited: Number.POSITIVE_INFINITY,
     }),
     keyCacheTtlMs: e.POSTGATE_KEY_CACHE_TTL_SECONDS * 1000,
+    authFailureLimit: e.POSTGATE_AUTH_FAILURE_LIMIT,
     logLevel: e.LOG_LEVEL,
   });
 }

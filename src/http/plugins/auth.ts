@@ -4,7 +4,9 @@ import { parseIp, type IpAddress } from '../../lib/ip.js';
 import type { Principal } from '../../modules/api-keys/principal.js';
 import { hasScope, type Scope } from '../../modules/api-keys/scopes.js';
 import { verifyApiKey, type VerifyDeps } from '../../modules/api-keys/verify.js';
+import { AuthGuard } from '../../modules/limits/auth-guard.js';
 import { sendError } from './errors.js';
+import { clientKey, enforcePlanRate } from './limits.js';
 
 /**
  * What a route needs from its caller. Every route declares one (start-up fails otherwise):
@@ -24,11 +26,25 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer[ ]+(\S*)$/i;
 
-/** Authenticates every non-public route in onRequest, before the body is even read. */
-export function registerAuth(app: FastifyInstance, deps: Deps): void {
-  const verifyDeps: VerifyDeps = { db: deps.database.db, clock: deps.clock, keyCache: deps.keyCache };
-  app.decorateRequest('principal', undefined);
+/** The client address (X-Forwarded-For believed only from TRUST_PROXY peers), parsed once. */
+export function registerClientIp(app: FastifyInstance): void {
   app.decorateRequest('clientIp', undefined);
+  app.addHook('onRequest', async (request) => {
+    request.clientIp = parseIp(request.ip);
+  });
+}
+
+/**
+ * Authenticates every non-public route in onRequest, before the body is even read, then applies
+ * the organization's plan rate.
+ */
+export function registerAuth(app: FastifyInstance, deps: Deps): void {
+  const ctx: AuthContext = {
+    deps,
+    verifyDeps: { db: deps.database.db, clock: deps.clock, keyCache: deps.keyCache },
+    guard: new AuthGuard(deps.limits.failures, deps.clock),
+  };
+  app.decorateRequest('principal', undefined);
 
   app.addHook('onRoute', (route) => {
     if (!route.config?.auth) {
@@ -40,11 +56,10 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    request.clientIp = parseIp(request.ip);
     const auth = request.routeOptions.config.auth;
     // Unknown routes (404) carry no config; they are answered by the not-found handler.
-    if (auth === undefined || auth === 'public') return;
-    await authenticate(verifyDeps, request, reply, auth);
+    if (auth === undefined || auth === 'public' || reply.sent) return;
+    await authenticate(ctx, request, reply, auth);
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -59,31 +74,42 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
   });
 }
 
+type AuthContext = { deps: Deps; verifyDeps: VerifyDeps; guard: AuthGuard };
+
 async function authenticate(
-  deps: VerifyDeps,
+  ctx: AuthContext,
   request: FastifyRequest,
   reply: FastifyReply,
   auth: Exclude<RouteAuth, 'public'>,
 ): Promise<FastifyReply | undefined> {
+  const client = clientKey(request);
+  const blocked = ctx.guard.blockedFor(client);
+  if (blocked > 0) return tooManyFailures(reply, blocked);
   const header = request.headers.authorization;
   if (header === undefined || header.trim() === '') {
     return sendError(reply, 'missing_api_key', 'Missing API key: send it as Authorization: Bearer <key> (never in the URL)');
   }
   const match = BEARER.exec(header);
-  if (!match || match[1] === '') {
+  const result = match && match[1] !== '' ? await verifyApiKey(ctx.verifyDeps, match[1]!, request.clientIp) : undefined;
+  if (!result?.ok) {
+    if (result?.code === 'ip_not_allowed') {
+      return sendError(reply, 'ip_not_allowed', `This API key cannot be used from ${request.clientIp?.toString() ?? request.ip}`);
+    }
+    const wait = await ctx.guard.recordFailure(client);
+    if (wait > 0) return tooManyFailures(reply, wait);
     return sendError(reply, 'invalid_api_key', 'Invalid API key');
-  }
-  const result = await verifyApiKey(deps, match[1]!, request.clientIp);
-  if (!result.ok) {
-    return result.code === 'ip_not_allowed'
-      ? sendError(reply, 'ip_not_allowed', `This API key cannot be used from ${request.clientIp?.toString() ?? request.ip}`)
-      : sendError(reply, 'invalid_api_key', 'Invalid API key');
   }
   request.principal = result.principal;
   if (auth !== 'any_key' && !hasScope(result.principal.scopes, auth.scope)) {
     return sendError(reply, 'insufficient_scope', `This API key lacks the scope ${auth.scope}`);
   }
+  await enforcePlanRate(ctx.deps, request, reply);
   return undefined;
+}
+
+function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {
+  reply.header('retry-after', String(seconds));
+  return sendError(reply, 'too_many_auth_failures', `Too many failed authentications from this address; retry after ${seconds}s`);
 }
 
 /** The verified principal of a route that required one (onRequest guarantees it). */
