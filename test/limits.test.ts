@@ -1,37 +1,10 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setOrganizationPlan } from '../src/modules/organizations/service.js';
 import { bearer, orgWithKey, type OrgFixture } from './factories.js';
 import { createTestContext, type TestContext } from './harness.js';
+import { holdRequest, type HeldRequest } from './held-request.js';
 
 /** Opens a POST whose body never finishes: the request is in flight until `finish` or `abort`. */
-const sockets: net.Socket[] = [];
-
-function holdRequest(base: URL, token: string): Promise<{ status: Promise<number>; finish(): void; abort(): void }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.createConnection({ host: base.hostname, port: Number(base.port) });
-    sockets.push(socket);
-    const body = JSON.stringify({ name: 'held' });
-    let response = '';
-    const status = new Promise<number>((done) => {
-      socket.on('data', (d) => {
-        response += d.toString();
-        const m = /^HTTP\/1\.1 (\d{3})/.exec(response);
-        if (m) done(Number(m[1]));
-      });
-      socket.on('close', () => done(0));
-    });
-    socket.on('error', () => undefined);
-    socket.on('connect', () => {
-      socket.write(
-        `POST /api-keys HTTP/1.1\r\nHost: ${base.host}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
-      );
-      resolve({ status, finish: () => socket.write(body.slice(5)), abort: () => socket.destroy() });
-    });
-    socket.on('error', reject);
-  });
-}
-
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('limits on one instance', () => {
@@ -52,8 +25,14 @@ describe('limits on one instance', () => {
     other = await orgWithKey(ctx.deps, 'other');
     base = new URL(await ctx.app.listen({ port: 0, host: '127.0.0.1' }));
   });
+  const opened: HeldRequest[] = [];
+  const hold = async (): Promise<HeldRequest> => {
+    const h = await holdRequest(base, acme.token);
+    opened.push(h);
+    return h;
+  };
   afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
+    for (const h of opened) h.abort();
     await ctx?.close();
   });
 
@@ -87,20 +66,20 @@ describe('limits on one instance', () => {
 
   it('admits at most POSTGATE_IP_CONCURRENCY requests in flight per address, freeing slots on completion and abort', async () => {
     await setOrganizationPlan({ db: ctx.deps.database.db, clock: ctx.deps.clock, invalidation: ctx.deps.invalidation }, acme.org.id, 'unlimited');
-    const held = [await holdRequest(base, acme.token), await holdRequest(base, acme.token), await holdRequest(base, acme.token)];
+    const held = [await hold(), await hold(), await hold()];
     await settle(200);
-    const fourth = await holdRequest(base, acme.token);
+    const fourth = await hold();
     expect(await fourth.status).toBe(429);
     held[0]!.finish();
     expect(await held[0]!.status).toBe(201);
     await settle(50);
-    const fifth = await holdRequest(base, acme.token);
+    const fifth = await hold();
     await settle(200);
     held[1]!.abort();
     await settle(200);
-    const sixth = await holdRequest(base, acme.token);
+    const sixth = await hold();
     await settle(200);
-    const seventh = await holdRequest(base, acme.token);
+    const seventh = await hold();
     expect(await seventh.status).toBe(429);
     for (const h of [held[2]!, fifth, sixth]) {
       h.finish();

@@ -42,6 +42,19 @@ export function dbTargetFor(config: Config): DbTarget {
     : { kind: 'pglite', dataDir: config.dataDir };
 }
 
+/** Shared limits only count once Redis is connected: wait a little for it, start anyway if it is down. */
+async function waitReady(redis: Redis, logger: Logger, timeoutMs = 3_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  const ready = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+  if (!ready) logger.warn({}, 'Redis is not reachable yet: limits are per process until it is');
+}
+
 /** Redis pub/sub when configured, else LISTEN/NOTIFY on PostgreSQL, else this process only. */
 function createInvalidation(o: { config: Config; target: DbTarget; database: Database; keyCache: KeyCache; logger: Logger }): Invalidation {
   if (o.config.redisUrl) {
@@ -72,6 +85,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
   const usage = new UsageRecorder(database.db, clock, options.usageFlushMs);
   usage.start();
   const redis: Redis | undefined = config.redisUrl ? createLimitsRedis(config.redisUrl) : undefined;
+  if (redis) await waitReady(redis, logger);
   const limits = createLimits({
     redis,
     logger,
