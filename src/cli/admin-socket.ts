@@ -44,8 +44,29 @@ async function handle(deps: Deps, line: string): Promise<Reply> {
   }
 }
 
-/** Runs an operation on the server listening at socketPath. */
-export async function callAdminSocket(socketPath: string, op: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+/**
+ * Runs an operation on the server listening at socketPath. A server that holds the data
+ * directory but is still starting (migrating) has no socket yet: wait for it, up to `waitMs`.
+ */
+export async function callAdminSocket(
+  socketPath: string,
+  op: string,
+  args: Record<string, unknown>,
+  waitMs = 30_000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await callOnce(socketPath, op, args);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ECONNREFUSED') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+async function callOnce(socketPath: string, op: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
   const reply = await new Promise<Reply>((resolve, reject) => {
     const socket = net.createConnection(socketPath);
     let buffer = '';
