@@ -1,0 +1,198 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { Deps } from '../app/deps.js';
+import { parseIp } from '../lib/ip.js';
+import { hasScope } from '../modules/api-keys/scopes.js';
+import type { Principal } from '../modules/api-keys/principal.js';
+import { verifyApiKey, type VerifyDeps } from '../modules/api-keys/verify.js';
+import { AuthGuard } from '../modules/limits/auth-guard.js';
+import { readMessage } from './message.js';
+import { BAD_CREDENTIALS, protocolError, smtpError, toSmtpError } from './replies.js';
+import type { TlsMaterial } from './tls.js';
+
+// The SMTP submission edge: AUTH -> Principal (the same verification as HTTP), envelope checks,
+// DATA -> the emails service. It never touches the database itself.
+
+export type SubmittedMessage = { mailFrom: string; recipients: string[]; raw: Buffer };
+
+export type SmtpServices = {
+  /** Accepts a message durably (the same email object as over HTTP); throws AppError on denial. */
+  submit(principal: Principal, message: SubmittedMessage): Promise<{ id: string }>;
+  /** Refuses an envelope sender the key may not use (domain rules); throws AppError. */
+  checkSender(principal: Principal, address: string): Promise<void>;
+};
+
+export type SmtpOptions = {
+  tls: TlsMaterial;
+  maxMessageBytes?: number;
+  maxRecipients?: number;
+  socketTimeoutMs?: number;
+};
+
+export type RunningSmtp = { smtpPort: number | undefined; smtpsPort: number | undefined; close(): Promise<void> };
+
+const USERNAME = 'postgate';
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+type Session = SMTPServerSession & { principal?: Principal };
+
+export async function startSmtp(deps: Deps, services: SmtpServices, options: SmtpOptions): Promise<RunningSmtp> {
+  const { config } = deps;
+  const verifyDeps: VerifyDeps = { db: deps.database.db, clock: deps.clock, keyCache: deps.keyCache };
+  const guard = new AuthGuard(deps.limits.failures, deps.clock);
+  // Tokens of authenticated sessions, to re-verify the key at each MAIL FROM (revocation).
+  const tokens = new Map<string, string>();
+  const maxRecipients = options.maxRecipients ?? 50;
+
+  const reverify = async (session: Session): Promise<Principal> => {
+    const token = tokens.get(session.id);
+    const result = token ? await verifyApiKey(verifyDeps, token, parseIp(session.remoteAddress)) : undefined;
+    if (!result?.ok) throw smtpError(result?.code ?? 'invalid_api_key', result?.code === 'ip_not_allowed' ? 'Not allowed from this address' : BAD_CREDENTIALS);
+    return result.principal;
+  };
+
+  const handlers: Partial<SMTPServerOptions> = {
+    onConnect(session, callback) {
+      const wait = guard.blockedFor(session.remoteAddress);
+      callback(wait > 0 ? smtpError('too_many_auth_failures', `Too many failed authentications; retry after ${wait}s`) : undefined);
+    },
+
+    onAuth(auth, session, callback) {
+      void (async () => {
+        const client = session.remoteAddress;
+        if (guard.blockedFor(client) > 0) throw smtpError('too_many_auth_failures', 'Too many failed authentications');
+        const token = auth.password ?? '';
+        const result = auth.username === USERNAME ? await verifyApiKey(verifyDeps, token, parseIp(client)) : undefined;
+        if (!result?.ok) {
+          if (result?.code === 'ip_not_allowed') throw smtpError('ip_not_allowed', 'This API key cannot be used from this address');
+          const wait = await guard.recordFailure(client);
+          if (wait > 0) throw smtpError('too_many_auth_failures', `Too many failed authentications; retry after ${wait}s`);
+          throw smtpError('invalid_api_key', BAD_CREDENTIALS);
+        }
+        if (!hasScope(result.principal.scopes, 'emails:send')) throw smtpError('insufficient_scope', 'This API key lacks the emails:send scope');
+        tokens.set(session.id, token);
+        return { user: result.principal.keyId };
+      })().then(
+        (user) => callback(null, user),
+        (error: unknown) => callback(toSmtpError(error)),
+      );
+    },
+
+    onMailFrom(address, session: Session, callback) {
+      void (async () => {
+        const principal = await reverify(session);
+        const decision = await deps.limits.rate.consume(`org:${principal.organizationId}`, config.planRates[principal.plan]);
+        if (!decision.allowed) throw smtpError('rate_limit_exceeded', `Over the plan's rate; retry after ${decision.retryAfterSeconds}s`);
+        await services.checkSender(principal, address.address);
+        session.principal = principal;
+      })().then(
+        () => callback(),
+        (error: unknown) => callback(toSmtpError(error)),
+      );
+    },
+
+    onRcptTo(_address, session, callback) {
+      if (session.envelope.rcptTo.length >= maxRecipients) {
+        return callback(protocolError(452, '4.5.3', `Too many recipients (at most ${maxRecipients})`));
+      }
+      callback();
+    },
+
+    onData(stream, session: Session, callback) {
+      void readMessage(stream)
+        .then(async (message) => {
+          if (message.tooLarge) throw smtpError('payload_too_large', 'Message exceeds the advertised SIZE');
+          // Security: bare CR/LF would let a message smuggle another past a lenient relay.
+          if (message.bareLineEnding) throw protocolError(554, '5.6.0', 'Bare CR or LF line endings are not accepted');
+          const principal = session.principal;
+          const from = session.envelope.mailFrom;
+          if (!principal || !from) throw smtpError('bad_request', 'No sender');
+          const accepted = await services.submit(principal, {
+            mailFrom: from.address,
+            recipients: session.envelope.rcptTo.map((r) => r.address),
+            raw: message.raw,
+          });
+          return `Queued as ${accepted.id}`;
+        })
+        .then(
+          (reply) => callback(null, reply),
+          (error: unknown) => callback(toSmtpError(error)),
+        );
+    },
+
+    onClose(session) {
+      tokens.delete(session.id);
+    },
+  };
+
+  const common: SMTPServerOptions = {
+    name: 'postgate',
+    banner: 'Postgate ESMTP submission',
+    key: options.tls.key,
+    cert: options.tls.cert,
+    minVersion: 'TLSv1.2',
+    authMethods: ['PLAIN', 'LOGIN'],
+    // Security: AUTH only inside TLS (538 before STARTTLS); MAIL only after AUTH (530).
+    allowInsecureAuth: false,
+    authOptional: false,
+    size: options.maxMessageBytes ?? 10 * 1024 * 1024,
+    disableReverseLookup: true,
+    maxClients: 1000,
+    socketTimeout: options.socketTimeoutMs ?? 60_000,
+    closeTimeout: 10_000,
+    logger: false,
+    ...handlers,
+  };
+
+  const servers: SMTPServer[] = [];
+  const listen = async (server: SMTPServer, port: number): Promise<number> => {
+    servers.push(server);
+    patchConnections(server);
+    server.on('error', (err) => deps.logger.warn({ err }, 'smtp: connection error'));
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(port, config.host, () => resolve());
+    });
+    return (server.server.address() as AddressInfo).port;
+  };
+
+  const ports = {
+    smtpPort: config.smtpPort > 0 ? await listen(new SMTPServer({ ...common, secure: false }), config.smtpPort) : undefined,
+    smtpsPort: config.smtpsPort > 0 ? await listen(new SMTPServer({ ...common, secure: true }), config.smtpsPort) : undefined,
+  };
+  return {
+    ...ports,
+    close: async () => {
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    },
+  };
+}
+
+type PatchableConnection = {
+  secure: boolean;
+  send(code: number, data?: string | string[], context?: unknown): void;
+};
+
+/**
+ * Two adjustments smtp-server has no option for, applied to each connection's `send`:
+ * - AUTH is not advertised in EHLO before TLS (security: no credentials over plaintext, and
+ *   clients are not invited to try);
+ * - a reply whose message already starts with an enhanced status code (ours, from SMTP_REPLY)
+ *   is sent as it is, instead of with the library's default code for the reply number.
+ */
+function patchConnections(server: SMTPServer): void {
+  // `connections` is internal to smtp-server; every accepted connection passes through add().
+  const connections = (server as unknown as { connections: Set<PatchableConnection> }).connections;
+  const add = connections.add.bind(connections);
+  connections.add = (connection: PatchableConnection) => {
+    const send = connection.send.bind(connection);
+    connection.send = (code, data, context) => {
+      if (typeof data === 'string' && ENHANCED.test(data)) return send(code, data, false);
+      if (!connection.secure && code === 250 && Array.isArray(data)) {
+        return send(code, data.filter((line) => !/^AUTH\b/i.test(line)), context);
+      }
+      return send(code, data, context);
+    };
+    return add(connection);
+  };
+}
