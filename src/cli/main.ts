@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { createDeps } from '../app/deps.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { AppError } from '../lib/errors.js';
@@ -99,7 +100,8 @@ async function runOperation(config: Config, op: string, args: Record<string, unk
 }
 
 async function runDirect(config: Config, op: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const deps = await createDeps({ config: { ...config, logLevel: 'warn' } });
+  // Logs go to stderr: stdout carries the command's output only (one object with --json).
+  const deps = await createDeps({ config, logger: pino({ level: 'warn' }, pino.destination(2)) });
   try {
     if (op === 'migrate') return {};
     const operation = OPERATIONS[op];

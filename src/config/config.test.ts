@@ -90,6 +90,7 @@ describe('loadConfig overrides', () => {
       POSTGATE_RATE_PRO: '20',
       POSTGATE_RATE_SCALE: '200',
       POSTGATE_KEY_CACHE_TTL_SECONDS: '300',
+      POSTGATE_AUTH_FAILURE_LIMIT: '7',
       LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
@@ -109,6 +110,7 @@ describe('loadConfig overrides', () => {
       ipConcurrency: 5,
       planRates: { free: 2, pro: 20, scale: 200, unlimited: Number.POSITIVE_INFINITY },
       keyCacheTtlMs: 300_000,
+      authFailureLimit: 7,
       logLevel: 'debug',
     });
   });

@@ -18,6 +18,7 @@ export function redisBus(options: { url: string; cache: KeyCache; logger: Logger
     publisher.on('error', () => undefined);
     options.cache.setEnabled(false);
     let down = false;
+    let closing = false;
     subscriber.on('error', () => undefined);
     subscriber.on('ready', () => {
       subscriber
@@ -30,6 +31,7 @@ export function redisBus(options: { url: string; cache: KeyCache; logger: Logger
         .catch(() => undefined);
     });
     subscriber.on('close', () => {
+      if (closing) return;
       if (!down) options.logger.warn({}, 'invalidation: Redis unreachable; verifying every key from the database until it is back');
       down = true;
       options.cache.setEnabled(false);
@@ -40,6 +42,7 @@ export function redisBus(options: { url: string; cache: KeyCache; logger: Logger
         await publisher.publish(channel, payload);
       },
       close: async () => {
+        closing = true;
         subscriber.disconnect();
         publisher.disconnect();
       },
