@@ -4,6 +4,11 @@ import { createDeps, type Deps } from './app/deps.js';
 import { adminSocketPath, acquireLock, type DataDirLock } from './cli/data-dir-lock.js';
 import { serveAdminSocket } from './cli/admin-socket.js';
 import type { Config } from './config/config.js';
+import { startSmtp } from './smtp/server.js';
+import { smtpServices } from './smtp/services.js';
+import { loadTlsMaterial } from './smtp/tls.js';
+import { issueSetupCode } from './modules/accounts/setup.js';
+import { startWorker } from './worker/worker.js';
 
 export const ROLES = ['api', 'smtp', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -31,6 +36,8 @@ export async function start(config: Config, roles: readonly Role[], print: (line
       closers.unshift(() => new Promise<void>((resolve) => admin!.close(() => resolve())));
     }
     if (roles.includes('api')) {
+      // Before listening, so the code is stored before anyone can reach the setup page.
+      const setupCode = await issueSetupCode({ db: deps.database.db, clock: deps.clock });
       const app = await buildApp(deps);
       await app.listen({ port: config.port, host: config.host });
       closers.unshift(() => app.close());
@@ -39,6 +46,22 @@ export async function start(config: Config, roles: readonly Role[], print: (line
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       urls.push(`http://${host}:${port}`);
       print(`Postgate API       http://${host}:${port}  (OpenAPI: /openapi.json)`);
+      print(`Dashboard          http://${host}:${port}/`);
+      if (setupCode) print(`Setup code         ${setupCode}  (one-time: the dashboard asks for it to create the owner account)`);
+    }
+    if (roles.includes('worker')) {
+      const worker = startWorker(deps);
+      closers.unshift(() => worker.stop());
+      print(`Delivery worker    ${worker.describe}`);
+    }
+    if (roles.includes('smtp') && (config.smtpPort > 0 || config.smtpsPort > 0)) {
+      const tls = await loadTlsMaterial(config);
+      const smtp = await startSmtp(deps, smtpServices(deps), { tls });
+      closers.unshift(() => smtp.close());
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      const cert = tls.generated ? 'self-signed certificate in the data dir' : 'SMTP_TLS_CERT';
+      if (smtp.smtpPort) print(`SMTP submission    smtp://${host}:${smtp.smtpPort}  (STARTTLS, ${cert}; user "postgate", password: an API key)`);
+      if (smtp.smtpsPort) print(`SMTPS submission   smtps://${host}:${smtp.smtpsPort}  (implicit TLS)`);
     }
     print(
       `Database           ${deps.database.kind === 'pglite' ? `PGlite (embedded) in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,

@@ -1,10 +1,29 @@
 import type { Deps } from '../src/app/deps.js';
 import type { OrganizationObject } from '../src/modules/organizations/service.js';
+import { deliverEmail } from '../src/modules/delivery/deliver.js';
+import { emailDeps } from '../src/http/routes/emails.js';
+import { sendEmail } from '../src/modules/emails/service.js';
+import { deliveryDeps } from '../src/worker/worker.js';
+import { emailBody, senderFor } from './email-fixtures.js';
 import { domainFor, keyFor } from './factories.js';
 import type { MatrixRoute } from './auth-matrix.js';
 
 const makeDomain = async (deps: Deps, org: OrganizationObject): Promise<string> => domainFor(deps, org, `d${Math.random().toString(36).slice(2, 8)}.example`);
 const makeKey = async (deps: Deps, org: OrganizationObject): Promise<string> => (await keyFor(deps, org, { name: 'target' })).id;
+
+/** A verified sending domain of the organization; its name goes in the body's `from`. */
+const makeSendingDomain = async (deps: Deps, org: OrganizationObject): Promise<string> => {
+  const name = `s${Math.random().toString(36).slice(2, 8)}.example`;
+  await domainFor(deps, org, name);
+  return name;
+};
+/** A test-mode email of the organization (any domain), captured when `capture` is set. */
+const makeEmail = (capture: boolean) => async (deps: Deps, org: OrganizationObject): Promise<string> => {
+  const { id } = await sendEmail(emailDeps(deps), senderFor(org, { mode: 'test' }), emailBody('matrix@matrix.example'));
+  if (capture) await deliverEmail(deliveryDeps(deps), id);
+  return id;
+};
+const sendBody = (domain: string): Record<string, unknown> => emailBody(`matrix@${domain}`);
 
 /** Every authenticated route of the API. The catalogue test fails when a route is missing here. */
 export const MATRIX_ROUTES: MatrixRoute[] = [
@@ -21,4 +40,9 @@ export const MATRIX_ROUTES: MatrixRoute[] = [
   { method: 'GET', url: '/domains/:id', auth: { scope: 'domains:read' }, makeResource: makeDomain },
   { method: 'POST', url: '/domains/:id/verify', auth: { scope: 'domains:write' }, makeResource: makeDomain },
   { method: 'DELETE', url: '/domains/:id', auth: { scope: 'domains:write' }, makeResource: makeDomain },
+  { method: 'POST', url: '/emails', auth: { scope: 'emails:send' }, makeResource: makeSendingDomain, body: sendBody },
+  { method: 'POST', url: '/emails/batch', auth: { scope: 'emails:send' }, makeResource: makeSendingDomain, body: (domain: string) => [sendBody(domain), sendBody(domain)] },
+  { method: 'GET', url: '/emails', auth: { scope: 'emails:read' } },
+  { method: 'GET', url: '/emails/:id', auth: { scope: 'emails:read' }, makeResource: makeEmail(false) },
+  { method: 'GET', url: '/emails/:id/raw', auth: { scope: 'emails:read' }, makeResource: makeEmail(true) },
 ];

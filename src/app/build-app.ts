@@ -5,7 +5,9 @@ import { registerAuth, registerClientIp } from '../http/plugins/auth.js';
 import { registerConcurrencyLimit } from '../http/plugins/limits.js';
 import { registerErrorHandling } from '../http/plugins/errors.js';
 import { apiKeyRoutes } from '../http/routes/api-keys.js';
+import { dashboardRoutes } from '../http/routes/dashboard/index.js';
 import { domainRoutes } from '../http/routes/domains.js';
+import { emailRoutes } from '../http/routes/emails.js';
 import { systemRoutes } from '../http/routes/system.js';
 import { whoamiRoutes } from '../http/routes/whoami.js';
 import type { Deps } from './deps.js';
@@ -77,6 +79,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   whoamiRoutes(app, deps);
   apiKeyRoutes(app, deps);
   domainRoutes(app, deps);
+  emailRoutes(app, deps);
+  await dashboardRoutes(app, deps);
   await app.ready();
   return app;
 }

@@ -6,9 +6,13 @@ import { busInvalidation, localInvalidation, type Invalidation } from '../module
 import { postgresBus, redisBus } from '../modules/api-keys/invalidation-buses.js';
 import { KeyCache } from '../modules/api-keys/key-cache.js';
 import { UsageRecorder } from '../modules/api-keys/usage-recorder.js';
-import { createLimitsRedis } from '../modules/limits/redis.js';
+import { LOGIN_FAILURE_POLICY } from '../modules/accounts/login-throttle.js';
+import { createLimitsRedis, DEFAULT_PREFIX } from '../modules/limits/redis.js';
 import { createLimits, type Limits } from '../modules/limits/resilient.js';
+import type { FailureCounter } from '../modules/limits/types.js';
 import type { Redis } from 'ioredis';
+import { createEmailQueue, type EmailQueue } from '../modules/delivery/queue.js';
+import { relayTransport, type Transport } from '../modules/delivery/transport.js';
 
 /** Everything the app and the services need, built once by the composition root (or a test). */
 export type Deps = Readonly<{
@@ -21,6 +25,12 @@ export type Deps = Readonly<{
   usage: UsageRecorder;
   /** Rate limits, per-IP concurrency and auth-failure counters: Redis-backed when REDIS_URL is set. */
   limits: Limits;
+  /** Dashboard sign-in failures per account and client address (5 per 15 min), shared like `limits`. */
+  loginFailures: FailureCounter;
+  /** The durable delivery queue: pg-boss in this database (PGlite or PostgreSQL). */
+  queue: EmailQueue;
+  /** SMTP_RELAY_URL's pooled transport; undefined: every email is captured. */
+  relay: Transport | undefined;
   close(): Promise<void>;
 }>;
 
@@ -80,6 +90,8 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
   const target = options.dbTarget ?? dbTargetFor(config);
   const database = options.database ?? (await createDatabase(target));
   await database.migrate();
+  const queue = await createEmailQueue({ database, logger, leaseSeconds: config.deliveryLeaseSeconds });
+  const relay = config.smtpRelayUrl ? relayTransport(config.smtpRelayUrl, logger) : undefined;
   const keyCache = new KeyCache(config.keyCacheTtlMs, clock);
   const invalidation = createInvalidation({ config, target, database, keyCache, logger });
   const usage = new UsageRecorder(database.db, clock, options.usageFlushMs);
@@ -92,6 +104,13 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     prefix: options.limitsPrefix,
     failurePolicy: { threshold: config.authFailureLimit, windowSeconds: 60 },
   });
+  const loginLimits = createLimits({
+    redis,
+    logger,
+    clock,
+    prefix: `${options.limitsPrefix ?? DEFAULT_PREFIX}login:`,
+    failurePolicy: LOGIN_FAILURE_POLICY,
+  });
   return {
     config,
     logger,
@@ -101,11 +120,17 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     invalidation,
     usage,
     limits,
+    queue,
+    relay,
+    loginFailures: loginLimits.failures,
     close: async () => {
       await usage.stop();
       await limits.close();
+      await loginLimits.close();
       redis?.disconnect();
       await invalidation.close();
+      await relay?.close();
+      await queue.close();
       await database.close();
     },
   };

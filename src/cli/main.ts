@@ -6,6 +6,7 @@ import { AppError } from '../lib/errors.js';
 import { ROLES, start, type Role } from '../main.js';
 import { acquireLock, adminSocketPath } from './data-dir-lock.js';
 import { callAdminSocket } from './admin-socket.js';
+import { ensureDashboardBuilt } from './dashboard-build.js';
 import { OPERATIONS } from './operations.js';
 
 const USAGE = `Usage: postgate <command>
@@ -17,6 +18,8 @@ const USAGE = `Usage: postgate <command>
   keys create --org <id> --name <name> [--permission full_access|sending_access|custom]
               [--scopes a,b] [--domains dom_1,dom_2] [--allowed-ips 10.0.0.0/8,::1]
               [--mode live|test] [--expires-at ISO] [--json]
+  user create --org <id> --email <email> --password-stdin [--json]
+                                       dashboard account (password read from stdin)
 
 Configuration comes from the environment (see README): DATABASE_URL, POSTGATE_DATA_DIR, PORT...`;
 
@@ -55,6 +58,9 @@ export async function runCli(argv: string[], io: Out = defaultOut, env: NodeJS.P
         break;
       case 'keys':
         if (sub === 'create') return await keysCreate(config, argv.slice(2), io);
+        break;
+      case 'user':
+        if (sub === 'create') return await userCreate(config, argv.slice(2), io);
         break;
       case undefined:
       case 'help':
@@ -119,6 +125,12 @@ async function startCommand(config: Config, args: string[], io: Out): Promise<nu
   if (unknown.length > 0 || roles.length === 0) {
     io.err(`--roles takes a comma list of ${ROLES.join(', ')} (got ${values.roles})`);
     return 2;
+  }
+  if (roles.includes('api')) {
+    // The API does not depend on the dashboard: a failed build is reported, not fatal.
+    await ensureDashboardBuilt(io.out).catch((error: unknown) =>
+      io.err(`Dashboard build failed (the API runs without it): ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
   const running = await start(config, roles as Role[], io.out);
   await new Promise<void>((resolve) => {
@@ -196,4 +208,31 @@ async function keysCreate(config: Config, args: string[], io: Out): Promise<numb
     '',
     'Copy it now: it is shown this once and cannot be recovered (only its hash is stored).',
   ]);
+}
+
+async function userCreate(config: Config, args: string[], io: Out): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { org: { type: 'string' }, email: { type: 'string' }, 'password-stdin': { type: 'boolean' }, json: { type: 'boolean' } },
+  });
+  if (!values.org) throw new AppError('validation_error', 'org: --org <organization id> is required');
+  if (!values.email) throw new AppError('validation_error', 'email: --email <address> is required');
+  // Security: never a password in argv, where `ps` and shell history would show it.
+  if (!values['password-stdin']) throw new AppError('validation_error', 'password: pipe it in and pass --password-stdin');
+  const password = await readPasswordFromStdin();
+  const user = await runOperation(config, 'user.create', { org: values.org, email: values.email, password });
+  return print(io, values.json, user, [
+    `User ${String(user.id)} <${String(user.email)}> created in organization ${String(user.organization_id)}.`,
+    'They can now sign in to the dashboard.',
+  ]);
+}
+
+/** The first line of stdin, without its line ending (`printf %s "$PW" |` and `echo "$PW" |` alike). */
+async function readPasswordFromStdin(): Promise<string> {
+  let data = '';
+  for await (const chunk of process.stdin) {
+    data += String(chunk);
+    if (data.length > 4096) break;
+  }
+  return data.split(/\r?\n/)[0] ?? '';
 }

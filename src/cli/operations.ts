@@ -6,6 +6,7 @@ import { createKeyBody } from '../modules/api-keys/schemas.js';
 import { createApiKey } from '../modules/api-keys/service.js';
 import { createOrganization, getOrganization, PLANS, setOrganizationPlan } from '../modules/organizations/service.js';
 import { apiKeyDeps } from '../http/routes/api-keys.js';
+import { createUser } from '../modules/accounts/users.js';
 
 // Operator commands as plain functions of (deps, args). The CLI runs them directly on the
 // database, or, when a server already holds the embedded PGlite, through that server's admin
@@ -44,4 +45,11 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     const actor = { organizationId: org.id, projectId: org.default_project_id, scopes: OPERATOR_SCOPES };
     return createApiKey(apiKeyDeps(deps), actor, body.data);
   },
+
+  // The password arrives here from stdin (or over the 0600 admin socket), never from argv.
+  'user.create': async (deps, args) =>
+    createUser(
+      { db: deps.database.db, clock: deps.clock },
+      { organizationId: String(args.org ?? ''), email: String(args.email ?? ''), password: String(args.password ?? '') },
+    ),
 };

@@ -91,6 +91,9 @@ describe('loadConfig overrides', () => {
       POSTGATE_RATE_SCALE: '200',
       POSTGATE_KEY_CACHE_TTL_SECONDS: '300',
       POSTGATE_AUTH_FAILURE_LIMIT: '7',
+      POSTGATE_DELIVERY_RETRY_BASE_MS: '500',
+      POSTGATE_DELIVERY_MAX_ATTEMPTS: '4',
+      POSTGATE_DELIVERY_LEASE_SECONDS: '60',
       LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
@@ -111,6 +114,9 @@ describe('loadConfig overrides', () => {
       planRates: { free: 2, pro: 20, scale: 200, unlimited: Number.POSITIVE_INFINITY },
       keyCacheTtlMs: 300_000,
       authFailureLimit: 7,
+      deliveryRetryBaseMs: 500,
+      deliveryMaxAttempts: 4,
+      deliveryLeaseSeconds: 60,
       logLevel: 'debug',
     });
   });
@@ -119,6 +125,13 @@ describe('loadConfig overrides', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://localhost/pg' }).databaseUrl).toBe('postgres://localhost/pg');
     expect(loadConfig({ REDIS_URL: 'redis://localhost:6379' }).redisUrl).toBe('redis://localhost:6379');
     expect(loadConfig({ SMTP_RELAY_URL: 'smtp://localhost:25' }).smtpRelayUrl).toBe('smtp://localhost:25');
+  });
+
+  it('retries deliveries from 30 s, 10 attempts, 5 minute leases by default; refuses a relay URL without a host', () => {
+    const config = loadConfig({});
+    expect([config.deliveryRetryBaseMs, config.deliveryMaxAttempts, config.deliveryLeaseSeconds]).toEqual([30_000, 10, 300]);
+    expect(() => loadConfig({ SMTP_RELAY_URL: 'smtp://' })).toThrow(/^Invalid configuration: SMTP_RELAY_URL must name a host/);
+    expect(() => loadConfig({ POSTGATE_DELIVERY_LEASE_SECONDS: '1' })).toThrow(/POSTGATE_DELIVERY_LEASE_SECONDS/);
   });
 
   it('lets port 0 disable SMTP listeners', () => {

@@ -13,6 +13,14 @@ const commaList = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
 
+function hasHost(url: string): boolean {
+  try {
+    return new URL(url).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 const envSchema = z.object({
   PORT: port.default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -22,7 +30,11 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
-  SMTP_RELAY_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional(),
+  SMTP_RELAY_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .refine(hasHost, 'must name a host: smtp://user:pass@host:port or smtps://...')
+    .optional(),
   SMTP_PORT: port.default(2587),
   SMTPS_PORT: port.default(2465),
   SMTP_TLS_CERT: z.string().min(1).optional(),
@@ -35,6 +47,9 @@ const envSchema = z.object({
   POSTGATE_RATE_PRO: positiveInt.default(100),
   POSTGATE_RATE_SCALE: positiveInt.default(1000),
   POSTGATE_AUTH_FAILURE_LIMIT: positiveInt.default(20),
+  POSTGATE_DELIVERY_RETRY_BASE_MS: positiveInt.default(30_000),
+  POSTGATE_DELIVERY_MAX_ATTEMPTS: positiveInt.pipe(z.number().max(50, 'must be 50 or less')).default(10),
+  POSTGATE_DELIVERY_LEASE_SECONDS: digits.pipe(z.number().min(2, 'must be 2 or more').max(3600, 'must be 3600 or less')).default(300),
   POSTGATE_KEY_CACHE_TTL_SECONDS: digits.pipe(z.number().min(1).max(300, 'must be 300 or less')).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -60,6 +75,12 @@ export type Config = Readonly<{
   keyCacheTtlMs: number;
   /** Failed authentications per client address per minute before it is refused (HTTP and SMTP). */
   authFailureLimit: number;
+  /** Delivery retries: the first waits about this long, each next one twice as long (with jitter). */
+  deliveryRetryBaseMs: number;
+  /** Attempts before a soft-failing email is given up (`failed`). */
+  deliveryMaxAttempts: number;
+  /** How long one delivery attempt may hold an email before another worker may take it over. */
+  deliveryLeaseSeconds: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }>;
 
@@ -125,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     keyCacheTtlMs: e.POSTGATE_KEY_CACHE_TTL_SECONDS * 1000,
     authFailureLimit: e.POSTGATE_AUTH_FAILURE_LIMIT,
+    deliveryRetryBaseMs: e.POSTGATE_DELIVERY_RETRY_BASE_MS,
+    deliveryMaxAttempts: e.POSTGATE_DELIVERY_MAX_ATTEMPTS,
+    deliveryLeaseSeconds: e.POSTGATE_DELIVERY_LEASE_SECONDS,
     logLevel: e.LOG_LEVEL,
   });
 }

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex, date } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, customType, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
@@ -123,6 +123,158 @@ export const apiKeyClientIps = pgTable(
   (t) => [primaryKey({ columns: [t.keyId, t.ip] })],
 );
 
+/**
+ * Raw bytes (MIME messages). Written as base64 text decoded by the database: PGlite converts a
+ * bytea parameter to hex in JavaScript, ten times slower for a message with attachments. Read
+ * back as a Buffer (node-postgres) or a Uint8Array (PGlite); large reads use `encode(..., 'base64')`.
+ */
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: (value) => sql`decode(${value.toString('base64')}, 'base64')`,
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
+});
+
+const timestamptz = (column: string) => timestamp(column, { withTimezone: true, mode: 'date' });
+
+/** Where an email stands. `queued` covers waiting for its first attempt, a retry or its scheduled time. */
+export const EMAIL_STATUSES = ['queued', 'sending', 'delivered', 'bounced', 'failed'] as const;
+/** What happened to an email, in order (Resend's names). */
+export const EMAIL_EVENT_TYPES = ['queued', 'sent', 'delivered', 'delivery_delayed', 'bounced', 'failed'] as const;
+
+/**
+ * One accepted email. The row, its `queued` event, its message and its delivery job are written in
+ * one transaction; the delivery columns (status, attempts, next_attempt_at, locked_until) are the
+ * worker's claim on it, so a duplicate job can never deliver it twice.
+ */
+export const emails = pgTable(
+  'emails',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    // No foreign keys: a deleted key or domain leaves its emails in the log.
+    apiKeyId: text('api_key_id'),
+    /** The From domain of the organization (signing key), when it has one. */
+    domainId: text('domain_id'),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    source: text('source', { enum: ['api', 'smtp'] }).notNull(),
+    fromAddress: text('from_address').notNull(),
+    toAddresses: text('to_addresses').array().notNull(),
+    ccAddresses: text('cc_addresses').array().notNull(),
+    bccAddresses: text('bcc_addresses').array().notNull(),
+    replyTo: text('reply_to').array().notNull(),
+    subject: text('subject').notNull(),
+    html: text('html'),
+    text: text('text'),
+    tags: jsonb('tags').$type<{ name: string; value: string }[]>().notNull(),
+    messageId: text('message_id').notNull(),
+    /** The SMTP envelope: what the relay is told, whatever the headers say (Bcc works this way). */
+    envelopeFrom: text('envelope_from').notNull(),
+    recipients: text('recipients').array().notNull(),
+    status: text('status', { enum: EMAIL_STATUSES }).notNull().default('queued'),
+    lastEvent: text('last_event', { enum: EMAIL_EVENT_TYPES }).notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamptz('next_attempt_at').notNull(),
+    lockedUntil: timestamptz('locked_until'),
+    lastError: text('last_error'),
+    scheduledAt: timestamptz('scheduled_at'),
+    createdAt: createdAt(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('emails_org_idx').on(t.organizationId, t.id)],
+);
+
+/** The message bytes, apart from the row so lists never read them. */
+export const emailMessages = pgTable('email_messages', {
+  emailId: text('email_id')
+    .primaryKey()
+    .references(() => emails.id, { onDelete: 'cascade' }),
+  /** As composed from the JSON fields, or as submitted over SMTP: unsigned. */
+  raw: bytea('raw').notNull(),
+  /** The signed message the capture transport kept instead of sending it. */
+  captured: bytea('captured'),
+});
+
+export const emailEvents = pgTable(
+  'email_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    emailId: text('email_id')
+      .notNull()
+      .references(() => emails.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: EMAIL_EVENT_TYPES }).notNull(),
+    /** The relay's reply or the error, for the log. */
+    detail: text('detail'),
+    createdAt: timestamptz('created_at').notNull(),
+  },
+  (t) => [index('email_events_email_idx').on(t.emailId, t.id)],
+);
+
+/**
+ * `Idempotency-Key`s, per organization, kept 24 hours: the hash of the request and the answer
+ * given, written in the same transaction as the emails it created.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    response: jsonb('response').notNull(),
+    createdAt: timestamptz('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+);
+
 export type OrganizationRow = typeof organizations.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type DomainRow = typeof domains.$inferSelect;
+export type EmailRow = typeof emails.$inferSelect;
+export type EmailEventRow = typeof emailEvents.$inferSelect;
+
+/** Dashboard accounts. Emails are stored trimmed and lower-cased, unique across the install. */
+export const users = pgTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    organizationId: text('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    // Security: an argon2id PHC string (salted, memory-hard), never the password.
+    passwordHash: text('password_hash').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('users_email_idx').on(t.email), index('users_org_idx').on(t.organizationId)],
+);
+
+/** Dashboard sessions, server-side: deleting the row ends the session everywhere at once. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    // Security: SHA-256 of the random session id; the id itself lives only in the user's cookie.
+    idHash: text('id_hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** The one-time code that claims an empty install (at most one row, id 'owner'). */
+export const setupCodes = pgTable('setup_codes', {
+  id: text('id').primaryKey(),
+  // Security: SHA-256 of the code; the code itself is only printed in the start-up lines.
+  codeHash: text('code_hash').notNull(),
+  createdAt: createdAt(),
+});
+
+export type UserRow = typeof users.$inferSelect;

@@ -45,6 +45,7 @@ export function protocolError(reply: number, enhanced: string, message: string):
 /** Maps anything a service threw; unexpected faults become a temporary 451 (the client retries). */
 export function toSmtpError(error: unknown): SmtpError {
   if (error instanceof AppError) return smtpError(error.code, error.message);
+  if (error instanceof Error && typeof (error as Partial<SmtpError>).responseCode === 'number') return error as SmtpError;
   return smtpError('internal_server_error', 'Temporary local error; try again later');
 }
 

@@ -10,9 +10,11 @@ import { clientKey, enforcePlanRate } from './limits.js';
 
 /**
  * What a route needs from its caller. Every route declares one (start-up fails otherwise):
- * `public` (health, OpenAPI), `any_key` (whoami) or the scope a key must hold.
+ * `public` (health, OpenAPI), `any_key` (whoami), the scope a key must hold, or `session`
+ * (dashboard routes: a signed-in session cookie and CSRF token, checked by plugins/session.ts;
+ * API keys are never read there).
  */
-export type RouteAuth = 'public' | 'any_key' | { scope: Scope };
+export type RouteAuth = 'public' | 'any_key' | 'session' | { scope: Scope };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -50,7 +52,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     if (!route.config?.auth) {
       throw new Error(`Route ${String(route.method)} ${route.url} declares no auth requirement (config.auth)`);
     }
-    if (route.config.auth !== 'public') {
+    if (route.config.auth !== 'public' && route.config.auth !== 'session') {
       route.schema = { ...route.schema, security: [{ bearerAuth: [] }] };
     }
   });
@@ -58,7 +60,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
   app.addHook('onRequest', async (request, reply) => {
     const auth = request.routeOptions.config.auth;
     // Unknown routes (404) carry no config; they are answered by the not-found handler.
-    if (auth === undefined || auth === 'public' || reply.sent) return;
+    if (auth === undefined || auth === 'public' || auth === 'session' || reply.sent) return;
     await authenticate(ctx, request, reply, auth);
   });
 
@@ -80,7 +82,7 @@ async function authenticate(
   ctx: AuthContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  auth: Exclude<RouteAuth, 'public'>,
+  auth: Exclude<RouteAuth, 'public' | 'session'>,
 ): Promise<FastifyReply | undefined> {
   const client = clientKey(request);
   const blocked = ctx.guard.blockedFor(client);

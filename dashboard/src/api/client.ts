@@ -1,0 +1,62 @@
+// The one way the dashboard talks to the server: JSON to /dashboard/api, the session cookie sent
+// by the browser, and the CSRF token in a header on every state change.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** The field a 422 names (`allowed_ips[0]: ...` -> `allowed_ips`), if any. */
+  get field(): string | undefined {
+    if (this.code !== 'validation_error') return undefined;
+    return /^([a-z_]+)(?:\[\d+\])?[.:]/.exec(this.message)?.[1];
+  }
+}
+
+let csrfToken = '';
+let onSignedOut: () => void = () => undefined;
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+/** Called when a signed-in route answers 401: the session expired or was ended elsewhere. */
+export function setSignedOutHandler(handler: () => void): void {
+  onSignedOut = handler;
+}
+
+const ANONYMOUS = new Set(['/session', '/login', '/setup']);
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(`/dashboard/api${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network_error', 'The server cannot be reached. Check your connection and try again.');
+  }
+  const data = (await response.json().catch(() => undefined)) as { name?: string; message?: string } | undefined;
+  if (!response.ok) {
+    if (response.status === 401 && !ANONYMOUS.has(path.split('?')[0]!)) onSignedOut();
+    throw new ApiError(response.status, data?.name ?? 'error', data?.message ?? `The server answered ${response.status}`);
+  }
+  return data as T;
+}
+
+export const api = {
+  get: <T>(path: string): Promise<T> => request<T>('GET', path),
+  post: <T>(path: string, body?: unknown): Promise<T> => request<T>('POST', path, body),
+  patch: <T>(path: string, body: unknown): Promise<T> => request<T>('PATCH', path, body),
+  delete: <T>(path: string): Promise<T> => request<T>('DELETE', path),
+};

@@ -1,0 +1,45 @@
+import type { ReactNode } from 'react';
+import type { Session } from '../api/types.ts';
+
+const NAV = [
+  { route: '/api-keys', label: 'API keys' },
+  { route: '/domains', label: 'Domains' },
+  { route: '/emails', label: 'Emails' },
+];
+
+type LayoutProps = { session: Session; route: string; onSignOut: () => void; signingOut: boolean; children: ReactNode };
+
+/** The signed-in frame: brand, navigation, who is signed in, sign out. */
+export function Layout({ session, route, onSignOut, signingOut, children }: LayoutProps): ReactNode {
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <a className="brand" href="#/api-keys">
+          <span className="brand-mark" aria-hidden="true" />
+          Postgate
+        </a>
+        <nav aria-label="Main">
+          <ul className="nav">
+            {NAV.map((item) => (
+              <li key={item.route}>
+                <a href={`#${item.route}`} aria-current={route.startsWith(item.route) ? 'page' : undefined}>
+                  {item.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="account">
+          <span className="account-who">
+            <span className="account-org">{session.organization?.name}</span>
+            <span className="account-email">{session.user?.email}</span>
+          </span>
+          <button type="button" className="button button-small" onClick={onSignOut} disabled={signingOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main className="content">{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+import { useState, type ReactNode } from 'react';
+import { api, ApiError } from '../../api/client.ts';
+import type { Domain } from '../../api/types.ts';
+import { Badge } from '../../components/badge.tsx';
+import { Dialog } from '../../components/dialog.tsx';
+import { ErrorState, FormError, Loading } from '../../components/states.tsx';
+import { formatDateTime } from '../../lib/format.ts';
+import { navigate } from '../../lib/use-hash-route.ts';
+import { useLoad } from '../../lib/use-load.ts';
+import { RecordsTable } from './records-table.tsx';
+
+/** One domain: its records, a DNS check, and deletion. */
+export function DomainDetail({ id, onChanged }: { id: string; onChanged: () => void }): ReactNode {
+  const domain = useLoad(() => api.get<Domain>(`/domains/${id}`), [id]);
+  const [verifying, setVerifying] = useState(false);
+  const [error, setError] = useState<string>();
+  const [confirmDelete, setConfirmDelete] = useState(false);
+
+  const verify = async (): Promise<void> => {
+    setVerifying(true);
+    setError(undefined);
+    try {
+      domain.set(await api.post<Domain>(`/domains/${id}/verify`));
+      onChanged();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    } finally {
+      setVerifying(false);
+    }
+  };
+
+  if (domain.loading && !domain.data) return <Loading label="Loading domain…" />;
+  if (domain.error) return <ErrorState error={domain.error} onRetry={domain.reload} />;
+  const d = domain.data;
+  if (!d) return null;
+  return (
+    <section className="panel" aria-labelledby="domain-title">
+      <div className="page-header">
+        <div>
+          <a href="#/domains" className="back-link">
+            ← All domains
+          </a>
+          <h2 id="domain-title">
+            {d.name} <Badge value={d.status} />
+          </h2>
+          <p className="muted">
+            Publish these TXT records at your DNS host, then check them. Last checked: {formatDateTime(d.last_checked_at, 'never')}.
+          </p>
+        </div>
+        <div className="button-row">
+          <button type="button" className="button button-primary" onClick={() => void verify()} disabled={verifying}>
+            {verifying ? 'Checking DNS…' : 'Verify DNS records'}
+          </button>
+          <button type="button" className="button button-danger-quiet" onClick={() => setConfirmDelete(true)}>
+            Delete
+          </button>
+        </div>
+      </div>
+      <p className="visually-hidden" aria-live="polite">
+        {verifying ? '' : `Status: ${d.status}`}
+      </p>
+      <FormError message={error} />
+      <RecordsTable records={d.records} />
+      {confirmDelete ? <DeleteDomainDialog name={d.name} id={d.id} onClose={() => setConfirmDelete(false)} onDeleted={onChanged} /> : null}
+    </section>
+  );
+}
+
+function DeleteDomainDialog({ id, name, onClose, onDeleted }: { id: string; name: string; onClose: () => void; onDeleted: () => void }): ReactNode {
+  const [error, setError] = useState<string>();
+  const remove = async (): Promise<void> => {
+    try {
+      await api.delete(`/domains/${id}`);
+      onDeleted();
+      navigate('/domains');
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : String(e));
+    }
+  };
+  return (
+    <Dialog
+      title={`Delete ${name}?`}
+      description="Mail from this domain is refused from now on. Keys limited to it keep the limit (they send from nowhere)."
+      name="delete-domain"
+      onClose={onClose}
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose} data-autofocus>
+            Cancel
+          </button>
+          <button type="button" className="button button-danger" onClick={() => void remove()}>
+            Delete domain
+          </button>
+        </>
+      }
+    >
+      <FormError message={error} />
+    </Dialog>
+  );
+}

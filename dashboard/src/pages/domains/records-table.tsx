@@ -1,0 +1,47 @@
+import type { ReactNode } from 'react';
+import type { DomainRecord } from '../../api/types.ts';
+import { Badge } from '../../components/badge.tsx';
+import { CopyButton } from '../../components/copy-button.tsx';
+
+/** The TXT records to publish, each name and value with a copy button. */
+export function RecordsTable({ records }: { records: DomainRecord[] }): ReactNode {
+  return (
+    <table className="table responsive-table records">
+      <thead>
+        <tr>
+          <th scope="col">Record</th>
+          <th scope="col">Type</th>
+          <th scope="col">Name</th>
+          <th scope="col">Value</th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {records.map((r) => (
+          <tr key={r.record} data-record={r.record}>
+            <td data-label="Record">
+              {r.record}
+              {r.required ? null : <span className="muted"> (recommended)</span>}
+            </td>
+            <td data-label="Type">{r.type}</td>
+            <td data-label="Name">
+              <div className="copy-cell">
+                <code className="record-name">{r.name}</code>
+                <CopyButton text={r.name} label={`Copy ${r.record} record name`} />
+              </div>
+            </td>
+            <td data-label="Value">
+              <div className="copy-cell">
+                <code className="record-value">{r.value}</code>
+                <CopyButton text={r.value} label={`Copy ${r.record} record value`} />
+              </div>
+            </td>
+            <td data-label="Status">
+              <Badge value={r.status} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,131 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Deps } from '../../../app/deps.js';
+import { AppError } from '../../../lib/errors.js';
+import { LoginThrottle } from '../../../modules/accounts/login-throttle.js';
+import { loginBody, sessionObject, setupBody, type SessionObject } from '../../../modules/accounts/schemas.js';
+import { csrfTokenFor } from '../../../modules/accounts/secrets.js';
+import { endSession, resolveSession, startSession, type DashboardSession } from '../../../modules/accounts/sessions.js';
+import { completeSetup, setupRequired } from '../../../modules/accounts/setup.js';
+import { authenticateUser, type AccountDeps } from '../../../modules/accounts/users.js';
+import { sendError } from '../../plugins/errors.js';
+import { clientKey } from '../../plugins/limits.js';
+import {
+  anonymousCsrfToken,
+  clearSessionCookie,
+  SESSION_COOKIE,
+  sessionOf,
+  setSessionCookie,
+} from '../../plugins/session.js';
+
+const tags = ['Dashboard'];
+const anonymous = { auth: 'public' } as const;
+const signedIn = { auth: 'session' } as const;
+
+/** Status, setup, sign-in, sign-out and the signed-in user. */
+export function dashboardSessionRoutes(app: FastifyInstance, deps: Deps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const accounts: AccountDeps = { db: deps.database.db, clock: deps.clock };
+  const throttle = new LoginThrottle(deps.loginFailures, deps.limits.failures, deps.clock);
+
+  r.get('/dashboard/api/session', {
+    config: anonymous,
+    schema: { tags, summary: 'Whether setup is needed, who is signed in, and the CSRF token', response: { 200: sessionObject } },
+    handler: async (req, reply) => {
+      const sessionId = req.cookies[SESSION_COOKIE];
+      const session = sessionId ? await resolveSession(accounts, sessionId) : undefined;
+      if (sessionId && session) return present(session, csrfTokenFor(sessionId));
+      return { ...signedOut(anonymousCsrfToken(req, reply)), setup_required: await setupRequired(accounts) };
+    },
+  });
+
+  r.post('/dashboard/api/setup', {
+    config: anonymous,
+    schema: { tags, summary: 'Create the owner account and organization with the printed setup code', body: setupBody, response: { 201: sessionObject } },
+    handler: async (req, reply) => {
+      const client = clientKey(req);
+      const wait = await throttle.blockedFor('setup', client);
+      if (wait > 0) return tooManyFailures(reply, wait);
+      try {
+        const { user } = await completeSetup(accounts, {
+          setupCode: req.body.setup_code,
+          email: req.body.email,
+          password: req.body.password,
+          organizationName: req.body.organization_name,
+        });
+        return reply.code(201).send(await signIn(req, reply, accounts, user.id));
+      } catch (error) {
+        if (error instanceof AppError && error.details.field === 'setup_code') {
+          const blocked = await throttle.recordFailure('setup', client);
+          if (blocked > 0) return tooManyFailures(reply, blocked);
+        }
+        throw error;
+      }
+    },
+  });
+
+  r.post('/dashboard/api/login', {
+    config: anonymous,
+    schema: { tags, summary: 'Sign in (5 wrong passwords per account and address: 429 for 15 minutes)', body: loginBody, response: { 200: sessionObject } },
+    handler: async (req, reply) => {
+      const client = clientKey(req);
+      const wait = await throttle.blockedFor(req.body.email, client);
+      if (wait > 0) return tooManyFailures(reply, wait);
+      const user = await authenticateUser(accounts, req.body.email, req.body.password);
+      if (!user) {
+        const blocked = await throttle.recordFailure(req.body.email, client);
+        if (blocked > 0) return tooManyFailures(reply, blocked);
+        return sendError(reply, 'invalid_api_key', 'Wrong email or password');
+      }
+      return signIn(req, reply, accounts, user.id);
+    },
+  });
+
+  r.post('/dashboard/api/logout', {
+    config: signedIn,
+    schema: { tags, summary: 'Sign out: the session ends on the server at once', response: { 200: sessionObject } },
+    handler: async (req, reply) => {
+      await endSession(accounts, sessionOf(req).sessionId);
+      clearSessionCookie(req, reply);
+      return signedOut(anonymousCsrfToken(req, reply, true));
+    },
+  });
+
+  r.get('/dashboard/api/me', {
+    config: signedIn,
+    schema: { tags, summary: 'The signed-in user, their organization and the CSRF token', response: { 200: sessionObject } },
+    handler: async (req) => {
+      const session = sessionOf(req);
+      return present(session, csrfTokenFor(session.sessionId));
+    },
+  });
+}
+
+/** Starts a new session (a new id: the one the browser held is ended) and sets its cookie. */
+async function signIn(req: FastifyRequest, reply: FastifyReply, accounts: AccountDeps, userId: string): Promise<SessionObject> {
+  const started = await startSession(accounts, userId, req.cookies[SESSION_COOKIE]);
+  setSessionCookie(req, reply, started);
+  const session = await resolveSession(accounts, started.sessionId);
+  if (!session) throw new Error('a session just started cannot be found');
+  return present(session, started.csrfToken);
+}
+
+function present(session: DashboardSession, csrfToken: string): SessionObject {
+  return {
+    object: 'session',
+    setup_required: false,
+    user: { id: session.userId, email: session.email },
+    organization: { id: session.organizationId, name: session.organizationName, plan: session.plan },
+    csrf_token: csrfToken,
+    expires_at: session.expiresAt.toISOString(),
+  };
+}
+
+function signedOut(csrfToken: string): SessionObject {
+  return { object: 'session', setup_required: false, user: null, organization: null, csrf_token: csrfToken, expires_at: null };
+}
+
+function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {
+  reply.header('retry-after', String(seconds));
+  return sendError(reply, 'too_many_auth_failures', `Too many failed attempts; retry after ${seconds}s`);
+}

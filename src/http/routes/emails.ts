@@ -1,0 +1,118 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Deps } from '../../app/deps.js';
+import { AppError, validationError } from '../../lib/errors.js';
+import { pageQuery, toCursor } from '../../lib/pagination.js';
+import { getCapturedMessage, getEmail, listEmails, type EmailQueryDeps } from '../../modules/emails/queries.js';
+import {
+  createdBatch,
+  createdEmail,
+  emailIdParams,
+  emailList,
+  emailObject,
+  IDEMPOTENCY_KEY,
+  MAX_BODY_BYTES,
+  sendBatchBody,
+  sendEmailBody,
+} from '../../modules/emails/schemas.js';
+import { sendEmail, sendEmailBatch, type EmailDeps } from '../../modules/emails/service.js';
+import { principalOf } from '../plugins/auth.js';
+
+const send = { auth: { scope: 'emails:send' } } as const;
+const read = { auth: { scope: 'emails:read' } } as const;
+const tags = ['Emails'];
+
+export function emailDeps(deps: Deps): EmailDeps & EmailQueryDeps {
+  return { db: deps.database.db, clock: deps.clock, queue: deps.queue };
+}
+
+export function emailRoutes(app: FastifyInstance, deps: Deps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const svc = emailDeps(deps);
+
+  r.post('/emails', {
+    config: send,
+    // Attachments travel base64 in the body: this route alone takes up to 10 MiB (413 beyond).
+    bodyLimit: MAX_BODY_BYTES,
+    attachValidation: true,
+    schema: { tags, summary: 'Send an email (Resend fields; Idempotency-Key honoured)', body: sendEmailBody, response: { 200: createdEmail } },
+    handler: async (req) => {
+      throwIfInvalid(req);
+      return sendEmail(svc, principalOf(req), req.body, { idempotencyKey: idempotencyKey(req) });
+    },
+  });
+
+  r.post('/emails/batch', {
+    config: send,
+    bodyLimit: MAX_BODY_BYTES,
+    attachValidation: true,
+    schema: { tags, summary: 'Send up to 100 emails at once: all accepted, or none', body: sendBatchBody, response: { 200: createdBatch } },
+    handler: async (req) => {
+      throwIfInvalid(req);
+      return sendEmailBatch(svc, principalOf(req), req.body, { idempotencyKey: idempotencyKey(req) });
+    },
+  });
+
+  r.get('/emails', {
+    config: read,
+    schema: { tags, summary: 'List sent emails, newest first', querystring: pageQuery, response: { 200: emailList } },
+    handler: async (req) => listEmails(svc, principalOf(req), toCursor(req.query)),
+  });
+
+  r.get('/emails/:id', {
+    config: read,
+    schema: { tags, summary: 'Retrieve an email with the events of its delivery', params: emailIdParams, response: { 200: emailObject } },
+    handler: async (req) => getEmail(svc, principalOf(req), req.params.id),
+  });
+
+  r.get('/emails/:id/raw', {
+    config: read,
+    // No response schema: the body is the message itself, not JSON.
+    schema: { tags, summary: 'The signed message the capture transport kept (message/rfc822)', params: emailIdParams },
+    handler: async (req, reply) => reply.type('message/rfc822').send(await getCapturedMessage(svc, principalOf(req), req.params.id)),
+  });
+}
+
+/** `Idempotency-Key`: absent, or 1..256 printable ASCII characters (400 invalid_header otherwise). */
+function idempotencyKey(req: FastifyRequest): string | undefined {
+  const value = req.headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
+    throw new AppError('invalid_header', 'Idempotency-Key must be 1 to 256 printable ASCII characters, sent once');
+  }
+  return value;
+}
+
+type Issue = { code?: string; keyword?: string; path?: PropertyKey[]; message?: string; keys?: string[]; errors?: Issue[][]; params?: Record<string, unknown> };
+
+/**
+ * Body validation errors named the way the service names its own: `to[1]`, `[3].subject`.
+ * (The routes take them with attachValidation so a batch index reads as `[i]`.)
+ */
+function throwIfInvalid(req: FastifyRequest): void {
+  const error = req.validationError;
+  if (!error) return;
+  if (!hasZodFastifySchemaValidationErrors(error)) throw error;
+  const first = error.validation[0];
+  const segments = (first?.instancePath ?? '').split('/').filter(Boolean);
+  const issue = specific({ code: first?.keyword, message: first?.message, ...(first?.params as Issue | undefined) });
+  const path = [...segments, ...(issue.path ?? []).map(String)];
+  if (issue.code === 'unrecognized_keys' && issue.keys?.[0]) {
+    throw validationError(fieldPath([...path, issue.keys[0]]), 'unknown field; it cannot be set here');
+  }
+  throw validationError(fieldPath(path) || 'body', issue.message ?? 'is invalid');
+}
+
+/**
+ * For a value that matched none of a union's shapes (`to` is a string or a list), the issue of
+ * the shape it was meant to have: "Too big: expected array to have <=50 items", not "Invalid input".
+ */
+function specific(issue: Issue): Issue {
+  if (issue.code !== 'invalid_union' || !issue.errors) return { ...issue, path: [] };
+  const meant = issue.errors.find((branch) => branch.length > 0 && !(branch[0]!.code === 'invalid_type' && (branch[0]!.path ?? []).length === 0));
+  return meant ? meant[0]! : { ...issue, path: [] };
+}
+
+function fieldPath(segments: string[]): string {
+  return segments.map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');
+}

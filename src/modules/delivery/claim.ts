@@ -1,0 +1,79 @@
+import { and, eq, lt, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { emailMessages, emails } from '../../db/schema.js';
+import { bytesOf } from './sql.js';
+
+// The first step of a delivery: claim the email for one attempt. The claim is one conditional
+// UPDATE, so of two workers holding jobs for the same email (a job retried by pg-boss after a
+// crash, beside the one scheduled for the retry) exactly one attempts it. Times are the
+// database's, the clock pg-boss schedules jobs by.
+
+export type ClaimedEmail = Readonly<{
+  id: string;
+  organizationId: string;
+  mode: 'live' | 'test';
+  domainId: string | null;
+  envelopeFrom: string;
+  recipients: string[];
+  /** This attempt's number: the fencing token the outcome is recorded under. */
+  attempts: number;
+  raw: Buffer;
+  /** The database's time at the claim. */
+  now: Date;
+}>;
+
+export type Claim =
+  | { kind: 'claimed'; email: ClaimedEmail }
+  /** Delivered, bounced, failed or gone: the job has nothing left to do. */
+  | { kind: 'finished' }
+  /** Not due yet: the job scheduled for its next attempt will come. */
+  | { kind: 'not_due' }
+  /** Another attempt holds it until `until`; if that attempt died, a check then takes over. */
+  | { kind: 'held'; until: Date };
+
+export async function claimEmail(db: Db, emailId: string, leaseSeconds: number): Promise<Claim> {
+  const now = sql`now()`;
+  const [row] = await db
+    .update(emails)
+    .set({
+      status: 'sending',
+      attempts: sql`${emails.attempts} + 1`,
+      lockedUntil: sql`now() + make_interval(secs => ${leaseSeconds})`,
+      updatedAt: now,
+    })
+    .where(
+      and(
+        eq(emails.id, emailId),
+        or(
+          and(eq(emails.status, 'queued'), lte(emails.nextAttemptAt, now)),
+          // The attempt holding it outlived its lease: its worker is gone.
+          and(eq(emails.status, 'sending'), lt(emails.lockedUntil, now)),
+        ),
+      ),
+    )
+    .returning({
+      id: emails.id,
+      organizationId: emails.organizationId,
+      mode: emails.mode,
+      domainId: emails.domainId,
+      envelopeFrom: emails.envelopeFrom,
+      recipients: emails.recipients,
+      attempts: emails.attempts,
+      now: sql`now()`.mapWith(emails.nextAttemptAt),
+    });
+  if (!row) return whyNotClaimed(db, emailId);
+  const [message] = await db.select({ raw: bytesOf(emailMessages.raw) }).from(emailMessages).where(eq(emailMessages.emailId, emailId)).limit(1);
+  if (!message) throw new Error(`email ${emailId} has no message`);
+  return { kind: 'claimed', email: { ...row, raw: message.raw } };
+}
+
+async function whyNotClaimed(db: Db, emailId: string): Promise<Claim> {
+  const [row] = await db
+    .select({ status: emails.status, lockedUntil: emails.lockedUntil })
+    .from(emails)
+    .where(eq(emails.id, emailId))
+    .limit(1);
+  if (!row || row.status === 'delivered' || row.status === 'bounced' || row.status === 'failed') return { kind: 'finished' };
+  if (row.status === 'sending' && row.lockedUntil) return { kind: 'held', until: row.lockedUntil };
+  return { kind: 'not_due' };
+}

@@ -1,0 +1,59 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { emailEvents, emailMessages, emails } from '../../db/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import type { EmailQueue } from '../delivery/queue.js';
+import { claimKey, findReplay, storeKey, type IdempotencyRequest } from './idempotency.js';
+
+// Durable acceptance: the email rows, their messages, their `queued` events, their delivery jobs
+// and the Idempotency-Key's answer commit in ONE transaction, before the caller answers 200.
+// A crash before the commit leaves nothing; after it, the jobs are in the database for any
+// worker to find.
+
+export type AcceptDeps = Readonly<{ db: Db; clock: Clock; queue: EmailQueue }>;
+
+/** One email ready to store: its row (without the delivery columns) and its message bytes. */
+export type NewEmail = Readonly<{
+  row: Omit<typeof emails.$inferInsert, 'status' | 'lastEvent' | 'attempts' | 'nextAttemptAt' | 'lockedUntil' | 'lastError' | 'updatedAt'>;
+  raw: Buffer;
+}>;
+
+/** Stores the emails and returns `response`, or the answer first given for the same Idempotency-Key. */
+export async function acceptEmails<T>(deps: AcceptDeps, batch: readonly NewEmail[], response: T, idempotency?: IdempotencyRequest): Promise<T> {
+  const now = deps.clock.now();
+  const result = await deps.db.transaction(async (tx) => {
+    if (idempotency) {
+      const claimed = await claimKey(tx, idempotency, now);
+      if (claimed) return { replayed: true, response: claimed.replay as T };
+    }
+    await tx.insert(emails).values(
+      batch.map(({ row }) => ({
+        ...row,
+        status: 'queued' as const,
+        lastEvent: 'queued' as const,
+        attempts: 0,
+        // Due at the database's now (or the schedule): the clock the claim and pg-boss read.
+        nextAttemptAt: row.scheduledAt ?? sql`now()`,
+        updatedAt: now,
+      })),
+    );
+    await tx.insert(emailMessages).values(batch.map(({ row, raw }) => ({ emailId: row.id, raw })));
+    await tx.insert(emailEvents).values(batch.map(({ row }) => ({ emailId: row.id, type: 'queued' as const, detail: null, createdAt: now })));
+    await deps.queue.enqueue(
+      tx,
+      batch.map(({ row }) => ({ emailId: row.id, startAfter: row.scheduledAt ?? undefined })),
+    );
+    if (idempotency) await storeKey(tx, idempotency, response, now);
+    return { replayed: false, response };
+  });
+  // Committed: this process's worker (if any) need not wait for its next poll.
+  if (!result.replayed) deps.queue.wake();
+  return result.response;
+}
+
+/** The answer already given for this Idempotency-Key, checked before any work (409 on another body). */
+export async function earlierAnswer<T>(deps: AcceptDeps, idempotency: IdempotencyRequest | undefined): Promise<T | undefined> {
+  if (!idempotency) return undefined;
+  const found = await findReplay(deps.db, idempotency, deps.clock.now());
+  return found?.response as T | undefined;
+}

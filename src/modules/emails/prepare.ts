@@ -1,0 +1,139 @@
+import { AppError, validationError } from '../../lib/errors.js';
+import { headerTextProblem, parseMailbox, type Mailbox } from './address.js';
+import type { SendEmailInput } from './schemas.js';
+
+// From the validated JSON shape to an email the service can store: every address parsed, every
+// header checked for line breaks, attachments decoded and capped, the schedule read. Errors name
+// the field as the client wrote it (`to[2]`, `headers.X-Ref`, `[3].subject` in a batch).
+
+/** Decoded attachments of one email, together: below the body cap, which also counts base64. */
+export const MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024;
+const MAX_SCHEDULE_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * Headers that carry structure or identity: set through their own fields or by Postgate itself,
+ * never as custom headers (a custom Bcc or DKIM-Signature would be a way around the rules).
+ */
+const RESERVED_HEADERS = new Set([
+  'from', 'sender', 'to', 'cc', 'bcc', 'reply-to', 'subject', 'date', 'message-id', 'return-path', 'received',
+  'mime-version', 'content-type', 'content-transfer-encoding', 'content-disposition', 'dkim-signature',
+]);
+// RFC 5322 field-name: printable ASCII but the colon.
+const HEADER_NAME = /^[\x21-\x39\x3b-\x7e]{1,100}$/;
+const CONTENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+const CONTENT_ID = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.@-]{1,200}$/;
+// Character class and padding only (a repeated group would backtrack through megabytes); length checked apart.
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export type PreparedAttachment = Readonly<{ filename: string; content: Buffer; contentType: string | undefined; cid: string | undefined }>;
+
+export type PreparedEmail = Readonly<{
+  from: Mailbox;
+  to: Mailbox[];
+  cc: Mailbox[];
+  bcc: Mailbox[];
+  replyTo: Mailbox[];
+  subject: string;
+  html: string | undefined;
+  text: string | undefined;
+  headers: { key: string; value: string }[];
+  attachments: PreparedAttachment[];
+  tags: { name: string; value: string }[];
+  /** Undefined, or in the past: deliver now. */
+  scheduledAt: Date | undefined;
+}>;
+
+/** `prefix` names the email in a batch (`[3]`); empty for a single email. */
+export function prepareEmail(input: SendEmailInput, options: { prefix: string; now: Date }): PreparedEmail {
+  const field = (name: string): string => (options.prefix ? `${options.prefix}.${name}` : name);
+  const subjectProblem = headerTextProblem(input.subject);
+  if (subjectProblem) throw validationError(field('subject'), subjectProblem);
+  if (input.html === undefined && input.text === undefined) throw validationError(field('html'), 'give html or text (or both)');
+  const to = mailboxes(input.to, field('to'));
+  if (to.length === 0) throw validationError(field('to'), 'give at least one recipient');
+  return {
+    from: mailbox(input.from, field('from')),
+    to,
+    cc: mailboxes(input.cc, field('cc')),
+    bcc: mailboxes(input.bcc, field('bcc')),
+    replyTo: mailboxes(input.reply_to, field('reply_to')),
+    subject: input.subject,
+    html: input.html,
+    text: input.text,
+    headers: customHeaders(input.headers ?? {}, field('headers')),
+    attachments: attachments(input.attachments ?? [], field('attachments')),
+    tags: input.tags ?? [],
+    scheduledAt: schedule(input.scheduled_at, field('scheduled_at'), options.now),
+  };
+}
+
+function mailbox(text: string, field: string): Mailbox {
+  const parsed = parseMailbox(text);
+  if (!parsed.ok) throw validationError(field, parsed.reason);
+  return parsed.mailbox;
+}
+
+function mailboxes(value: string | string[] | undefined, field: string): Mailbox[] {
+  if (value === undefined) return [];
+  if (typeof value === 'string') return [mailbox(value, field)];
+  return value.map((text, i) => mailbox(text, `${field}[${i}]`));
+}
+
+function customHeaders(headers: Record<string, string>, field: string): { key: string; value: string }[] {
+  const entries = Object.entries(headers);
+  if (entries.length > 50) throw validationError(field, 'at most 50 custom headers');
+  return entries.map(([key, value]) => {
+    const nameProblem = headerTextProblem(key);
+    if (nameProblem) throw validationError(field, `the header name ${JSON.stringify(key)} ${nameProblem}`);
+    if (!HEADER_NAME.test(key)) throw validationError(field, `${JSON.stringify(key)} is not a header name (printable ASCII, no colon or space)`);
+    if (RESERVED_HEADERS.has(key.toLowerCase())) throw validationError(`${field}.${key}`, 'is set by Postgate or by its own field');
+    const valueProblem = headerTextProblem(value);
+    if (valueProblem) throw validationError(`${field}.${key}`, valueProblem);
+    return { key, value };
+  });
+}
+
+function attachments(list: NonNullable<SendEmailInput['attachments']>, field: string): PreparedAttachment[] {
+  let total = 0;
+  return list.map((a, i) => {
+    const at = `${field}[${i}]`;
+    if (a.path !== undefined) throw validationError(`${at}.path`, 'remote attachments are not fetched; send the file as base64 content');
+    if (a.content === undefined) throw validationError(`${at}.content`, 'is required (base64)');
+    const base64 = a.content.replace(/[\r\n]/g, '');
+    if (base64.length % 4 !== 0 || !BASE64.test(base64)) throw validationError(`${at}.content`, 'is not base64');
+    const content = Buffer.from(base64, 'base64');
+    total += content.length;
+    if (total > MAX_ATTACHMENT_BYTES) {
+      throw new AppError('payload_too_large', `${field}: attachments may total at most ${MAX_ATTACHMENT_BYTES} bytes`, { field });
+    }
+    if (a.content_type !== undefined && !CONTENT_TYPE.test(a.content_type)) throw validationError(`${at}.content_type`, 'is not a media type like application/pdf');
+    if (a.content_id !== undefined && !CONTENT_ID.test(a.content_id)) throw validationError(`${at}.content_id`, 'may hold only letters, digits and !#$%&\'*+/=?^_`{|}~.@-');
+    return { filename: sanitiseFilename(a.filename), content, contentType: a.content_type, cid: a.content_id };
+  });
+}
+
+/**
+ * A file name safe to put in a Content-Disposition header and to save: the last path segment,
+ * control characters (line breaks among them) replaced, no leading dots, at most 200 characters.
+ */
+export function sanitiseFilename(name: string | undefined): string {
+  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  const cleaned = base
+    .replace(/[\u0000-\u001f\u007f"]/g, '_')
+    .replace(/^[.\s]+/, '')
+    .trim()
+    .slice(0, 200);
+  return cleaned === '' ? 'attachment' : cleaned;
+}
+
+function schedule(value: string | undefined, field: string, now: Date): Date | undefined {
+  if (value === undefined) return undefined;
+  // ISO 8601 with a zone: a time without one would mean something else on every server.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+    throw validationError(field, 'must be an ISO 8601 time with a zone, like 2030-01-01T09:00:00Z');
+  }
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw validationError(field, 'is not a valid time');
+  if (at.getTime() - now.getTime() > MAX_SCHEDULE_MS) throw validationError(field, 'may be at most 30 days ahead');
+  return at;
+}

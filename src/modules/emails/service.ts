@@ -1,0 +1,184 @@
+import PostalMime, { type Address } from 'postal-mime';
+import { AppError, validationError } from '../../lib/errors.js';
+import { newId } from '../../lib/ids.js';
+import type { SendingDomain } from '../domains/service.js';
+import { acceptEmails, earlierAnswer, type AcceptDeps, type NewEmail } from './accept.js';
+import { domainOf, formatMailbox, parseAddress, type Mailbox } from './address.js';
+import { composeMessage } from './compose.js';
+import { requestHash, type IdempotencyRequest } from './idempotency.js';
+import { prepareEmail, type PreparedEmail } from './prepare.js';
+import { prepareSubmittedMessage } from './raw-message.js';
+import type { SendBatchInput, SendEmailInput } from './schemas.js';
+import { assertAllowed, checkSender, type Sender } from './sending-rules.js';
+
+// Sending, shared by every edge: HTTP (JSON), SMTP (a raw message and its envelope) and later
+// the dashboard. Each entry point validates, applies the sending rules, builds the message and
+// accepts it durably (accept.ts); it never sees a request or a session.
+
+export type EmailDeps = AcceptDeps;
+
+export type SendOptions = Readonly<{ idempotencyKey?: string | undefined }>;
+
+/** An SMTP submission: the envelope (recipients from RCPT TO, so Bcc works) and the DATA bytes. */
+export type RawSubmission = Readonly<{ mailFrom: string; recipients: readonly string[]; raw: Buffer }>;
+
+/** Largest message accepted over SMTP (the SMTP edge advertises and enforces its own SIZE too). */
+export const MAX_RAW_BYTES = 10 * 1024 * 1024;
+const MAX_SMTP_RECIPIENTS = 100;
+
+export async function sendEmail(deps: EmailDeps, sender: Sender, input: SendEmailInput, options: SendOptions = {}): Promise<{ id: string }> {
+  const idempotency = idempotencyFor(sender, 'POST /emails', input, options);
+  const earlier = await earlierAnswer<{ id: string }>(deps, idempotency);
+  if (earlier) return earlier;
+  const now = deps.clock.now();
+  const prepared = prepareEmail(input, { prefix: '', now });
+  const email = await buildEmail(deps, sender, prepared, { field: 'from', domains: new Map() });
+  return acceptEmails(deps, [email], { id: email.row.id }, idempotency);
+}
+
+/** All validated before anything is stored; all stored in one transaction, or none. */
+export async function sendEmailBatch(deps: EmailDeps, sender: Sender, inputs: SendBatchInput, options: SendOptions = {}): Promise<{ data: { id: string }[] }> {
+  const idempotency = idempotencyFor(sender, 'POST /emails/batch', inputs, options);
+  const earlier = await earlierAnswer<{ data: { id: string }[] }>(deps, idempotency);
+  if (earlier) return earlier;
+  const now = deps.clock.now();
+  const prepared = inputs.map((input, i) => prepareEmail(input, { prefix: `[${i}]`, now }));
+  const domains = new Map<string, SendingDomain | undefined>();
+  const batch: NewEmail[] = [];
+  for (const [i, email] of prepared.entries()) batch.push(await buildEmail(deps, sender, email, { field: `[${i}].from`, domains }));
+  return acceptEmails(deps, batch, { data: batch.map((e) => ({ id: e.row.id })) }, idempotency);
+}
+
+/**
+ * A message submitted over SMTP. The domain rules apply to the envelope MAIL FROM and to the
+ * From header alike; the message is signed for the From domain. Errors are AppErrors the SMTP
+ * edge maps to replies (validation_error -> 501/550, domain_* -> 550 5.7.1, payload_too_large -> 552).
+ */
+export async function submitRawEmail(deps: EmailDeps, sender: Sender, submission: RawSubmission): Promise<{ id: string }> {
+  if (submission.raw.length > MAX_RAW_BYTES) throw new AppError('payload_too_large', `message: at most ${MAX_RAW_BYTES} bytes`);
+  const mailFrom = parseAddress(submission.mailFrom);
+  if (!mailFrom) throw validationError('mail_from', `${JSON.stringify(submission.mailFrom)} is not a valid sender address`);
+  const recipients = envelopeRecipients(submission.recipients);
+  const parsed = await PostalMime.parse(submission.raw);
+  const fromHeader = parsed.from?.address ? parseAddress(parsed.from.address) : undefined;
+  if (!fromHeader) throw validationError('From', 'the message needs a From header with one valid address');
+  const domains = new Map<string, SendingDomain | undefined>();
+  assertAllowed(await checkSender(deps.db, sender, domainOf(mailFrom), domains), 'mail_from');
+  const domain = assertAllowed(await checkSender(deps.db, sender, domainOf(fromHeader), domains), 'From');
+
+  const now = deps.clock.now();
+  const id = newId('email', now.getTime());
+  const message = prepareSubmittedMessage(submission.raw, { messageId: `<${id}@${domainOf(fromHeader)}>`, date: now });
+  const to = mailboxesOf(parsed.to);
+  const cc = mailboxesOf(parsed.cc);
+  const shown = new Set([...to, ...cc].map((m) => m.address.toLowerCase()));
+  const email: NewEmail = {
+    row: {
+      ...baseRow(sender, id, now, domain),
+      source: 'smtp',
+      fromAddress: formatMailbox({ name: parsed.from?.name || undefined, address: fromHeader }),
+      toAddresses: to.map(formatMailbox),
+      ccAddresses: cc.map(formatMailbox),
+      // Recipients the headers do not show were blind copies.
+      bccAddresses: recipients.filter((r) => !shown.has(r.toLowerCase())),
+      replyTo: mailboxesOf(parsed.replyTo).map(formatMailbox),
+      subject: parsed.subject ?? '',
+      html: parsed.html ?? null,
+      text: parsed.text ?? null,
+      tags: [],
+      messageId: message.messageId,
+      envelopeFrom: mailFrom,
+      recipients,
+      scheduledAt: null,
+    },
+    raw: message.raw,
+  };
+  return acceptEmails(deps, [email], { id });
+}
+
+function idempotencyFor(sender: Sender, kind: string, body: unknown, options: SendOptions): IdempotencyRequest | undefined {
+  if (options.idempotencyKey === undefined) return undefined;
+  return { organizationId: sender.organizationId, key: options.idempotencyKey, requestHash: requestHash(kind, body) };
+}
+
+async function buildEmail(
+  deps: EmailDeps,
+  sender: Sender,
+  email: PreparedEmail,
+  context: { field: string; domains: Map<string, SendingDomain | undefined> },
+): Promise<NewEmail> {
+  const fromDomain = domainOf(email.from.address);
+  const domain = assertAllowed(await checkSender(deps.db, sender, fromDomain, context.domains), context.field);
+  const now = deps.clock.now();
+  const id = newId('email', now.getTime());
+  const messageId = `<${id}@${fromDomain}>`;
+  const future = email.scheduledAt && email.scheduledAt > now ? email.scheduledAt : undefined;
+  const raw = await composeMessage(email, { messageId, date: future ?? now });
+  return {
+    row: {
+      ...baseRow(sender, id, now, domain),
+      source: 'api',
+      fromAddress: formatMailbox(email.from),
+      toAddresses: email.to.map(formatMailbox),
+      ccAddresses: email.cc.map(formatMailbox),
+      bccAddresses: email.bcc.map(formatMailbox),
+      replyTo: email.replyTo.map(formatMailbox),
+      subject: email.subject,
+      html: email.html ?? null,
+      text: email.text ?? null,
+      tags: email.tags,
+      messageId,
+      envelopeFrom: email.from.address,
+      recipients: unique([...email.to, ...email.cc, ...email.bcc].map((m) => m.address)),
+      scheduledAt: email.scheduledAt ?? null,
+    },
+    raw,
+  };
+}
+
+function baseRow(sender: Sender, id: string, now: Date, domain: SendingDomain | undefined) {
+  return {
+    id,
+    organizationId: sender.organizationId,
+    projectId: sender.projectId,
+    apiKeyId: sender.keyId ?? null,
+    domainId: domain?.id ?? null,
+    mode: sender.mode,
+    createdAt: now,
+  } as const;
+}
+
+function envelopeRecipients(list: readonly string[]): string[] {
+  if (list.length === 0) throw validationError('recipients', 'give at least one recipient');
+  if (list.length > MAX_SMTP_RECIPIENTS) throw validationError('recipients', `at most ${MAX_SMTP_RECIPIENTS} recipients`);
+  return unique(
+    list.map((text, i) => {
+      const address = parseAddress(text);
+      if (!address) throw validationError(`recipients[${i}]`, `${JSON.stringify(text)} is not a valid email address`);
+      return address;
+    }),
+  );
+}
+
+/** Mailboxes of a parsed header (groups flattened); addresses that do not parse are left out. */
+function mailboxesOf(list: Address[] | undefined): Mailbox[] {
+  const result: Mailbox[] = [];
+  for (const entry of list ?? []) {
+    for (const m of 'group' in entry && entry.group ? entry.group : [entry]) {
+      const address = m.address ? parseAddress(m.address) : undefined;
+      if (address) result.push({ name: m.name || undefined, address });
+    }
+  }
+  return result;
+}
+
+/** Case-insensitively unique, first spelling kept. */
+function unique(addresses: string[]): string[] {
+  const seen = new Set<string>();
+  return addresses.filter((a) => {
+    const key = a.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

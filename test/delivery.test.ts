@@ -1,0 +1,247 @@
+import { eq } from 'drizzle-orm';
+import { dkimVerify } from 'mailauth';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { domains, emails } from '../src/db/schema.js';
+import { claimEmail } from '../src/modules/delivery/claim.js';
+import { presentRecords } from '../src/modules/domains/records.js';
+import { emailDeps } from '../src/http/routes/emails.js';
+import { sendEmail } from '../src/modules/emails/service.js';
+import { startWorker, type RunningWorker } from '../src/worker/worker.js';
+import { emailBody, eventually, senderFor } from './email-fixtures.js';
+import { bearer, domainFor, keyFor, orgWithKey, type OrgFixture } from './factories.js';
+import { BACKENDS, createTestContext, type TestContext } from './harness.js';
+import { RELAY_USER, startRelay, type TestRelay } from './smtp-relay.js';
+
+// The worker against a real SMTP server standing in for the relay: DKIM signatures that mailauth
+// verifies, envelope recipients (Bcc), retries with backoff on 4xx, bounces on 5xx, giving up,
+// capture-only test mode, and never a second delivery of one email.
+
+for (const backend of BACKENDS) {
+  describe(`delivery worker (${backend})`, () => {
+    let ctx: TestContext;
+    let relay: TestRelay;
+    let acme: OrgFixture;
+    let worker: RunningWorker | undefined;
+    const resolver = new Map<string, string>();
+
+    beforeAll(async () => {
+      relay = await startRelay();
+      ctx = await createTestContext(backend, {
+        SMTP_RELAY_URL: relay.url,
+        POSTGATE_DELIVERY_RETRY_BASE_MS: '20',
+        POSTGATE_DELIVERY_MAX_ATTEMPTS: '3',
+        POSTGATE_DELIVERY_LEASE_SECONDS: '2',
+      });
+      acme = await orgWithKey(ctx.deps, 'acme');
+      const id = await domainFor(ctx.deps, acme.org, 'mail.acme.test');
+      const [row] = await ctx.deps.database.db.select().from(domains).where(eq(domains.id, id));
+      for (const record of presentRecords(row!)) resolver.set(record.name, record.value);
+    });
+    afterEach(async () => {
+      await worker?.stop();
+      worker = undefined;
+      relay.respond = () => undefined;
+    });
+    afterAll(async () => {
+      await ctx?.close();
+      await relay?.close();
+    });
+
+    const send = async (body: Record<string, unknown>, token = acme.token): Promise<string> => {
+      const res = await ctx.app.inject({ method: 'POST', url: '/emails', headers: { ...bearer(token), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      expect(res.statusCode, res.body).toBe(200);
+      return (res.json() as { id: string }).id;
+    };
+    const email = async (id: string) => (await ctx.app.inject({ method: 'GET', url: `/emails/${id}`, headers: bearer(acme.token) })).json();
+    const settled = (id: string) => eventually(async () => ['delivered', 'bounced', 'failed'].includes((await email(id)).last_event), 10_000, `email ${id} to settle`);
+    const relayed = (id: string) => relay.messages.filter((m) => m.messageId === `<${id}@mail.acme.test>`);
+
+    it('relays DKIM-signed mail (mailauth verifies it) to the envelope recipients, Bcc included, logged in to the relay', async () => {
+      worker = startWorker(ctx.deps);
+      const id = await send(emailBody('Acme <hello@mail.acme.test>', { to: 'to@example.net', cc: 'cc@example.net', bcc: 'secret@example.net' }));
+      await settled(id);
+      const [message] = relayed(id);
+      expect(message).toBeDefined();
+      expect(message!.user).toBe(RELAY_USER);
+      expect(message!.from).toBe('hello@mail.acme.test');
+      expect(message!.to.sort()).toEqual(['cc@example.net', 'secret@example.net', 'to@example.net']);
+      expect(message!.raw.toString()).not.toMatch(/^bcc:/im);
+      const verified = await dkimVerify(message!.raw, {
+        resolver: async (name, type) => (type === 'TXT' && resolver.has(name) ? [[resolver.get(name)!]] : []),
+      });
+      expect(verified.results).toHaveLength(1);
+      expect(verified.results[0]).toMatchObject({ signingDomain: 'mail.acme.test', status: { result: 'pass' } });
+      const shown = await email(id);
+      expect(shown.last_event).toBe('delivered');
+      expect(shown.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'sent', 'delivered']);
+      expect(shown.events[2].detail).toMatch(/OK: queued/);
+    });
+
+    it('retries temporary failures (4xx) with backoff, then delivers once', async () => {
+      let refusals = 0;
+      relay.respond = () => (refusals++ < 2 ? { code: 451, message: 'Try again later' } : undefined);
+      worker = startWorker(ctx.deps);
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'retry me' }));
+      await settled(id);
+      const shown = await email(id);
+      expect(shown.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'delivery_delayed', 'delivery_delayed', 'sent', 'delivered']);
+      expect(shown.events[1].detail).toMatch(/451/);
+      expect(relayed(id)).toHaveLength(1);
+    });
+
+    it('bounces on a permanent failure (5xx) without retrying', async () => {
+      let tries = 0;
+      relay.respond = () => {
+        tries++;
+        return { code: 550, message: 'No such user' };
+      };
+      worker = startWorker(ctx.deps);
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'bounce' }));
+      await settled(id);
+      const shown = await email(id);
+      expect(shown.last_event).toBe('bounced');
+      expect(shown.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'bounced']);
+      expect(shown.events[1].detail).toMatch(/550/);
+      expect(tries).toBe(1);
+    });
+
+    it('gives up after the maximum number of attempts (failed)', async () => {
+      relay.respond = () => ({ code: 421, message: 'Service not available' });
+      worker = startWorker(ctx.deps);
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'give up' }));
+      await settled(id);
+      const shown = await email(id);
+      expect(shown.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'delivery_delayed', 'delivery_delayed', 'failed']);
+      expect(shown.events[3].detail).toMatch(/gave up after 3 attempts/);
+    });
+
+    it('only captures test-mode mail, even with a relay configured, and serves the signed message', async () => {
+      const test = await keyFor(ctx.deps, acme.org, { name: 'test', mode: 'test' });
+      worker = startWorker(ctx.deps);
+      const signedId = await send(emailBody('hello@mail.acme.test', { subject: 'test mode' }), test.token);
+      const unsignedId = await send(emailBody('hello@unverified.example', { subject: 'test mode, any domain' }), test.token);
+      await settled(signedId);
+      await settled(unsignedId);
+      expect(relayed(signedId)).toHaveLength(0);
+      expect(relay.messages.filter((m) => m.messageId?.includes(unsignedId))).toHaveLength(0);
+      const raw = await ctx.app.inject({ method: 'GET', url: `/emails/${signedId}/raw`, headers: bearer(acme.token) });
+      expect(raw.statusCode).toBe(200);
+      expect(raw.headers['content-type']).toMatch(/^message\/rfc822/);
+      expect(raw.body).toMatch(/^DKIM-Signature: .*d=mail\.acme\.test/);
+      const unsigned = await ctx.app.inject({ method: 'GET', url: `/emails/${unsignedId}/raw`, headers: bearer(acme.token) });
+      expect(unsigned.body).not.toMatch(/DKIM-Signature/);
+      expect(unsigned.body).toMatch(/Subject: test mode, any domain/);
+      // Relayed mail was not captured: there is nothing to read back.
+      const live = await send(emailBody('hello@mail.acme.test'));
+      await settled(live);
+      expect((await ctx.app.inject({ method: 'GET', url: `/emails/${live}/raw`, headers: bearer(acme.token) })).statusCode).toBe(404);
+    });
+
+    it('fails live mail whose domain was deleted after acceptance, sending nothing', async () => {
+      const doomed = await domainFor(ctx.deps, acme.org, 'doomed.acme.test');
+      const id = await send(emailBody('x@doomed.acme.test'));
+      await ctx.deps.database.db.delete(domains).where(eq(domains.id, doomed));
+      worker = startWorker(ctx.deps);
+      await settled(id);
+      const shown = await email(id);
+      expect(shown.last_event).toBe('failed');
+      expect(shown.events.at(-1).detail).toMatch(/deleted/);
+      expect(relay.messages.filter((m) => m.messageId?.includes(id))).toHaveLength(0);
+    });
+
+    it('delivers an email once however many jobs name it', async () => {
+      const svc = emailDeps(ctx.deps);
+      const { id } = await sendEmail(svc, senderFor(acme.org), emailBody('hello@mail.acme.test', { subject: 'duplicated job' }));
+      await ctx.deps.queue.enqueue(ctx.deps.database.db, [{ emailId: id }, { emailId: id }, { emailId: id }]);
+      worker = startWorker(ctx.deps, { concurrency: 4 });
+      await settled(id);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(relayed(id)).toHaveLength(1);
+    });
+
+    it('takes over an attempt whose worker died, once its lease is over', async () => {
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'orphaned attempt' }));
+      // A worker claims it and dies before recording anything.
+      const claim = await claimEmail(ctx.deps.database.db, id, ctx.config.deliveryLeaseSeconds);
+      expect(claim.kind).toBe('claimed');
+      const started = Date.now();
+      worker = startWorker(ctx.deps);
+      await settled(id);
+      expect(Date.now() - started).toBeGreaterThan(1_000);
+      expect(relayed(id)).toHaveLength(1);
+      const [row] = await ctx.deps.database.db.select({ attempts: emails.attempts }).from(emails).where(eq(emails.id, id));
+      expect(row!.attempts).toBe(2);
+    });
+
+    it('hands out again a job whose worker died holding it (pg-boss expiry after the lease)', async () => {
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'orphaned job' }));
+      // A worker takes the job and claims the email, then dies: nothing completes the job.
+      const jobs = await ctx.deps.queue.fetch(10);
+      expect(jobs.map((j) => j.emailId)).toContain(id);
+      expect((await claimEmail(ctx.deps.database.db, id, ctx.config.deliveryLeaseSeconds)).kind).toBe('claimed');
+      worker = startWorker(ctx.deps, { pollIntervalMs: 200 });
+      await settled(id);
+      expect(relayed(id)).toHaveLength(1);
+    });
+
+    it('waits for scheduled_at before delivering', async () => {
+      worker = startWorker(ctx.deps, { pollIntervalMs: 200 });
+      const at = new Date(Date.now() + 1_500);
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'later', scheduled_at: at.toISOString() }));
+      await new Promise((r) => setTimeout(r, 700));
+      expect(relayed(id)).toHaveLength(0);
+      expect((await email(id)).last_event).toBe('scheduled');
+      await settled(id);
+      expect(Date.now()).toBeGreaterThanOrEqual(at.getTime());
+      expect(relayed(id)).toHaveLength(1);
+    });
+  });
+}
+
+describe.runIf(process.env.DATABASE_URL)('two workers on one PostgreSQL database', () => {
+  let first: TestContext;
+  let second: TestContext;
+  let relay: TestRelay;
+
+  beforeAll(async () => {
+    relay = await startRelay();
+    const env = { SMTP_RELAY_URL: relay.url, POSTGATE_DELIVERY_RETRY_BASE_MS: '20' };
+    first = await createTestContext('postgres', env);
+    // A second instance: its own deps, pool and worker, on the first one's database.
+    const { createDeps } = await import('../src/app/deps.js');
+    const { loadConfig } = await import('../src/config/config.js');
+    const pino = (await import('pino')).default;
+    const url = (first.deps.database.pool as unknown as { options: { connectionString: string } }).options.connectionString;
+    const deps = await createDeps({ config: loadConfig({ LOG_LEVEL: 'silent', ...env }), dbTarget: { kind: 'postgres', url, poolSize: 5 }, logger: pino({ level: 'silent' }) });
+    second = { ...first, deps, close: () => deps.close() };
+  });
+  afterAll(async () => {
+    await second?.close();
+    await first?.close();
+    await relay?.close();
+  });
+
+  it('delivers every email exactly once, whichever worker takes it', async () => {
+    const acme = await orgWithKey(first.deps, 'acme');
+    await domainFor(first.deps, acme.org, 'mail.acme.test');
+    // Some 4xx on the way, so retries (new jobs) race between the workers too.
+    let n = 0;
+    relay.respond = () => (n++ % 7 === 3 ? { code: 451, message: 'later' } : undefined);
+    const workers = [startWorker(first.deps, { concurrency: 4, pollIntervalMs: 100 }), startWorker(second.deps, { concurrency: 4, pollIntervalMs: 100 })];
+    const svc = emailDeps(first.deps);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const batch = Array.from({ length: 20 }, (_, j) => emailBody('hello@mail.acme.test', { subject: `storm ${i}-${j}` }));
+      const { sendEmailBatch } = await import('../src/modules/emails/service.js');
+      ids.push(...(await sendEmailBatch(svc, senderFor(acme.org), batch)).data.map((d) => d.id));
+    }
+    await eventually(() => new Set(relay.messages.map((m) => m.messageId)).size >= ids.length, 20_000, 'all 60 delivered');
+    await new Promise((r) => setTimeout(r, 500));
+    await Promise.all(workers.map((w) => w.stop()));
+    expect(relay.duplicates()).toEqual([]);
+    expect(relay.messages).toHaveLength(ids.length);
+    expect(new Set(relay.messages.map((m) => m.messageId))).toEqual(new Set(ids.map((id) => `<${id}@mail.acme.test>`)));
+    const statuses = await first.deps.database.db.select({ status: emails.status }).from(emails);
+    expect(statuses.every((s) => s.status === 'delivered')).toBe(true);
+  });
+});
