@@ -64,6 +64,21 @@ describe('postgate CLI on the embedded PGlite', () => {
     expect(JSON.parse(key.stdout).token).toMatch(/^pgt_live_/);
   });
 
+  it('adds domains: pending by default, verified on the operator\'s word with --verified', async () => {
+    const org = JSON.parse((await run(['org', 'create', 'domains-org', '--json'], env)).stdout) as { id: string };
+    const pending = await run(['domains', 'add', '--org', org.id, 'mail.example.com', '--json'], env);
+    expect(pending.code, pending.stderr).toBe(0);
+    const pendingJson = JSON.parse(pending.stdout) as { status: string; records: { type: string }[] };
+    expect(pendingJson.status).not.toBe('verified');
+    expect(pendingJson.records.length).toBeGreaterThanOrEqual(2);
+    const trusted = await run(['domains', 'add', '--org', org.id, 'send.example.com', '--verified', '--json'], env);
+    expect(JSON.parse(trusted.stdout)).toMatchObject({ object: 'domain', name: 'send.example.com', status: 'verified' });
+    expect(trusted.stdout).not.toMatch(/PRIVATE KEY/);
+    const bad = await run(['domains', 'add', '--org', org.id, 'not a domain'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/validation_error/);
+  });
+
   it('works the same while a server holds the data directory, and the server accepts the new key', async () => {
     const server = await startServer(env);
     children.push(server.child);

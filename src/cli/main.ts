@@ -15,6 +15,7 @@ const USAGE = `Usage: postgate <command>
   migrate                              apply database migrations
   org create <name> [--plan free|pro|scale|unlimited] [--json]
   org plan <org-id> <free|pro|scale|unlimited> [--json]
+  domains add --org <id> <domain> [--verified] [--json]   (--verified: trust the operator, no DNS check)
   keys create --org <id> --name <name> [--permission full_access|sending_access|custom]
               [--scopes a,b] [--domains dom_1,dom_2] [--allowed-ips 10.0.0.0/8,::1]
               [--mode live|test] [--expires-at ISO] [--json]
@@ -58,6 +59,9 @@ export async function runCli(argv: string[], io: Out = defaultOut, env: NodeJS.P
         break;
       case 'keys':
         if (sub === 'create') return await keysCreate(config, argv.slice(2), io);
+        break;
+      case 'domains':
+        if (sub === 'add') return await domainsAdd(config, argv.slice(2), io);
         break;
       case 'user':
         if (sub === 'create') return await userCreate(config, argv.slice(2), io);
@@ -170,6 +174,23 @@ async function orgPlan(config: Config, args: string[], io: Out): Promise<number>
   if (!org || !plan) throw new AppError('validation_error', 'usage: postgate org plan <org-id> <free|pro|scale|unlimited>');
   const result = await runOperation(config, 'org.plan', { org, plan });
   return print(io, values.json, result, [`Organization ${String(result.id)} is now on plan ${String(result.plan)}.`]);
+}
+
+async function domainsAdd(config: Config, args: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { org: { type: 'string' }, verified: { type: 'boolean' }, json: { type: 'boolean' } },
+  });
+  if (!values.org) throw new AppError('validation_error', 'org: --org <organization id> is required');
+  if (positionals.length !== 1) throw new AppError('validation_error', 'name: usage: postgate domains add --org <id> <domain> [--verified]');
+  const domain = await runOperation(config, 'domains.add', { org: values.org, name: positionals[0], verified: values.verified === true });
+  const records = (domain.records as { type: string; name: string; value: string }[]) ?? [];
+  return print(io, values.json, domain, [
+    `Domain ${String(domain.id)} ${String(domain.name)} added (status ${String(domain.status)}).`,
+    ...(values.verified ? ['Marked verified on your word: publish these records so receivers accept its DKIM signatures:'] : ['Publish these records, then verify (POST /domains/{id}/verify):']),
+    ...records.map((r) => `  ${r.type}  ${r.name}  ${r.value}`),
+  ]);
 }
 
 async function keysCreate(config: Config, args: string[], io: Out): Promise<number> {

@@ -1,7 +1,9 @@
 import type { Deps } from '../app/deps.js';
 import type { Plan } from '../config/config.js';
 import { validationError } from '../lib/errors.js';
-import { OPERATOR_SCOPES } from '../modules/api-keys/principal.js';
+import { OPERATOR_SCOPES, type Actor } from '../modules/api-keys/principal.js';
+import { createDomain, trustDomain } from '../modules/domains/service.js';
+import { domainDeps } from '../http/routes/domains.js';
 import { createKeyBody } from '../modules/api-keys/schemas.js';
 import { createApiKey } from '../modules/api-keys/service.js';
 import { createOrganization, getOrganization, PLANS, setOrganizationPlan } from '../modules/organizations/service.js';
@@ -21,6 +23,12 @@ function plan(value: unknown, field: string): Plan {
   return value as Plan;
 }
 
+/** The operator acting on an organization: full access within it, in its default project. */
+async function operatorOf(deps: Deps, org: unknown): Promise<Actor> {
+  const found = await getOrganization({ db: deps.database.db, clock: deps.clock }, String(org ?? ''));
+  return { organizationId: found.id, projectId: found.default_project_id, scopes: OPERATOR_SCOPES };
+}
+
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'org.create': async (deps, args) =>
     createOrganization({ db: deps.database.db, clock: deps.clock }, {
@@ -35,14 +43,20 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
       plan(args.plan, 'plan'),
     ),
 
+  'domains.add': async (deps, args) => {
+    const actor = await operatorOf(deps, args.org);
+    const svc = domainDeps(deps);
+    const domain = await createDomain(svc, actor, { name: String(args.name ?? '') });
+    return args.verified === true ? trustDomain(svc, actor, domain.id) : domain;
+  },
+
   'keys.create': async (deps, args) => {
-    const org = await getOrganization({ db: deps.database.db, clock: deps.clock }, String(args.org ?? ''));
+    const actor = await operatorOf(deps, args.org);
     const body = createKeyBody.safeParse(args.body);
     if (!body.success) {
       const issue = body.error.issues[0]!;
       throw validationError(issue.path.join('.') || 'arguments', issue.message);
     }
-    const actor = { organizationId: org.id, projectId: org.default_project_id, scopes: OPERATOR_SCOPES };
     return createApiKey(apiKeyDeps(deps), actor, body.data);
   },
 
