@@ -161,7 +161,7 @@ describe('dashboard sessions', () => {
     for (let i = 1; i <= 4; i++) {
       const res = await login({ email, password: `wrong ${i}` }, {}, '10.0.0.5');
       expect(res.statusCode).toBe(401);
-      expect(res.json()).toEqual({ statusCode: 401, name: 'invalid_api_key', message: 'Wrong email or password' });
+      expect(res.json()).toEqual({ statusCode: 401, name: 'invalid_credentials', message: 'Wrong email or password' });
     }
     const fifth = await login({ email, password: 'wrong 5' }, {}, '10.0.0.5');
     expect(fifth.statusCode).toBe(429);
@@ -177,7 +177,7 @@ describe('dashboard sessions', () => {
 
   it('answers an unknown email like a wrong password', async () => {
     const res = await login({ email: 'nobody@example.com', password: 'whatever it is' }, {}, '10.0.0.7');
-    expect(res.json()).toEqual({ statusCode: 401, name: 'invalid_api_key', message: 'Wrong email or password' });
+    expect(res.json()).toEqual({ statusCode: 401, name: 'invalid_credentials', message: 'Wrong email or password' });
   });
 });
 

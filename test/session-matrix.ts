@@ -82,7 +82,7 @@ export function runSessionMatrix(backend: Backend, routes: SessionRoute[]): void
           for (const headers of [{}, bearer(apiKey), { ...bearer(apiKey), ...SAME_ORIGIN }]) {
             const res = await call(headers);
             expect(res.statusCode).toBe(401);
-            expect(res.json()).toMatchObject({ statusCode: 401, name: 'missing_api_key' });
+            expect(res.json()).toMatchObject({ statusCode: 401, name: 'session_required' });
           }
         });
 
@@ -110,7 +110,7 @@ export function runSessionMatrix(backend: Backend, routes: SessionRoute[]): void
             for (const headers of attempts) {
               const res = await call({ ...headers, ...SAME_ORIGIN });
               expect(res.statusCode).toBe(403);
-              expect(res.json().name).toBe('insufficient_scope');
+              expect(res.json().name).toBe('csrf_rejected');
             }
           });
 

@@ -13,6 +13,12 @@ export const ERROR_CODES = [
   'missing_api_key',
   /** The key is malformed, unknown, revoked, expired or rotated out: one answer for all. */
   'invalid_api_key',
+  /** Dashboard: no valid session (none, expired or signed out). */
+  'session_required',
+  /** Dashboard: wrong email or password. */
+  'invalid_credentials',
+  /** Dashboard: a state change without the session's CSRF token, or from another site. */
+  'csrf_rejected',
   /** The key is valid but lacks the scope the route needs. */
   'insufficient_scope',
   /** The client address is outside the key's allowed_ips. */

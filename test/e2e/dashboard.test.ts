@@ -230,7 +230,7 @@ describe('dashboard (browser, real server)', () => {
       });
     const crossSite = await post({ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
     expect(crossSite.status).toBe(403);
-    expect(((await crossSite.json()) as { name: string }).name).toBe('insufficient_scope');
+    expect(((await crossSite.json()) as { name: string }).name).toBe('csrf_rejected');
     expect((await post({})).status).toBe(403);
     expect((await post({ 'x-csrf-token': csrf, origin: 'https://evil.example' })).status).toBe(403);
     expect((await post({ 'x-csrf-token': csrf, origin: server.url, 'sec-fetch-site': 'same-origin' })).status).toBe(201);

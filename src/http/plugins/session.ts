@@ -40,7 +40,7 @@ export async function registerSession(scope: FastifyInstance, deps: Deps): Promi
     reply.header('cache-control', 'no-store');
     const changesState = !SAFE_METHODS.has(request.method);
     if (changesState && !sameOrigin(request)) {
-      return sendError(reply, 'insufficient_scope', 'Cross-site request refused: dashboard changes must come from the dashboard itself');
+      return sendError(reply, 'csrf_rejected', 'Cross-site request refused: dashboard changes must come from the dashboard itself');
     }
     const token = headerValue(request.headers[CSRF_HEADER]);
     if (request.routeOptions.config.auth !== 'session') {
@@ -52,7 +52,7 @@ export async function registerSession(scope: FastifyInstance, deps: Deps): Promi
     const session = sessionId ? await resolveSession(accounts, sessionId) : undefined;
     if (!sessionId || !session) {
       if (sessionId) clearSessionCookie(request, reply);
-      return sendError(reply, 'missing_api_key', 'Not signed in: sign in to the dashboard (no session, or it expired or was ended)');
+      return sendError(reply, 'session_required', 'Not signed in: sign in to the dashboard (no session, or it expired or was ended)');
     }
     if (changesState && !sameToken(token, csrfTokenFor(sessionId))) return csrfRefused(reply);
     request.dashboardSession = { ...session, sessionId };
@@ -110,5 +110,5 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 function csrfRefused(reply: FastifyReply): FastifyReply {
-  return sendError(reply, 'insufficient_scope', `Missing or wrong ${CSRF_HEADER} header: reload the dashboard and try again`);
+  return sendError(reply, 'csrf_rejected', `Missing or wrong ${CSRF_HEADER} header: reload the dashboard and try again`);
 }

@@ -75,7 +75,7 @@ export function dashboardSessionRoutes(app: FastifyInstance, deps: Deps): void {
       if (!user) {
         const blocked = await throttle.recordFailure(req.body.email, client);
         if (blocked > 0) return tooManyFailures(reply, blocked);
-        return sendError(reply, 'invalid_api_key', 'Wrong email or password');
+        return sendError(reply, 'invalid_credentials', 'Wrong email or password');
       }
       return signIn(req, reply, accounts, user.id);
     },
