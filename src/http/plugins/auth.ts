@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
-import { parseIp, type IpAddress } from '../../lib/ip.js';
+import { clientAddress, type ClientAddress } from '../../lib/client-address.js';
+import type { IpAddress } from '../../lib/ip.js';
 import type { Principal } from '../../modules/api-keys/principal.js';
 import { hasScope, type Scope } from '../../modules/api-keys/scopes.js';
 import { verifyApiKey, type VerifyDeps } from '../../modules/api-keys/verify.js';
@@ -22,6 +23,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** The parsed client address; `client.address` is undefined only for a malformed peer. */
+    client: ClientAddress;
     clientIp: IpAddress | undefined;
   }
 }
@@ -31,8 +34,13 @@ const BEARER = /^Bearer[ ]+(\S*)$/i;
 /** The client address (X-Forwarded-For believed only from TRUST_PROXY peers), parsed once. */
 export function registerClientIp(app: FastifyInstance): void {
   app.decorateRequest('clientIp', undefined);
-  app.addHook('onRequest', async (request) => {
-    request.clientIp = parseIp(request.ip);
+  app.decorateRequest('client', undefined as unknown as ClientAddress);
+  // A callback hook, not an async one: it runs on every request and awaits nothing.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const client = clientAddress(request.ip);
+    request.client = client;
+    request.clientIp = client.address;
+    done();
   });
 }
 
@@ -64,15 +72,17 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     await authenticate(ctx, request, reply, auth);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const principal = request.principal;
-    if (!principal) return;
-    deps.usage.record({
-      keyId: principal.keyId,
-      route: `${request.method} ${request.routeOptions.url ?? ''}`,
-      status: reply.statusCode,
-      ip: request.clientIp?.toString() ?? request.ip,
-    });
+    if (principal) {
+      deps.usage.record({
+        keyId: principal.keyId,
+        route: `${request.method} ${request.routeOptions.url ?? ''}`,
+        status: reply.statusCode,
+        ip: request.client.text,
+      });
+    }
+    done();
   });
 }
 

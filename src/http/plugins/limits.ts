@@ -12,10 +12,7 @@ const UNLIMITED_PATHS = new Set(['/healthz', '/readyz']);
 
 /** The key that per-IP counters use: IPv6 clients by /64, since one host can own a whole /64. */
 export function clientKey(request: FastifyRequest): string {
-  const ip = request.clientIp;
-  if (!ip) return request.ip;
-  if (ip.kind() === 'ipv6') return `${ip.toNormalizedString().split(':').slice(0, 4).join(':')}::/64`;
-  return ip.toString();
+  return request.client.limitKey;
 }
 
 export function registerConcurrencyLimit(app: FastifyInstance, deps: Deps): void {

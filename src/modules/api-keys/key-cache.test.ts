@@ -41,6 +41,7 @@ function cachedKey(keyId: string, organizationId: string, hash: string): CachedK
     },
     snapshot: { key, organization: { id: organizationId, name: organizationId, plan: 'free' } },
     hash,
+    hashBytes: Buffer.from(hash, 'hex'),
     validUntil: null,
   };
 }

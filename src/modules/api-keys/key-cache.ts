@@ -13,6 +13,8 @@ export type CachedKey = Readonly<{
   principal: Principal;
   snapshot: KeySnapshot;
   hash: string;
+  /** `hash` as bytes, for the constant-time comparison on every verification. */
+  hashBytes: Buffer;
   /** Epoch ms after which this token is dead (key expiry, or end of a rotation grace); null: never. */
   validUntil: number | null;
 }>;

@@ -55,6 +55,11 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** The same hash as raw bytes (for constant-time comparison without re-decoding hex). */
+export function hashTokenBytes(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
 /** `pgt_live_...ab12c`: enough to recognise a key, never enough to use it. */
 export function redactToken(mode: KeyMode, tail: string): string {
   return `pgt_${mode}_...${tail}`;

@@ -49,12 +49,24 @@ export class UsageRecorder {
 
   record(input: { keyId: string; route: string; status: number; ip: string }): void {
     const now = this.clock.nowMs();
-    const day = new Date(now).toISOString().slice(0, 10);
+    const day = this.dayOf(now);
     const p = this.pending;
     p.lastUsed.set(input.keyId, now);
     const countKey = input.keyId + SEP + day + SEP + input.route + SEP + input.status;
     p.counts.set(countKey, (p.counts.get(countKey) ?? 0) + 1);
     p.ips.set(input.keyId + SEP + input.ip, now);
+  }
+
+  private dayStart = 0;
+  private dayText = '';
+
+  /** The UTC date of `ms`, formatted once per day rather than once per request. */
+  private dayOf(ms: number): string {
+    if (ms < this.dayStart || ms >= this.dayStart + 86_400_000) {
+      this.dayStart = ms - (ms % 86_400_000);
+      this.dayText = new Date(this.dayStart).toISOString().slice(0, 10);
+    }
+    return this.dayText;
   }
 
   /** Use seen by this instance and not yet written, so reads here are exact. */

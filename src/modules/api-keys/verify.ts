@@ -7,7 +7,7 @@ import type { Clock } from '../../lib/clock.js';
 import { ipAllowed, parseIpList, type IpAddress } from '../../lib/ip.js';
 import type { CachedKey, KeyCache } from './key-cache.js';
 import type { Principal } from './principal.js';
-import { hashToken, parseToken } from './token.js';
+import { hashTokenBytes, parseToken } from './token.js';
 
 export type VerifyDenial = 'invalid_api_key' | 'ip_not_allowed';
 export type VerifyResult = { ok: true; principal: Principal } | { ok: false; code: VerifyDenial };
@@ -24,14 +24,13 @@ const IP_DENIED: VerifyResult = Object.freeze({ ok: false, code: 'ip_not_allowed
  */
 export async function verifyApiKey(deps: VerifyDeps, token: string, clientIp: IpAddress | undefined): Promise<VerifyResult> {
   if (!parseToken(token)) return INVALID;
-  const hash = hashToken(token);
+  const digest = hashTokenBytes(token);
+  const hash = digest.toString('hex');
   let cached = deps.keyCache.get(hash);
   if (cached === undefined) cached = await loadKey(deps, hash);
   if (cached === null) return INVALID;
   // Security: constant-time comparison of equal-length hashes, even though the lookup was by hash.
-  const a = Buffer.from(cached.hash, 'hex');
-  const b = Buffer.from(hash, 'hex');
-  if (a.length !== b.length || !timingSafeEqual(a, b)) return INVALID;
+  if (cached.hashBytes.length !== digest.length || !timingSafeEqual(cached.hashBytes, digest)) return INVALID;
   if (cached.validUntil !== null && deps.clock.nowMs() >= cached.validUntil) return INVALID;
   if (!ipAllowed(clientIp, cached.principal.allowedIps)) return IP_DENIED;
   return { ok: true, principal: cached.principal };
@@ -71,7 +70,7 @@ function toCachedKey(key: ApiKeyRow, organization: { id: string; name: string; p
     allowedIps: parsedIps.ok ? Object.freeze(parsedIps.ranges) : Object.freeze([{ ...impossibleRange }]),
     plan: organization.plan,
   });
-  return Object.freeze({ principal, snapshot: { key, organization }, hash, validUntil: limits.length ? Math.min(...limits) : null });
+  return Object.freeze({ principal, snapshot: { key, organization }, hash, hashBytes: Buffer.from(hash, 'hex'), validUntil: limits.length ? Math.min(...limits) : null });
 }
 
 // Matches nothing: the IPv6 discard-only prefix 100::/64 is never a client.

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import { BoundedMap } from './bounded-map.js';
 import { failureStatus } from './failure-status.js';
 import { assertRate, gcra, gcraParams, toDecision, UNLIMITED } from './gcra.js';
-import { assertMax, SlotKeeper } from './slot-keeper.js';
+import { assertMax } from './slot-keeper.js';
 import {
   DEFAULT_FAILURE_POLICY,
   DEFAULT_SLOT_TTL_MS,
@@ -48,38 +47,46 @@ export type MemoryConcurrencyOptions = MemoryOptions & Readonly<{ slotTtlMs?: nu
 export function createMemoryConcurrencyLimiter(options: MemoryConcurrencyOptions = {}): ConcurrencyLimiter {
   const clock = options.clock ?? systemClock;
   const ttlMs = options.slotTtlMs ?? DEFAULT_SLOT_TTL_MS;
-  const keeper = new SlotKeeper(ttlMs);
-  // key -> (slot id -> expiry epoch ms)
-  const slotsByKey = new BoundedMap<Map<string, number>>(options.maxKeys ?? DEFAULT_MAX_KEYS, (slots) =>
+  // key -> (slot id -> expiry epoch ms). Slot ids are a counter: cheap, and unique in-process.
+  const slotsByKey = new BoundedMap<Map<number, number>>(options.maxKeys ?? DEFAULT_MAX_KEYS, (slots) =>
     liveCount(slots, clock.nowMs()) === 0,
   );
+  // Held slots, refreshed together by one timer (not one per request: this is the hot path).
+  const held = new Map<number, Map<number, number>>();
+  let nextId = 0;
+  const timer = setInterval(() => {
+    const expiry = clock.nowMs() + ttlMs;
+    for (const [id, slots] of held) if (slots.has(id)) slots.set(id, expiry);
+  }, Math.max(1, Math.floor(ttlMs / 3)));
+  timer.unref();
   return {
     acquire: async (key, max) => {
       assertMax(max);
-      const slots = slotsByKey.get(key) ?? new Map<string, number>();
+      const slots = slotsByKey.get(key) ?? new Map<number, number>();
       if (liveCount(slots, clock.nowMs()) >= max) return { ok: false };
-      const id = randomUUID();
+      const id = ++nextId;
       slots.set(id, clock.nowMs() + ttlMs);
       slotsByKey.set(key, slots);
-      return keeper.hold({
-        refresh: async () => {
-          const expiresAt = slots.get(id);
-          if (expiresAt === undefined || expiresAt <= clock.nowMs()) return false;
-          slots.set(id, clock.nowMs() + ttlMs);
-          return true;
-        },
-        free: async () => {
+      held.set(id, slots);
+      return {
+        ok: true,
+        release: async () => {
+          if (!held.delete(id)) return; // released already: idempotent
           slots.delete(id);
           if (slots.size === 0 && slotsByKey.get(key) === slots) slotsByKey.delete(key);
         },
-      });
+      };
     },
-    close: async () => keeper.close(),
+    // Stops the refreshes: held slots then expire after their TTL, as after a crash.
+    close: async () => {
+      clearInterval(timer);
+      held.clear();
+    },
   };
 }
 
 /** Drops expired slots and returns how many are left. */
-function liveCount(slots: Map<string, number>, nowMs: number): number {
+function liveCount<K>(slots: Map<K, number>, nowMs: number): number {
   for (const [id, expiresAt] of slots) {
     if (expiresAt <= nowMs) slots.delete(id);
   }
