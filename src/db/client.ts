@@ -36,7 +36,11 @@ const MIGRATION_LOCK = 7_245_811;
 export async function createDatabase(target: DbTarget): Promise<Database> {
   if (target.kind === 'pglite') {
     if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-    const client = new PGlite(target.dataDir ? path.join(target.dataDir, 'pgdata') : undefined);
+    // PGlite's default shared_buffers (128MB) is most of its resident size; the embedded default
+    // serves one small organisation's data, for which 16MB of buffers is plenty.
+    const client = new PGlite(target.dataDir ? path.join(target.dataDir, 'pgdata') : undefined, {
+      postgresqlconf: ['shared_buffers=16MB'],
+    });
     await client.waitReady;
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     return {
