@@ -11,13 +11,19 @@ export const organizations = pgTable('organizations', {
   createdAt: createdAt(),
 });
 
+/** The owning organization and project of a row: deleting either deletes the row. */
+function organizationRef() {
+  return text('organization_id').notNull().references(() => organizations.id, { onDelete: 'cascade' });
+}
+function projectRef() {
+  return text('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' });
+}
+
 export const projects = pgTable(
   'projects',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
+    organizationId: organizationRef(),
     name: text('name').notNull(),
     isDefault: boolean('is_default').notNull().default(false),
     createdAt: createdAt(),
@@ -34,12 +40,8 @@ export const domains = pgTable(
   'domains',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
-    projectId: text('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    organizationId: organizationRef(),
+    projectId: projectRef(),
     name: text('name').notNull(),
     status: text('status', { enum: DOMAIN_STATUSES }).notNull().default('not_started'),
     // The defaults below serve rows inserted outside createDomain (test fixtures) too, so every
@@ -70,12 +72,8 @@ export const apiKeys = pgTable(
   'api_keys',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
-    projectId: text('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    organizationId: organizationRef(),
+    projectId: projectRef(),
     name: text('name').notNull(),
     mode: text('mode', { enum: ['live', 'test'] }).notNull(),
     permission: text('permission', { enum: ['full_access', 'sending_access', 'custom'] }).notNull(),
@@ -150,12 +148,8 @@ export const emails = pgTable(
   'emails',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
-    projectId: text('project_id')
-      .notNull()
-      .references(() => projects.id, { onDelete: 'cascade' }),
+    organizationId: organizationRef(),
+    projectId: projectRef(),
     // No foreign keys: a deleted key or domain leaves its emails in the log.
     apiKeyId: text('api_key_id'),
     /** The From domain of the organization (signing key), when it has one. */
@@ -221,9 +215,7 @@ export const emailEvents = pgTable(
 export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
-    organizationId: text('organization_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
+    organizationId: organizationRef(),
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
     response: jsonb('response').notNull(),
@@ -243,9 +235,7 @@ export const users = pgTable(
   'users',
   {
     id: text('id').primaryKey(),
-    organizationId: text('organization_id')
-      .notNull()
-      .references(() => organizations.id, { onDelete: 'cascade' }),
+    organizationId: organizationRef(),
     email: text('email').notNull(),
     // Security: an argon2id PHC string (salted, memory-hard), never the password.
     passwordHash: text('password_hash').notNull(),
