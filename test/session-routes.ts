@@ -1,5 +1,10 @@
 import type { Deps } from '../src/app/deps.js';
+import { emailDeps } from '../src/http/routes/emails.js';
+import { deliverEmail } from '../src/modules/delivery/deliver.js';
+import { sendEmail } from '../src/modules/emails/service.js';
 import type { OrganizationObject } from '../src/modules/organizations/service.js';
+import { deliveryDeps } from '../src/worker/worker.js';
+import { emailBody, senderFor } from './email-fixtures.js';
 import { domainFor, keyFor } from './factories.js';
 
 /** One dashboard route as the session matrix exercises it. */
@@ -14,6 +19,12 @@ export type SessionRoute = {
 
 const makeDomain = async (deps: Deps, org: OrganizationObject): Promise<string> => domainFor(deps, org, `d${Math.random().toString(36).slice(2, 8)}.example`);
 const makeKey = async (deps: Deps, org: OrganizationObject): Promise<string> => (await keyFor(deps, org, { name: 'target' })).id;
+/** A test-mode email of the organization, captured (so it has a raw message) when `capture` is set. */
+const makeEmail = (capture: boolean) => async (deps: Deps, org: OrganizationObject): Promise<string> => {
+  const { id } = await sendEmail(emailDeps(deps), senderFor(org, { mode: 'test' }), emailBody('matrix@matrix.example'));
+  if (capture) await deliverEmail(deliveryDeps(deps), id);
+  return id;
+};
 
 /**
  * Every dashboard route declared `auth: 'session'`. The route catalogue test
@@ -35,4 +46,7 @@ export const SESSION_ROUTES: SessionRoute[] = [
   { method: 'GET', url: '/dashboard/api/domains/:id', makeResource: makeDomain },
   { method: 'POST', url: '/dashboard/api/domains/:id/verify', makeResource: makeDomain },
   { method: 'DELETE', url: '/dashboard/api/domains/:id', makeResource: makeDomain },
+  { method: 'GET', url: '/dashboard/api/emails' },
+  { method: 'GET', url: '/dashboard/api/emails/:id', makeResource: makeEmail(false) },
+  { method: 'GET', url: '/dashboard/api/emails/:id/raw', makeResource: makeEmail(true) },
 ];

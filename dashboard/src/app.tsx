@@ -75,6 +75,6 @@ export function App(): ReactNode {
 
 function Page({ route }: { route: string }): ReactNode {
   if (route.startsWith('/domains')) return <DomainsPage selectedId={route.split('/')[2]} />;
-  if (route.startsWith('/emails')) return <EmailsPage />;
+  if (route.startsWith('/emails')) return <EmailsPage selectedId={route.split('/')[2]} />;
   return <KeysPage />;
 }

@@ -52,3 +52,12 @@ export async function waitFor<T>(read: () => T | undefined, ms = 10_000): Promis
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Polls the async `check` until it holds (or throws after `ms`). */
+export async function waitForAsync(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start as startDns, type TestDnsServer } from '../dns-server.js';
 import { startPostgate, type ServerProcess } from '../processes.js';
-import { launchChromium, screenshot, waitFor } from './browser.js';
+import { launchChromium, screenshot, waitFor, waitForAsync } from './browser.js';
 
 // The dashboard end to end: a real `postgate start` on a fresh PGlite data directory, Debian's
 // Chromium clicking through it, and the public API (fetch) checking that what the dashboard did
@@ -217,6 +217,104 @@ describe('dashboard (browser, real server)', () => {
     await keyRow().waitFor({ state: 'detached' });
     await page.locator('tr', { hasText: 'billing-service' }).waitFor();
     expect((await api('/whoami', token)).status).toBe(401);
+  });
+
+  it('shows an email sent with a test key in the log, filters it, and opens it: events and the message, sandboxed', async () => {
+    // A test-mode key (mail is captured, never sent out), made as the keys page would.
+    const testToken = await page.evaluate(async () => {
+      const me = (await (await fetch('/dashboard/api/me')).json()) as { csrf_token: string };
+      const res = await fetch('/dashboard/api/api-keys', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrf_token },
+        body: JSON.stringify({ name: 'e2e-test-mode', mode: 'test' }),
+      });
+      return ((await res.json()) as { token: string }).token;
+    });
+    expect(testToken).toMatch(/^pgt_test_/);
+    const sent = await api('/emails', testToken, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        from: 'Receipts <receipts@e2e.example>',
+        to: ['ada@customer.example'],
+        cc: 'books@customer.example',
+        subject: 'Your receipt #1042',
+        // The script must not run in the dashboard: the preview frame is sandboxed.
+        html: '<h1 style="color:#4f46e5">Thanks, Ada!</h1><p id="body">Your order <b>#1042</b> is on its way.</p><script>document.body.textContent = "script ran"</script><img src="https://tracker.example/pixel.gif" alt="">',
+        text: 'Thanks, Ada! Your order #1042 is on its way.',
+      }),
+    });
+    expect(sent.status).toBe(200);
+    const { id } = (await sent.json()) as { id: string };
+    // The worker captures it (sent, then delivered); the public API and the dashboard read the same row.
+    const status = async (): Promise<string> => ((await (await api(`/emails/${id}`, testToken)).json()) as { last_event: string }).last_event;
+    await waitForAsync(async () => (await status()) === 'delivered');
+
+    const requested: string[] = [];
+    const onRequest = (request: { url(): string }): void => void requested.push(request.url());
+    page.on('request', onRequest);
+    await page.getByRole('link', { name: 'Emails', exact: true }).click();
+    await page.getByRole('heading', { name: 'Emails', exact: true }).waitFor();
+    const row = page.locator(`tr[data-email="${id}"]`);
+    await row.getByText('Delivered', { exact: true }).waitFor();
+    expect(await row.textContent()).toContain('ada@customer.example');
+
+    // Filters: free text and status, on the loaded log.
+    const search = page.getByRole('searchbox', { name: 'Search' });
+    await search.fill('nobody-at-all');
+    await page.getByText('No emails match').waitFor();
+    await search.fill('RECEIPT #1042');
+    await row.waitFor();
+    await page.getByLabel('Status', { exact: true }).selectOption('bounced');
+    await page.getByText('No emails match').waitFor();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await row.waitFor();
+
+    // Opened from the keyboard; Escape closes the panel and gives focus back to the link.
+    const link = row.getByRole('link', { name: 'Your receipt #1042' });
+    await link.focus();
+    await page.keyboard.press('Enter');
+    const panel = page.getByRole('dialog', { name: 'Your receipt #1042' });
+    await panel.locator('.timeline-detail', { hasText: 'captured by Postgate' }).waitFor();
+    expect(page.url()).toContain(`#/emails/${id}`);
+    const events = await panel.locator('.timeline-item .badge').allTextContents();
+    expect(events).toEqual(['Queued', 'Sent', 'Delivered']);
+    const headers = await panel.locator('.message-headers').textContent();
+    for (const part of ['Receipts <receipts@e2e.example>', 'ada@customer.example', 'books@customer.example', 'Your receipt #1042']) expect(headers).toContain(part);
+
+    const frame = panel.locator('iframe.message-frame');
+    expect(await frame.getAttribute('sandbox')).toBe('');
+    const body = page.frameLocator('iframe.message-frame').locator('body');
+    await body.getByRole('heading', { name: 'Thanks, Ada!' }).waitFor();
+    expect(await body.textContent()).toContain('Your order #1042 is on its way.');
+    expect(await body.innerText()).not.toContain('script ran');
+    // Remote images (tracking pixels) are not fetched by the preview.
+    page.off('request', onRequest);
+    expect(requested.filter((url) => url.includes('tracker.example'))).toEqual([]);
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await screenshot(page, 'dashboard-emails.png');
+
+    await panel.getByRole('button', { name: 'Text', exact: true }).click();
+    await panel.getByText('Thanks, Ada! Your order #1042 is on its way.').waitFor();
+    await panel.getByRole('button', { name: 'Source', exact: true }).click();
+    expect(await panel.locator('.message-source').textContent()).toMatch(/DKIM-Signature:/i);
+    // Opened directly, the captured message downloads; the browser never renders it as a page.
+    const raw = await page.evaluate(async (href) => {
+      const res = await fetch(href);
+      return { status: res.status, type: res.headers.get('content-type'), disposition: res.headers.get('content-disposition'), nosniff: res.headers.get('x-content-type-options') };
+    }, (await panel.getByRole('link', { name: 'Download .eml' }).getAttribute('href'))!);
+    expect(raw).toEqual({ status: 200, type: 'message/rfc822', disposition: `attachment; filename="${id}.eml"`, nosniff: 'nosniff' });
+
+    // At 390 px the log and the panel fit the screen (no sideways scrolling).
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+    expect(await panel.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    expect(await link.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(page.url()).toMatch(/#\/emails$/);
   });
 
   it('refuses cross-site and token-less state changes (403), and sessions are no API keys', async () => {

@@ -54,7 +54,25 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return data as T;
 }
 
+/** A GET whose answer is not JSON (a captured message): its bytes, or null when the server has none (404). */
+async function getBytes(path: string): Promise<ArrayBuffer | null> {
+  let response: Response;
+  try {
+    response = await fetch(`/dashboard/api${path}`, { credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'network_error', 'The server cannot be reached. Check your connection and try again.');
+  }
+  if (response.status === 404) return null;
+  if (!response.ok) {
+    const data = (await response.json().catch(() => undefined)) as { name?: string; message?: string } | undefined;
+    if (response.status === 401) onSignedOut();
+    throw new ApiError(response.status, data?.name ?? 'error', data?.message ?? `The server answered ${response.status}`);
+  }
+  return response.arrayBuffer();
+}
+
 export const api = {
+  bytes: getBytes,
   get: <T>(path: string): Promise<T> => request<T>('GET', path),
   post: <T>(path: string, body?: unknown): Promise<T> => request<T>('POST', path, body),
   patch: <T>(path: string, body: unknown): Promise<T> => request<T>('PATCH', path, body),

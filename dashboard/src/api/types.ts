@@ -53,3 +53,29 @@ export type DomainRecord = {
 };
 
 export type Domain = DomainSummary & { records: DomainRecord[]; last_checked_at: string | null };
+
+export type EmailStatus = 'queued' | 'scheduled' | 'sent' | 'delivered' | 'delivery_delayed' | 'bounced' | 'failed';
+
+export type EmailSummary = {
+  object: 'email';
+  id: string;
+  from: string;
+  to: string[];
+  cc: string[] | null;
+  bcc: string[] | null;
+  reply_to: string[] | null;
+  subject: string;
+  created_at: string;
+  scheduled_at: string | null;
+  last_event: EmailStatus;
+  message_id: string;
+};
+
+export type EmailEvent = { type: Exclude<EmailStatus, 'scheduled'>; created_at: string; detail: string | null };
+
+export type EmailDetail = EmailSummary & {
+  html: string | null;
+  text: string | null;
+  tags: { name: string; value: string }[];
+  events: EmailEvent[];
+};

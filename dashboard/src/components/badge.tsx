@@ -8,6 +8,12 @@ const TONES: Record<string, string> = {
   full_access: 'violet',
   sending_access: 'blue',
   custom: 'grey',
+  queued: 'grey',
+  scheduled: 'blue',
+  sent: 'green',
+  delivered: 'green',
+  delivery_delayed: 'amber',
+  bounced: 'red',
 };
 
 const LABELS: Record<string, string> = {
@@ -18,6 +24,12 @@ const LABELS: Record<string, string> = {
   full_access: 'Full access',
   sending_access: 'Sending only',
   custom: 'Custom',
+  queued: 'Queued',
+  scheduled: 'Scheduled',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  delivery_delayed: 'Delayed',
+  bounced: 'Bounced',
 };
 
 /** A status or permission pill. */

@@ -4,6 +4,7 @@ import { registerSession } from '../../plugins/session.js';
 import { dashboardApiKeyRoutes } from './api-keys.js';
 import { dashboardAppRoutes } from './app.js';
 import { dashboardDomainRoutes } from './domains.js';
+import { dashboardEmailRoutes } from './emails.js';
 import { dashboardSessionRoutes } from './session.js';
 
 /**
@@ -16,6 +17,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: Deps): Promise
     dashboardSessionRoutes(scope, deps);
     dashboardApiKeyRoutes(scope, deps);
     dashboardDomainRoutes(scope, deps);
+    dashboardEmailRoutes(scope, deps);
   });
   await app.register(async (scope) => dashboardAppRoutes(scope));
 }
