@@ -1,8 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
-import { registerAuth, registerClientIp } from '../http/plugins/auth.js';
-import { registerConcurrencyLimit } from '../http/plugins/limits.js';
+import { registerAuth } from '../http/plugins/auth.js';
 import { registerErrorHandling } from '../http/plugins/errors.js';
 import { apiKeyRoutes } from '../http/routes/api-keys.js';
 import { dashboardRoutes } from '../http/routes/dashboard/index.js';
@@ -57,9 +56,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) app.routeCatalog.push({ method, url: route.url, auth: route.config?.auth });
   });
-  // onRequest order: client address, per-IP concurrency, then authentication and plan rate.
-  registerClientIp(app);
-  registerConcurrencyLimit(app, deps);
+  // onRequest: client address, per-IP concurrency, then authentication and plan rate.
   registerAuth(app, deps);
 
   await app.register(fastifySwagger, {

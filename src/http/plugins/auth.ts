@@ -7,7 +7,7 @@ import { hasScope, type Scope } from '../../modules/api-keys/scopes.js';
 import { verifyApiKey, type VerifyDeps } from '../../modules/api-keys/verify.js';
 import { AuthGuard } from '../../modules/limits/auth-guard.js';
 import { sendError } from './errors.js';
-import { clientKey, enforcePlanRate } from './limits.js';
+import { admitConcurrent, clientKey, enforcePlanRate } from './limits.js';
 
 /**
  * What a route needs from its caller. Every route declares one (start-up fails otherwise):
@@ -31,22 +31,9 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer[ ]+(\S*)$/i;
 
-/** The client address (X-Forwarded-For believed only from TRUST_PROXY peers), parsed once. */
-export function registerClientIp(app: FastifyInstance): void {
-  app.decorateRequest('clientIp', undefined);
-  app.decorateRequest('client', undefined as unknown as ClientAddress);
-  // A callback hook, not an async one: it runs on every request and awaits nothing.
-  app.addHook('onRequest', (request, _reply, done) => {
-    const client = clientAddress(request.ip);
-    request.client = client;
-    request.clientIp = client.address;
-    done();
-  });
-}
-
 /**
  * Authenticates every non-public route in onRequest, before the body is even read, then applies
- * the organization's plan rate.
+ * the organization's plan rate. Routes declare what they need in `config.auth`.
  */
 export function registerAuth(app: FastifyInstance, deps: Deps): void {
   const ctx: AuthContext = {
@@ -55,6 +42,8 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     guard: new AuthGuard(deps.limits.failures, deps.clock),
   };
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('clientIp', undefined);
+  app.decorateRequest('client', undefined as unknown as ClientAddress);
 
   app.addHook('onRoute', (route) => {
     if (!route.config?.auth) {
@@ -65,10 +54,17 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     }
   });
 
+  // One hook for the whole edge (an async hook per step cost more than the steps): the client
+  // address (X-Forwarded-For believed only from TRUST_PROXY peers), its concurrency slot, then
+  // the key and the plan rate.
   app.addHook('onRequest', async (request, reply) => {
+    const client = clientAddress(request.ip);
+    request.client = client;
+    request.clientIp = client.address;
+    if (!(await admitConcurrent(deps, request, reply))) return;
     const auth = request.routeOptions.config.auth;
     // Unknown routes (404) carry no config; they are answered by the not-found handler.
-    if (auth === undefined || auth === 'public' || auth === 'session' || reply.sent) return;
+    if (auth === undefined || auth === 'public' || auth === 'session') return;
     await authenticate(ctx, request, reply, auth);
   });
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { sendError } from './errors.js';
 
@@ -15,19 +15,22 @@ export function clientKey(request: FastifyRequest): string {
   return request.client.limitKey;
 }
 
-export function registerConcurrencyLimit(app: FastifyInstance, deps: Deps): void {
+/**
+ * Takes a per-client concurrency slot for the request, or answers 429 and returns false. Called
+ * first thing by the one onRequest hook (plugins/auth.ts).
+ */
+export async function admitConcurrent(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  if (UNLIMITED_PATHS.has(request.routeOptions.url ?? '')) return true;
   const max = deps.config.ipConcurrency;
-  app.addHook('onRequest', async (request, reply) => {
-    if (UNLIMITED_PATHS.has(request.routeOptions.url ?? '')) return;
-    const slot = await deps.limits.concurrency.acquire(clientKey(request), max);
-    if (!slot.ok) {
-      reply.header('retry-after', '1');
-      return sendError(reply, 'concurrency_limit_exceeded', `At most ${max} requests may be in flight from one address`);
-    }
-    // 'close' fires on completion and on client abort alike; release is idempotent.
-    reply.raw.once('close', () => void slot.release());
-    return undefined;
-  });
+  const slot = await deps.limits.concurrency.acquire(clientKey(request), max);
+  if (!slot.ok) {
+    reply.header('retry-after', '1');
+    sendError(reply, 'concurrency_limit_exceeded', `At most ${max} requests may be in flight from one address`);
+    return false;
+  }
+  // 'close' fires on completion and on client abort alike; release is idempotent.
+  reply.raw.once('close', () => void slot.release());
+  return true;
 }
 
 /** Called by the auth hook once a principal is known; sends the 429 itself when over the plan. */

@@ -157,7 +157,21 @@ export async function describeKey(
     if (!row) throw notFound('API key');
     snapshot = row;
   }
-  return { api_key: presentKey(snapshot.key, deps.usage.pendingLastUsed(principal.keyId)), organization: snapshot.organization };
+  return { api_key: presentSnapshot(snapshot, deps.usage.pendingLastUsed(principal.keyId)), organization: snapshot.organization };
+}
+
+// The presented key of a cached snapshot, built once: /whoami is a hot route.
+const presented = new WeakMap<KeySnapshot, ApiKeyObject>();
+
+function presentSnapshot(snapshot: KeySnapshot, pendingLastUsed: Date | undefined): ApiKeyObject {
+  let base = presented.get(snapshot);
+  if (!base) {
+    base = presentKey(snapshot.key, undefined);
+    presented.set(snapshot, base);
+  }
+  if (!pendingLastUsed) return base;
+  const stored = snapshot.key.lastUsedAt?.getTime() ?? 0;
+  return pendingLastUsed.getTime() > stored ? { ...base, last_used_at: pendingLastUsed.toISOString() } : base;
 }
 
 async function findOwnKey(db: Db, actor: Actor, id: string): Promise<ApiKeyRow> {
