@@ -24,11 +24,8 @@ import {
   updateApiKey,
   type ApiKeyDeps,
 } from '../../modules/api-keys/service.js';
-import { principalOf } from '../plugins/auth.js';
+import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
-const read = { auth: { scope: 'api_keys:read' } } as const;
-const write = { auth: { scope: 'api_keys:write' } } as const;
-const tags = ['API keys'];
 
 export function apiKeyDeps(deps: Deps): ApiKeyDeps {
   return {
@@ -41,17 +38,21 @@ export function apiKeyDeps(deps: Deps): ApiKeyDeps {
   };
 }
 
-export function apiKeyRoutes(app: FastifyInstance, deps: Deps): void {
+export function apiKeyRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge = PUBLIC_API): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const svc = apiKeyDeps(deps);
+  const read = edge.config('api_keys:read');
+  const write = edge.config('api_keys:write');
+  const tags = edge.tags('API keys');
+  const base = `${edge.prefix}/api-keys`;
 
-  r.post('/api-keys', {
+  r.post(base, {
     config: write,
     schema: { tags, summary: 'Create an API key (the token is shown once)', body: createKeyBody, response: { 201: apiKeyWithToken } },
-    handler: async (req, reply) => reply.code(201).send(await createApiKey(svc, principalOf(req), req.body)),
+    handler: async (req, reply) => reply.code(201).send(await createApiKey(svc, edge.actor(req), req.body)),
   });
 
-  r.get('/api-keys', {
+  r.get(base, {
     config: read,
     schema: {
       tags,
@@ -59,36 +60,36 @@ export function apiKeyRoutes(app: FastifyInstance, deps: Deps): void {
       querystring: pageQuery,
       response: { 200: z.object({ object: z.literal('list'), has_more: z.boolean(), data: z.array(apiKeyObject) }) },
     },
-    handler: async (req) => listApiKeys(svc, principalOf(req), toCursor(req.query)),
+    handler: async (req) => listApiKeys(svc, edge.actor(req), toCursor(req.query)),
   });
 
-  r.get('/api-keys/:id', {
+  r.get(`${base}/:id`, {
     config: read,
     schema: { tags, summary: 'Retrieve an API key', params: keyIdParams, response: { 200: apiKeyObject } },
-    handler: async (req) => getApiKey(svc, principalOf(req), req.params.id),
+    handler: async (req) => getApiKey(svc, edge.actor(req), req.params.id),
   });
 
-  r.patch('/api-keys/:id', {
+  r.patch(`${base}/:id`, {
     config: write,
     schema: { tags, summary: 'Update an API key (effective on the next request)', params: keyIdParams, body: updateKeyBody, response: { 200: apiKeyObject } },
-    handler: async (req) => updateApiKey(svc, principalOf(req), req.params.id, req.body),
+    handler: async (req) => updateApiKey(svc, edge.actor(req), req.params.id, req.body),
   });
 
-  r.post('/api-keys/:id/rotate', {
+  r.post(`${base}/:id/rotate`, {
     config: write,
     schema: { tags, summary: 'Rotate an API key (new token, old one dies after grace_seconds)', params: keyIdParams, body: rotateKeyBody, response: { 200: apiKeyWithToken } },
-    handler: async (req) => rotateApiKey(svc, principalOf(req), req.params.id, req.body?.grace_seconds ?? 0),
+    handler: async (req) => rotateApiKey(svc, edge.actor(req), req.params.id, req.body?.grace_seconds ?? 0),
   });
 
-  r.delete('/api-keys/:id', {
+  r.delete(`${base}/:id`, {
     config: write,
     schema: { tags, summary: 'Delete an API key (refused from the next request on)', params: keyIdParams, response: { 200: deletedKey } },
-    handler: async (req) => deleteApiKey(svc, principalOf(req), req.params.id),
+    handler: async (req) => deleteApiKey(svc, edge.actor(req), req.params.id),
   });
 
-  r.get('/api-keys/:id/usage', {
+  r.get(`${base}/:id/usage`, {
     config: read,
     schema: { tags, summary: 'Requests per day by route and status, and recent client IPs', params: keyIdParams, querystring: usageQuery, response: { 200: keyUsage } },
-    handler: async (req) => getApiKeyUsage(svc, principalOf(req), req.params.id, req.query.days),
+    handler: async (req) => getApiKeyUsage(svc, edge.actor(req), req.params.id, req.query.days),
   });
 }

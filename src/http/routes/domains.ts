@@ -18,40 +18,41 @@ import {
   verifyDomain,
   type DomainDeps,
 } from '../../modules/domains/service.js';
-import { principalOf } from '../plugins/auth.js';
+import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
-const read = { auth: { scope: 'domains:read' } } as const;
-const write = { auth: { scope: 'domains:write' } } as const;
-const tags = ['Domains'];
 
 export function domainDeps(deps: Deps): DomainDeps {
   return { db: deps.database.db, clock: deps.clock, dnsServers: deps.config.dnsServers };
 }
 
-export function domainRoutes(app: FastifyInstance, deps: Deps): void {
+export function domainRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge = PUBLIC_API): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const svc = domainDeps(deps);
+  const read = edge.config('domains:read');
+  const write = edge.config('domains:write');
+  const tags = edge.tags('Domains');
+  const base = `${edge.prefix}/domains`;
 
-  r.post('/domains', {
+  r.post(base, {
     config: write,
     schema: { tags, summary: 'Add a domain (returns the DNS records to publish)', body: createDomainBody, response: { 201: domainObject } },
     // region and custom_return_path are accepted for the Resend SDK and ignored.
-    handler: async (req, reply) => reply.code(201).send(await createDomain(svc, principalOf(req), { name: req.body.name })),
+    handler: async (req, reply) => reply.code(201).send(await createDomain(svc, edge.actor(req), { name: req.body.name })),
   });
 
-  r.get('/domains', {
+  r.get(base, {
     config: read,
     schema: { tags, summary: 'List domains', querystring: pageQuery, response: { 200: domainList } },
-    handler: async (req) => listDomains(svc, principalOf(req), toCursor(req.query)),
+    handler: async (req) => listDomains(svc, edge.actor(req), toCursor(req.query)),
   });
 
-  r.get('/domains/:id', {
+  r.get(`${base}/:id`, {
     config: read,
     schema: { tags, summary: 'Retrieve a domain and its DNS records', params: domainIdParams, response: { 200: domainObject } },
-    handler: async (req) => getDomain(svc, principalOf(req), req.params.id),
+    handler: async (req) => getDomain(svc, edge.actor(req), req.params.id),
   });
 
-  r.post('/domains/:id/verify', {
+  r.post(`${base}/:id/verify`, {
     config: write,
     schema: {
       tags,
@@ -60,12 +61,12 @@ export function domainRoutes(app: FastifyInstance, deps: Deps): void {
       body: verifyDomainBody,
       response: { 200: domainObject },
     },
-    handler: async (req) => verifyDomain(svc, principalOf(req), req.params.id),
+    handler: async (req) => verifyDomain(svc, edge.actor(req), req.params.id),
   });
 
-  r.delete('/domains/:id', {
+  r.delete(`${base}/:id`, {
     config: write,
     schema: { tags, summary: 'Delete a domain', params: domainIdParams, response: { 200: deletedDomain } },
-    handler: async (req) => deleteDomain(svc, principalOf(req), req.params.id),
+    handler: async (req) => deleteDomain(svc, edge.actor(req), req.params.id),
   });
 }

@@ -1,11 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { Deps } from '../../../app/deps.js';
-import { registerSession } from '../../plugins/session.js';
-import { dashboardApiKeyRoutes } from './api-keys.js';
+import type { RouteEdge } from '../../route-edge.js';
+import { actorOf, registerSession } from '../../plugins/session.js';
+import { apiKeyRoutes } from '../api-keys.js';
+import { domainRoutes } from '../domains.js';
 import { dashboardAppRoutes } from './app.js';
-import { dashboardDomainRoutes } from './domains.js';
 import { dashboardEmailRoutes } from './emails.js';
 import { dashboardSessionRoutes } from './session.js';
+
+/** The dashboard's side of the shared resource routes: the signed-in user's organization. */
+const DASHBOARD: RouteEdge = Object.freeze({
+  prefix: '/dashboard/api',
+  config: () => ({ auth: 'session' as const }),
+  actor: actorOf,
+  tags: () => ['Dashboard'],
+});
 
 /**
  * The dashboard: its JSON API under /dashboard/api (session + CSRF, in a scope of its own so
@@ -15,8 +24,8 @@ export async function dashboardRoutes(app: FastifyInstance, deps: Deps): Promise
   await app.register(async (scope) => {
     await registerSession(scope, deps);
     dashboardSessionRoutes(scope, deps);
-    dashboardApiKeyRoutes(scope, deps);
-    dashboardDomainRoutes(scope, deps);
+    apiKeyRoutes(scope, deps, DASHBOARD);
+    domainRoutes(scope, deps, DASHBOARD);
     dashboardEmailRoutes(scope, deps);
   });
   await app.register(async (scope) => dashboardAppRoutes(scope));
