@@ -12,6 +12,7 @@ import { createLimits, type Limits } from '../modules/limits/resilient.js';
 import type { FailureCounter } from '../modules/limits/types.js';
 import type { Redis } from 'ioredis';
 import { createEmailQueue, type EmailQueue } from '../modules/delivery/queue.js';
+import { createIntake, type Intake } from '../modules/emails/group-commit.js';
 import { relayTransport, type Transport } from '../modules/delivery/transport.js';
 
 /** Everything the app and the services need, built once by the composition root (or a test). */
@@ -29,6 +30,8 @@ export type Deps = Readonly<{
   loginFailures: FailureCounter;
   /** The durable delivery queue: pg-boss in this database (PGlite or PostgreSQL). */
   queue: EmailQueue;
+  /** Accepted emails written by group commit, and the sending domains they are checked against. */
+  intake: Intake;
   /** SMTP_RELAY_URL's pooled transport; undefined: every email is captured. */
   relay: Transport | undefined;
   close(): Promise<void>;
@@ -91,6 +94,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
   const database = options.database ?? (await createDatabase(target));
   await database.migrate();
   const queue = await createEmailQueue({ database, logger, leaseSeconds: config.deliveryLeaseSeconds });
+  const intake = createIntake({ database, queue, logger });
   const relay = config.smtpRelayUrl ? relayTransport(config.smtpRelayUrl, logger) : undefined;
   const keyCache = new KeyCache(config.keyCacheTtlMs, clock);
   const invalidation = createInvalidation({ config, target, database, keyCache, logger });
@@ -121,6 +125,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     usage,
     limits,
     queue,
+    intake,
     relay,
     loginFailures: loginLimits.failures,
     close: async () => {
@@ -130,6 +135,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
       redis?.disconnect();
       await invalidation.close();
       await relay?.close();
+      await intake.close();
       await queue.close();
       await database.close();
     },

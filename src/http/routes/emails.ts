@@ -23,7 +23,7 @@ const read = { auth: { scope: 'emails:read' } } as const;
 const tags = ['Emails'];
 
 export function emailDeps(deps: Deps): EmailDeps & EmailQueryDeps {
-  return { db: deps.database.db, clock: deps.clock, queue: deps.queue };
+  return { db: deps.database.db, clock: deps.clock, queue: deps.queue, intake: deps.intake };
 }
 
 export function emailRoutes(app: FastifyInstance, deps: Deps): void {

@@ -20,12 +20,19 @@ import { placeholdersToSql, rowsOf, type SqlRunner } from './sql.js';
 
 export const DELIVERY_QUEUE = 'email-delivery';
 
+export type SqlStatement = Readonly<{ text: string; values: unknown[] }>;
+
 export type DeliveryJob = Readonly<{ emailId: string; startAfter?: Date | undefined }>;
 export type ClaimedJob = Readonly<{ id: string; emailId: string }>;
 
 export type EmailQueue = {
   /** Adds jobs through `runner`: pass the accepting transaction so they commit with it. */
   enqueue(runner: SqlRunner, jobs: readonly DeliveryJob[]): Promise<void>;
+  /**
+   * pg-boss's own INSERT of these jobs as text and `$n` values, not run: for a caller that runs
+   * it as part of a statement of its own (the group commit's single statement).
+   */
+  insertStatement(jobs: readonly DeliveryJob[]): Promise<SqlStatement>;
   /** Claims up to `max` due jobs (none when the database is unreachable). */
   fetch(max: number): Promise<ClaimedJob[]>;
   complete(jobId: string): Promise<void>;
@@ -83,21 +90,32 @@ export async function createEmailQueue(options: QueueOptions): Promise<EmailQueu
   await boss.createQueue(DELIVERY_QUEUE, { name: DELIVERY_QUEUE, policy: 'standard' });
 
   const listeners = new Set<() => void>();
+  const specs = (jobs: readonly DeliveryJob[]) =>
+    jobs.map((job) => ({
+      name: DELIVERY_QUEUE,
+      data: { emailId: job.emailId },
+      startAfter: job.startAfter,
+      expireInSeconds: leaseSeconds,
+      retryLimit: 20,
+      retryDelay: 1,
+      retryBackoff: true,
+    }));
   return {
     enqueue: async (runner, jobs) => {
       if (jobs.length === 0) return;
-      await boss.insert(
-        jobs.map((job) => ({
-          name: DELIVERY_QUEUE,
-          data: { emailId: job.emailId },
-          startAfter: job.startAfter,
-          expireInSeconds: leaseSeconds,
-          retryLimit: 20,
-          retryDelay: 1,
-          retryBackoff: true,
-        })),
-        { db: runnerExecutor(runner) },
-      );
+      await boss.insert(specs(jobs), { db: runnerExecutor(runner) });
+    },
+    insertStatement: async (jobs) => {
+      let statement: SqlStatement | undefined;
+      const capture: Executor = {
+        executeSql: async (text, values = []) => {
+          statement = { text, values };
+          return { rows: [] };
+        },
+      };
+      await boss.insert(specs(jobs), { db: capture });
+      if (!statement) throw new Error('pg-boss ran no statement for insert');
+      return statement;
     },
     fetch: async (max) => {
       const jobs = await boss.fetch<{ emailId: string }>(DELIVERY_QUEUE, { batchSize: max });

@@ -3,14 +3,17 @@ import type { Db } from '../../db/client.js';
 import { emailEvents, emailMessages, emails } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import type { EmailQueue } from '../delivery/queue.js';
+import type { Intake } from './group-commit.js';
 import { claimKey, findReplay, storeKey, type IdempotencyRequest } from './idempotency.js';
 
 // Durable acceptance: the email rows, their messages, their `queued` events, their delivery jobs
 // and the Idempotency-Key's answer commit in ONE transaction, before the caller answers 200.
 // A crash before the commit leaves nothing; after it, the jobs are in the database for any
-// worker to find.
+// worker to find. Without a key, the transaction is a group commit shared with the acceptances
+// waiting at the same moment (group-commit.ts); with one, it is this request's own, since the
+// key's claim decides between storing and replaying.
 
-export type AcceptDeps = Readonly<{ db: Db; clock: Clock; queue: EmailQueue }>;
+export type AcceptDeps = Readonly<{ db: Db; clock: Clock; queue: EmailQueue; intake: Intake }>;
 
 /** One email ready to store: its row (without the delivery columns) and its message bytes. */
 export type NewEmail = Readonly<{
@@ -20,12 +23,14 @@ export type NewEmail = Readonly<{
 
 /** Stores the emails and returns `response`, or the answer first given for the same Idempotency-Key. */
 export async function acceptEmails<T>(deps: AcceptDeps, batch: readonly NewEmail[], response: T, idempotency?: IdempotencyRequest): Promise<T> {
+  if (!idempotency) {
+    await deps.intake.accept(batch);
+    return response;
+  }
   const now = deps.clock.now();
   const result = await deps.db.transaction(async (tx) => {
-    if (idempotency) {
-      const claimed = await claimKey(tx, idempotency, now);
-      if (claimed) return { replayed: true, response: claimed.replay as T };
-    }
+    const claimed = await claimKey(tx, idempotency, now);
+    if (claimed) return { replayed: true, response: claimed.replay as T };
     await tx.insert(emails).values(
       batch.map(({ row }) => ({
         ...row,
@@ -43,7 +48,7 @@ export async function acceptEmails<T>(deps: AcceptDeps, batch: readonly NewEmail
       tx,
       batch.map(({ row }) => ({ emailId: row.id, startAfter: row.scheduledAt ?? undefined })),
     );
-    if (idempotency) await storeKey(tx, idempotency, response, now);
+    await storeKey(tx, idempotency, response, now);
     return { replayed: false, response };
   });
   // Committed: this process's worker (if any) need not wait for its next poll.

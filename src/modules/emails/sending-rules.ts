@@ -2,6 +2,7 @@ import type { Db } from '../../db/client.js';
 import { AppError } from '../../lib/errors.js';
 import type { Principal } from '../api-keys/principal.js';
 import { getSendingDomain, type SendingDomain } from '../domains/service.js';
+import type { SendingDomainLookup } from './domain-cache.js';
 
 // Who may send from which domain: the same rules for HTTP and SMTP (and for SMTP both for the
 // envelope MAIL FROM and the From header). Decisions are values; the service throws them as
@@ -30,14 +31,23 @@ export function decideSender(sender: Sender, domainName: string, domain: Sending
   return { ok: true, domain };
 }
 
-/** Looks the domain up (once per name per call through `cache`) and decides. */
+/**
+ * Looks the domain up (once per name per call through `cache`) and decides. `source` is the
+ * database, or a lookup that caches across calls (domain-cache.ts).
+ */
 export async function checkSender(
-  db: Db,
+  source: Db | SendingDomainLookup,
   sender: Sender,
   domainName: string,
   cache: Map<string, SendingDomain | undefined> = new Map(),
 ): Promise<SenderDecision> {
-  if (!cache.has(domainName)) cache.set(domainName, await getSendingDomain(db, sender.organizationId, domainName));
+  if (!cache.has(domainName)) {
+    const domain =
+      typeof source === 'function'
+        ? await source(sender.organizationId, domainName, sender.mode)
+        : await getSendingDomain(source, sender.organizationId, domainName);
+    cache.set(domainName, domain);
+  }
   return decideSender(sender, domainName, cache.get(domainName));
 }
 

@@ -63,8 +63,8 @@ export async function submitRawEmail(deps: EmailDeps, sender: Sender, submission
   const fromHeader = parsed.from?.address ? parseAddress(parsed.from.address) : undefined;
   if (!fromHeader) throw validationError('From', 'the message needs a From header with one valid address');
   const domains = new Map<string, SendingDomain | undefined>();
-  assertAllowed(await checkSender(deps.db, sender, domainOf(mailFrom), domains), 'mail_from');
-  const domain = assertAllowed(await checkSender(deps.db, sender, domainOf(fromHeader), domains), 'From');
+  assertAllowed(await checkSender(deps.intake.sendingDomain, sender, domainOf(mailFrom), domains), 'mail_from');
+  const domain = assertAllowed(await checkSender(deps.intake.sendingDomain, sender, domainOf(fromHeader), domains), 'From');
 
   const now = deps.clock.now();
   const id = newId('email', now.getTime());
@@ -108,7 +108,7 @@ async function buildEmail(
   context: { field: string; domains: Map<string, SendingDomain | undefined> },
 ): Promise<NewEmail> {
   const fromDomain = domainOf(email.from.address);
-  const domain = assertAllowed(await checkSender(deps.db, sender, fromDomain, context.domains), context.field);
+  const domain = assertAllowed(await checkSender(deps.intake.sendingDomain, sender, fromDomain, context.domains), context.field);
   const now = deps.clock.now();
   const id = newId('email', now.getTime());
   const messageId = `<${id}@${fromDomain}>`;

@@ -1,0 +1,106 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emailDeps } from '../../http/routes/emails.js';
+import { newId } from '../../lib/ids.js';
+import { rowsOf } from '../delivery/sql.js';
+import { emailBody, senderFor } from '../../../test/email-fixtures.js';
+import { domainFor, orgWithKey, type OrgFixture } from '../../../test/factories.js';
+import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
+import type { NewEmail } from './accept.js';
+import { sendEmail } from './service.js';
+
+// Group commit: acceptances waiting at the same moment share one statement, and what one of them
+// breaks fails it alone.
+
+for (const backend of BACKENDS) {
+  describe(`email group commit (${backend})`, () => {
+    let ctx: TestContext;
+    let acme: OrgFixture;
+
+    beforeAll(async () => {
+      ctx = await createTestContext(backend);
+      acme = await orgWithKey(ctx.deps, 'acme');
+      await domainFor(ctx.deps, acme.org, 'a.acme.test');
+    });
+    afterAll(async () => {
+      await ctx?.close();
+    });
+
+    /** How many emails, messages, queued events and delivery jobs exist for `ids`. */
+    const stored = async (ids: string[]): Promise<{ emails: number; messages: number; events: number; jobs: number }> => {
+      const list = sql.join(ids.map((id) => sql`${id}`), sql`, `);
+      const count = async (query: ReturnType<typeof sql>): Promise<number> => Number(rowsOf<{ n: number }>(await ctx.deps.database.db.execute(query))[0]!.n);
+      return {
+        emails: await count(sql`select count(*)::int as n from emails where id in (${list}) and status = 'queued'`),
+        messages: await count(sql`select count(*)::int as n from email_messages where email_id in (${list})`),
+        events: await count(sql`select count(*)::int as n from email_events where email_id in (${list}) and type = 'queued'`),
+        jobs: await count(sql`select count(*)::int as n from pgboss.job where name = 'email-delivery' and data->>'emailId' in (${list})`),
+      };
+    };
+
+    const newEmail = (id = newId('email')): NewEmail => ({
+      row: {
+        id,
+        organizationId: acme.org.id,
+        projectId: acme.org.default_project_id,
+        apiKeyId: null,
+        domainId: null,
+        mode: 'test',
+        source: 'api',
+        fromAddress: 'x@a.acme.test',
+        toAddresses: ['r@example.net'],
+        ccAddresses: [],
+        bccAddresses: [],
+        replyTo: [],
+        subject: 'grouped',
+        html: null,
+        text: 'hi',
+        tags: [{ name: 'k', value: 'v' }],
+        messageId: `<${id}@a.acme.test>`,
+        envelopeFrom: 'x@a.acme.test',
+        recipients: ['r@example.net'],
+        scheduledAt: null,
+        createdAt: new Date(),
+      },
+      raw: Buffer.from('Subject: grouped\r\n\r\nhi\r\n'),
+    });
+
+    it('stores each of fifty concurrent sends once, with its message, queued event and job', async () => {
+      const svc = emailDeps(ctx.deps);
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => sendEmail(svc, senderFor(acme.org), emailBody('x@a.acme.test', { subject: `burst ${i}`, tags: [{ name: 'n', value: String(i) }] }))),
+      );
+      const ids = results.map((r) => r.id);
+      expect(new Set(ids).size).toBe(50);
+      expect(await stored(ids)).toEqual({ emails: 50, messages: 50, events: 50, jobs: 50 });
+      const [row] = rowsOf<{ tags: unknown; to_addresses: string[] }>(
+        await ctx.deps.database.db.execute(sql`select tags, to_addresses from emails where id = ${ids[7]!}`),
+      );
+      expect(row).toEqual({ tags: [{ name: 'n', value: '7' }], to_addresses: ['rcpt@example.net'] });
+    });
+
+    it('stores a lone surrogate of a JSON body as U+FFFD, as a text parameter did', async () => {
+      const { id } = await sendEmail(emailDeps(ctx.deps), senderFor(acme.org), emailBody('x@a.acme.test', { text: 'odd \ud800 one \\ud800' }));
+      const [row] = rowsOf<{ text: string }>(await ctx.deps.database.db.execute(sql`select "text" from emails where id = ${id}`));
+      expect(row?.text).toBe('odd \ufffd one \\ud800');
+    });
+
+    it('fails only the acceptance that breaks a constraint; the rest of its group is stored', async () => {
+      const taken = newEmail();
+      await ctx.deps.intake.accept([taken]);
+      const good = [newEmail(), newEmail(), newEmail()];
+      const batchWithDuplicate = [newEmail(), newEmail(taken.row.id)];
+      const outcomes = await Promise.allSettled([
+        ctx.deps.intake.accept([good[0]!]),
+        ctx.deps.intake.accept([newEmail(taken.row.id)]),
+        ctx.deps.intake.accept([good[1]!, good[2]!]),
+        ctx.deps.intake.accept(batchWithDuplicate),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+      expect(await stored(good.map((e) => e.row.id))).toEqual({ emails: 3, messages: 3, events: 3, jobs: 3 });
+      // A batch is all or none, in a group or alone.
+      expect(await stored([batchWithDuplicate[0]!.row.id])).toEqual({ emails: 0, messages: 0, events: 0, jobs: 0 });
+      expect((await stored([taken.row.id])).jobs).toBe(1);
+    });
+  });
+}
