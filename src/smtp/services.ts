@@ -14,7 +14,7 @@ export function smtpServices(deps: Deps): SmtpServices {
     checkSender: async (principal, address) => {
       const parsed = parseAddress(address);
       if (!parsed) throw validationError('mail_from', `${JSON.stringify(address)} is not a valid sender address`);
-      assertAllowed(await checkSender(emails.db, principal, domainOf(parsed)), 'mail_from');
+      assertAllowed(await checkSender(emails.intake.sendingDomain, principal, domainOf(parsed)), 'mail_from');
     },
   };
 }

@@ -17,10 +17,10 @@ import {
 } from '../../modules/emails/schemas.js';
 import { sendEmail, sendEmailBatch, type EmailDeps } from '../../modules/emails/service.js';
 import { principalOf } from '../plugins/auth.js';
+import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
-const send = { auth: { scope: 'emails:send' } } as const;
-const read = { auth: { scope: 'emails:read' } } as const;
-const tags = ['Emails'];
+const send = PUBLIC_API.config('emails:send');
+const tags = PUBLIC_API.tags('Emails');
 
 export function emailDeps(deps: Deps): EmailDeps & EmailQueryDeps {
   return { db: deps.database.db, clock: deps.clock, queue: deps.queue, intake: deps.intake };
@@ -53,23 +53,43 @@ export function emailRoutes(app: FastifyInstance, deps: Deps): void {
     },
   });
 
-  r.get('/emails', {
-    config: read,
+  emailReadRoutes(app, deps, PUBLIC_API);
+}
+
+/** Reading emails: served to API keys (emails:read) and to the dashboard alike. */
+export function emailReadRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const svc = emailDeps(deps);
+  const config = edge.config('emails:read');
+  const tags = edge.tags('Emails');
+  const base = `${edge.prefix}/emails`;
+
+  r.get(base, {
+    config,
     schema: { tags, summary: 'List sent emails, newest first', querystring: pageQuery, response: { 200: emailList } },
-    handler: async (req) => listEmails(svc, principalOf(req), toCursor(req.query)),
+    handler: async (req) => listEmails(svc, edge.actor(req), toCursor(req.query)),
   });
 
-  r.get('/emails/:id', {
-    config: read,
+  r.get(`${base}/:id`, {
+    config,
     schema: { tags, summary: 'Retrieve an email with the events of its delivery', params: emailIdParams, response: { 200: emailObject } },
-    handler: async (req) => getEmail(svc, principalOf(req), req.params.id),
+    handler: async (req) => getEmail(svc, edge.actor(req), req.params.id),
   });
 
-  r.get('/emails/:id/raw', {
-    config: read,
+  r.get(`${base}/:id/raw`, {
+    config,
     // No response schema: the body is the message itself, not JSON.
     schema: { tags, summary: 'The signed message the capture transport kept (message/rfc822)', params: emailIdParams },
-    handler: async (req, reply) => reply.type('message/rfc822').send(await getCapturedMessage(svc, principalOf(req), req.params.id)),
+    handler: async (req, reply) => {
+      const message = await getCapturedMessage(svc, edge.actor(req), req.params.id);
+      // Security: the message is someone else's content. Opened in a browser it is downloaded,
+      // never sniffed or rendered in our origin (the dashboard renders it in a sandboxed frame).
+      return reply
+        .type('message/rfc822')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-disposition', `attachment; filename="${req.params.id.replace(/[^A-Za-z0-9_-]/g, '_')}.eml"`)
+        .send(message);
+    },
   });
 }
 

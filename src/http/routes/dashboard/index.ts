@@ -4,8 +4,8 @@ import type { RouteEdge } from '../../route-edge.js';
 import { actorOf, registerSession } from '../../plugins/session.js';
 import { apiKeyRoutes } from '../api-keys.js';
 import { domainRoutes } from '../domains.js';
+import { emailReadRoutes } from '../emails.js';
 import { dashboardAppRoutes } from './app.js';
-import { dashboardEmailRoutes } from './emails.js';
 import { dashboardSessionRoutes } from './session.js';
 
 /** The dashboard's side of the shared resource routes: the signed-in user's organization. */
@@ -26,7 +26,7 @@ export async function dashboardRoutes(app: FastifyInstance, deps: Deps): Promise
     dashboardSessionRoutes(scope, deps);
     apiKeyRoutes(scope, deps, DASHBOARD);
     domainRoutes(scope, deps, DASHBOARD);
-    dashboardEmailRoutes(scope, deps);
+    emailReadRoutes(scope, deps, DASHBOARD);
   });
   await app.register(async (scope) => dashboardAppRoutes(scope));
 }
