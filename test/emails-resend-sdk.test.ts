@@ -59,21 +59,19 @@ for (const backend of BACKENDS) {
       expect(verified.error).toBeNull();
       expect((await resend.domains.get(created.data!.id)).data?.status).toBe('verified');
 
-      const sent = await resend.emails.send(
-        {
-          from: 'Acme <hi@sdk.example.org>',
-          to: ['someone@example.net'],
-          bcc: 'audit@example.net',
-          replyTo: 'support@sdk.example.org',
-          subject: 'Welcome',
-          html: '<p>Welcome aboard</p>',
-          text: 'Welcome aboard',
-          headers: { 'X-Entity-Ref-ID': 'ref-1' },
-          tags: [{ name: 'category', value: 'welcome' }],
-          attachments: [{ filename: 'hello.txt', content: Buffer.from('hello file') }],
-        },
-        { idempotencyKey: 'welcome-1' },
-      );
+      const welcome = {
+        from: 'Acme <hi@sdk.example.org>',
+        to: ['someone@example.net'],
+        bcc: 'audit@example.net',
+        replyTo: 'support@sdk.example.org',
+        subject: 'Welcome',
+        html: '<p>Welcome aboard</p>',
+        text: 'Welcome aboard',
+        headers: { 'X-Entity-Ref-ID': 'ref-1' },
+        tags: [{ name: 'category', value: 'welcome' }],
+        attachments: [{ filename: 'hello.txt', content: Buffer.from('hello file') }],
+      };
+      const sent = await resend.emails.send(welcome, { idempotencyKey: 'welcome-1' });
       expect(sent.error).toBeNull();
       const id = sent.data!.id;
       expect(id).toMatch(/^em_/);
@@ -97,21 +95,7 @@ for (const backend of BACKENDS) {
       expect(events).toEqual(['queued', 'sent', 'delivered']);
 
       // The SDK's idempotency key: the same send again is the same email, and nothing more reaches the relay.
-      const again = await resend.emails.send(
-        {
-          from: 'Acme <hi@sdk.example.org>',
-          to: ['someone@example.net'],
-          bcc: 'audit@example.net',
-          replyTo: 'support@sdk.example.org',
-          subject: 'Welcome',
-          html: '<p>Welcome aboard</p>',
-          text: 'Welcome aboard',
-          headers: { 'X-Entity-Ref-ID': 'ref-1' },
-          tags: [{ name: 'category', value: 'welcome' }],
-          attachments: [{ filename: 'hello.txt', content: Buffer.from('hello file') }],
-        },
-        { idempotencyKey: 'welcome-1' },
-      );
+      const again = await resend.emails.send(welcome, { idempotencyKey: 'welcome-1' });
       expect(again.data?.id).toBe(id);
 
       const listed = await resend.emails.list();
