@@ -16,6 +16,20 @@ export const ID_PREFIXES = {
 
 export type IdKind = keyof typeof ID_PREFIXES;
 
+// Random bytes drawn from the CSPRNG in blocks: one randomBytes call per id cost more than the id.
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+function takeRandom(n: number): Buffer {
+  if (poolOffset + n > pool.length) {
+    pool = randomBytes(4096);
+    poolOffset = 0;
+  }
+  const slice = pool.subarray(poolOffset, poolOffset + n);
+  poolOffset += n;
+  return slice;
+}
+
 export function newId(kind: IdKind, now: number = Date.now()): string {
   let time = '';
   let t = now;
@@ -23,14 +37,16 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
     time = ALPHABET[t % 32]! + time;
     t = Math.floor(t / 32);
   }
-  const random = randomBytes(10);
+  // 80 random bits as 16 base32 characters: 5 bytes make 8 characters, twice.
+  const random = takeRandom(10);
   let tail = '';
-  // 80 random bits as 16 base32 characters.
-  let acc = 0n;
-  for (const byte of random) acc = (acc << 8n) | BigInt(byte);
-  for (let i = 0; i < 16; i++) {
-    tail = ALPHABET[Number(acc & 31n)]! + tail;
-    acc >>= 5n;
+  for (let half = 0; half < 2; half++) {
+    const o = half * 5;
+    const hi = (random[o]! << 12) | (random[o + 1]! << 4) | (random[o + 2]! >> 4); // 20 bits
+    const lo = ((random[o + 2]! & 0x0f) << 16) | (random[o + 3]! << 8) | random[o + 4]!; // 20 bits
+    for (const part of [hi, lo]) {
+      for (let shift = 15; shift >= 0; shift -= 5) tail += ALPHABET[(part >> shift) & 31];
+    }
   }
   return `${ID_PREFIXES[kind]}_${time}${tail}`;
 }
