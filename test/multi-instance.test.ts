@@ -65,13 +65,15 @@ describe.runIf(enabled)('two instances on PostgreSQL and Redis', () => {
 
   it("enforces one organization's plan rate across both instances", async () => {
     const org = await orgWithKey(operator, 'rated'); // free: 10 per second, shared in Redis
+    const started = Date.now();
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) => call(i % 2 ? a.url : b.url, 'GET', '/whoami', org.token)),
     );
+    const refill = Math.ceil(((Date.now() - started) / 1000) * 10); // tokens that came back meanwhile
     const ok = results.filter((r) => r.status === 200).length;
-    // Per-process limits would admit about 20; one budget admits 10 (plus any refill meanwhile).
+    // Per-process limits would admit 20 and more; one shared budget admits 10 plus the refill.
     expect(ok).toBeGreaterThanOrEqual(10);
-    expect(ok).toBeLessThanOrEqual(12);
+    expect(ok).toBeLessThanOrEqual(Math.min(10 + refill + 1, 19));
     expect(results.filter((r) => r.status === 429).length).toBe(30 - ok);
   });
 
