@@ -41,11 +41,13 @@ describe('limits on one instance', () => {
 
   it("enforces the plan's requests per second with Retry-After and ratelimit headers", async () => {
     const results = [];
+    const started = Date.now();
     for (let i = 0; i < 8; i++) results.push(await whoami(acme.token));
+    const refill = Math.ceil(((Date.now() - started) / 1000) * 5); // tokens back while the loop ran
     const ok = results.filter((r) => r.statusCode === 200);
     const limited = results.filter((r) => r.statusCode === 429);
     expect(ok.length).toBeGreaterThanOrEqual(5);
-    expect(ok.length).toBeLessThanOrEqual(6); // a sixth token may refill while the loop runs
+    expect(ok.length).toBeLessThanOrEqual(Math.min(5 + refill, 7));
     expect(limited.length).toBeGreaterThan(0);
     expect(ok[0]!.headers['ratelimit-limit']).toBe('5');
     expect(ok[0]!.headers['ratelimit-remaining']).toBe('4');
