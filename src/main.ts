@@ -26,6 +26,7 @@ export async function start(config: Config, roles: readonly Role[], print: (line
     lock = taken;
   }
   const closers: (() => Promise<void>)[] = [];
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host; // IPv6 in URLs
   try {
     const deps = await createDeps({ config });
     closers.push(() => deps.close());
@@ -43,7 +44,6 @@ export async function start(config: Config, roles: readonly Role[], print: (line
       closers.unshift(() => app.close());
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
-      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       urls.push(`http://${host}:${port}`);
       print(`Postgate API       http://${host}:${port}  (OpenAPI: /openapi.json)`);
       print(`Dashboard          http://${host}:${port}/`);
@@ -58,7 +58,6 @@ export async function start(config: Config, roles: readonly Role[], print: (line
       const tls = await loadTlsMaterial(config);
       const smtp = await startSmtp(deps, smtpServices(deps), { tls });
       closers.unshift(() => smtp.close());
-      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       const cert = tls.generated ? 'self-signed certificate in the data dir' : 'SMTP_TLS_CERT';
       if (smtp.smtpPort) print(`SMTP submission    smtp://${host}:${smtp.smtpPort}  (STARTTLS, ${cert}; user "postgate", password: an API key)`);
       if (smtp.smtpsPort) print(`SMTPS submission   smtps://${host}:${smtp.smtpsPort}  (implicit TLS)`);

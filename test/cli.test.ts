@@ -1,55 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshPostgresDatabase } from './harness.js';
+import { runPostgate, startPostgate, type ServerProcess } from './processes.js';
 
-const BIN = path.resolve(import.meta.dirname, '../bin/postgate.js');
-
-type Run = { code: number | null; stdout: string; stderr: string };
-
-function run(args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Starts `postgate start` and resolves with its API URL once it prints where it listens. */
-function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'start', '--roles', 'api'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const match = /Postgate API\s+(http:\/\/\S+)/.exec(out);
-      if (match) resolve({ child, url: match[1]!, output: () => out });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-  });
-}
-
-const stopServer = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+const run = runPostgate;
 
 describe('postgate CLI on the embedded PGlite', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'postgate-cli-'));
   // DATABASE_URL emptied: this suite is about the embedded database even when CI sets it.
   const env = { POSTGATE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' };
-  const children: ChildProcess[] = [];
+  const servers: ServerProcess[] = [];
   afterAll(async () => {
-    for (const child of children) await stopServer(child);
+    for (const server of servers) await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -80,8 +44,8 @@ describe('postgate CLI on the embedded PGlite', () => {
   });
 
   it('works the same while a server holds the data directory, and the server accepts the new key', async () => {
-    const server = await startServer(env);
-    children.push(server.child);
+    const server = await startPostgate(env);
+    servers.push(server);
     const org = JSON.parse((await run(['org', 'create', 'beta', '--plan', 'pro', '--json'], env)).stdout) as { id: string };
     const key = await run(['keys', 'create', '--org', org.id, '--name', 'live', '--permission', 'sending_access', '--json'], env);
     expect(key.code, key.stderr).toBe(0);
@@ -98,7 +62,7 @@ describe('postgate CLI on the embedded PGlite', () => {
     const second = await run(['start', '--roles', 'api'], env);
     expect(second.code).not.toBe(0);
     expect(second.stderr).toMatch(/Another Postgate \(pid \d+\) is running/);
-    await stopServer(server.child);
+    await server.stop();
   });
 
   it('refuses bad configuration with one line naming the variable, and bad arguments clearly', async () => {

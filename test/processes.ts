@@ -8,6 +8,21 @@ export const BIN = path.resolve(import.meta.dirname, '../bin/postgate.js');
 
 export type ServerProcess = { child: ChildProcess; url: string; output: () => string; stop(signal?: NodeJS.Signals): Promise<void> };
 
+export type CliRun = { code: number | null; stdout: string; stderr: string };
+
+/** Runs one `postgate` command to its end; `stdin` is written to it (passwords). */
+export function runPostgate(args: string[], env: Record<string, string>, stdin = ''): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin!.end(stdin);
+  });
+}
+
 /** Starts `postgate start` and resolves once it prints its API address. */
 export function startPostgate(env: Record<string, string>, roles = 'api'): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@ import type { Deps } from '../app/deps.js';
 import { parseIp } from '../lib/ip.js';
 import { hasScope } from '../modules/api-keys/scopes.js';
 import type { Principal } from '../modules/api-keys/principal.js';
+import type { RawSubmission } from '../modules/emails/service.js';
 import { verifyApiKey, type VerifyDeps } from '../modules/api-keys/verify.js';
 import { AuthGuard } from '../modules/limits/auth-guard.js';
 import { readMessage } from './message.js';
@@ -13,11 +14,9 @@ import type { TlsMaterial } from './tls.js';
 // The SMTP submission edge: AUTH -> Principal (the same verification as HTTP), envelope checks,
 // DATA -> the emails service. It never touches the database itself.
 
-export type SubmittedMessage = { mailFrom: string; recipients: string[]; raw: Buffer };
-
 export type SmtpServices = {
   /** Accepts a message durably (the same email object as over HTTP); throws AppError on denial. */
-  submit(principal: Principal, message: SubmittedMessage): Promise<{ id: string }>;
+  submit(principal: Principal, message: RawSubmission): Promise<{ id: string }>;
   /** Refuses an envelope sender the key may not use (domain rules); throws AppError. */
   checkSender(principal: Principal, address: string): Promise<void>;
 };

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { clientAddress, type ClientAddress } from '../../lib/client-address.js';
-import type { IpAddress } from '../../lib/ip.js';
 import type { Principal } from '../../modules/api-keys/principal.js';
 import { hasScope, type Scope } from '../../modules/api-keys/scopes.js';
 import { verifyApiKey, type VerifyDeps } from '../../modules/api-keys/verify.js';
@@ -25,7 +24,6 @@ declare module 'fastify' {
     principal: Principal | undefined;
     /** The parsed client address; `client.address` is undefined only for a malformed peer. */
     client: ClientAddress;
-    clientIp: IpAddress | undefined;
   }
 }
 
@@ -42,7 +40,6 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     guard: new AuthGuard(deps.limits.failures, deps.clock),
   };
   app.decorateRequest('principal', undefined);
-  app.decorateRequest('clientIp', undefined);
   app.decorateRequest('client', undefined as unknown as ClientAddress);
 
   app.addHook('onRoute', (route) => {
@@ -60,7 +57,6 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
   app.addHook('onRequest', async (request, reply) => {
     const client = clientAddress(request.ip);
     request.client = client;
-    request.clientIp = client.address;
     if (!(await admitConcurrent(deps, request, reply))) return;
     const auth = request.routeOptions.config.auth;
     // Unknown routes (404) carry no config; they are answered by the not-found handler.
@@ -98,10 +94,10 @@ async function authenticate(
     return sendError(reply, 'missing_api_key', 'Missing API key: send it as Authorization: Bearer <key> (never in the URL)');
   }
   const match = BEARER.exec(header);
-  const result = match && match[1] !== '' ? await verifyApiKey(ctx.verifyDeps, match[1]!, request.clientIp) : undefined;
+  const result = match && match[1] !== '' ? await verifyApiKey(ctx.verifyDeps, match[1]!, request.client.address) : undefined;
   if (!result?.ok) {
     if (result?.code === 'ip_not_allowed') {
-      return sendError(reply, 'ip_not_allowed', `This API key cannot be used from ${request.clientIp?.toString() ?? request.ip}`);
+      return sendError(reply, 'ip_not_allowed', `This API key cannot be used from ${request.client.text}`);
     }
     const wait = await ctx.guard.recordFailure(client);
     if (wait > 0) return tooManyFailures(reply, wait);

@@ -1,9 +1,8 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { KeyCache } from './key-cache.js';
-import { INVALIDATION_CHANNEL, type Bus } from './invalidation.js';
+import { INVALIDATION_CHANNEL, type Bus, type BusLogger as Logger } from './invalidation.js';
 
-type Logger = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 
 /**
  * Redis pub/sub. While the subscriber is not subscribed, the cache is off (every verification

@@ -30,7 +30,8 @@ export type Bus = {
   close(): Promise<void>;
 };
 
-type Logger = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+/** What the invalidation buses log with (a pino Logger fits). */
+export type BusLogger = { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 
 /**
  * Shared logic of the bus-backed invalidations: apply locally, publish, and apply what others
@@ -38,7 +39,7 @@ type Logger = { warn(obj: object, msg: string): void; info(obj: object, msg: str
  */
 export function busInvalidation(
   cache: KeyCache,
-  logger: Logger,
+  logger: BusLogger,
   connectBus: (onMessage: (payload: string) => void) => Bus,
 ): Invalidation {
   const origin = randomUUID();

@@ -27,7 +27,7 @@ export type Actor = Readonly<{
   organizationId: string;
   projectId: string;
   scopes: ReadonlySet<string>;
-  /** The calling key, when the actor is a key (a key may not delete itself out from under a test). */
+  /** The calling key, when the actor is a key (not the dashboard or the CLI). */
   keyId?: string;
 }>;
 
