@@ -2,7 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { api, ApiError } from '../../api/client.ts';
 import type { Domain } from '../../api/types.ts';
 import { Badge } from '../../components/badge.tsx';
-import { Dialog } from '../../components/dialog.tsx';
+import { ConfirmDeleteDialog } from '../../components/confirm-delete-dialog.tsx';
 import { ErrorState, FormError, Loading } from '../../components/states.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { navigate } from '../../lib/use-hash-route.ts';
@@ -67,34 +67,18 @@ export function DomainDetail({ id, onChanged }: { id: string; onChanged: () => v
 }
 
 function DeleteDomainDialog({ id, name, onClose, onDeleted }: { id: string; name: string; onClose: () => void; onDeleted: () => void }): ReactNode {
-  const [error, setError] = useState<string>();
-  const remove = async (): Promise<void> => {
-    try {
-      await api.delete(`/domains/${id}`);
-      onDeleted();
-      navigate('/domains');
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    }
-  };
   return (
-    <Dialog
+    <ConfirmDeleteDialog
+      name="delete-domain"
       title={`Delete ${name}?`}
       description="Mail from this domain is refused from now on. Keys limited to it keep the limit (they send from nowhere)."
-      name="delete-domain"
+      confirmLabel="Delete domain"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="button" onClick={onClose} data-autofocus>
-            Cancel
-          </button>
-          <button type="button" className="button button-danger" onClick={() => void remove()}>
-            Delete domain
-          </button>
-        </>
-      }
-    >
-      <FormError message={error} />
-    </Dialog>
+      onConfirm={async () => {
+        await api.delete(`/domains/${id}`);
+        onDeleted();
+        navigate('/domains');
+      }}
+    />
   );
 }

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { TableHead } from '../../components/table-head.tsx';
 import { api } from '../../api/client.ts';
 import type { DomainSummary, List } from '../../api/types.ts';
 import { Badge } from '../../components/badge.tsx';
@@ -33,13 +34,7 @@ export function DomainsPage({ selectedId }: { selectedId: string | undefined }):
       ) : null}
       {domains.data && domains.data.data.length > 0 ? (
         <table className="table responsive-table">
-          <thead>
-            <tr>
-              <th scope="col">Domain</th>
-              <th scope="col">Status</th>
-              <th scope="col">Added</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Domain', 'Status', 'Added']} />
           <tbody>
             {domains.data.data.map((d) => (
               <tr key={d.id}>

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { TableHead } from '../../components/table-head.tsx';
 import type { DomainRecord } from '../../api/types.ts';
 import { Badge } from '../../components/badge.tsx';
 import { CopyButton } from '../../components/copy-button.tsx';
@@ -7,15 +8,7 @@ import { CopyButton } from '../../components/copy-button.tsx';
 export function RecordsTable({ records }: { records: DomainRecord[] }): ReactNode {
   return (
     <table className="table responsive-table records">
-      <thead>
-        <tr>
-          <th scope="col">Record</th>
-          <th scope="col">Type</th>
-          <th scope="col">Name</th>
-          <th scope="col">Value</th>
-          <th scope="col">Status</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Record', 'Type', 'Name', 'Value', 'Status']} />
       <tbody>
         {records.map((r) => (
           <tr key={r.record} data-record={r.record}>

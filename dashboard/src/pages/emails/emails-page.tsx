@@ -1,4 +1,5 @@
 import { useCallback, useMemo, useState, type ReactNode } from 'react';
+import { TableHead } from '../../components/table-head.tsx';
 import { api, ApiError } from '../../api/client.ts';
 import type { EmailDetail, EmailStatus, EmailSummary, List } from '../../api/types.ts';
 import { Badge } from '../../components/badge.tsx';
@@ -161,14 +162,7 @@ export function EmailsPage({ selectedId }: { selectedId: string | undefined }): 
 function EmailsTable({ emails, selectedId }: { emails: EmailSummary[]; selectedId: string | undefined }): ReactNode {
   return (
     <table className="table responsive-table emails-table">
-      <thead>
-        <tr>
-          <th scope="col">To</th>
-          <th scope="col">Subject</th>
-          <th scope="col">Status</th>
-          <th scope="col">Created</th>
-        </tr>
-      </thead>
+      <TableHead columns={['To', 'Subject', 'Status', 'Created']} />
       <tbody>
         {emails.map((e) => (
           <tr

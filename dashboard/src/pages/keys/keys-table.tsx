@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { TableHead } from '../../components/table-head.tsx';
 import type { ApiKey, DomainSummary } from '../../api/types.ts';
 import { Badge } from '../../components/badge.tsx';
 import { formatAgo, formatDate } from '../../lib/format.ts';
@@ -13,20 +14,7 @@ export function KeysTable({ keys, domains, onAction }: Props): ReactNode {
   return (
     <div className="table-wrap">
       <table className="table responsive-table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Token</th>
-            <th scope="col">Permission</th>
-            <th scope="col">Domains</th>
-            <th scope="col">Allowed IPs</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Name', 'Token', 'Permission', 'Domains', 'Allowed IPs', 'Created', 'Last used']} actions />
         <tbody>
           {keys.map((key) => (
             <tr key={key.id} data-key-id={key.id}>
