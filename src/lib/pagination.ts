@@ -1,3 +1,5 @@
+import { and, asc, desc, gt, lt, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { validationError } from './errors.js';
 
@@ -18,6 +20,20 @@ export function toCursor(query: PageQuery): Cursor {
   if (query.after && query.before) throw validationError('before', 'use after or before, not both');
   if (query.before) return { direction: 'before', id: query.before, limit: query.limit };
   return { direction: 'after', id: query.after, limit: query.limit };
+}
+
+/**
+ * The WHERE / ORDER BY / LIMIT of one page over time-ordered ids, within `scope` (an
+ * organization): rows are fetched in the cursor's direction, one more than the page to tell
+ * whether there are more.
+ */
+export function pageOf(id: PgColumn, scope: SQL, cursor: Cursor): { where: SQL | undefined; orderBy: SQL; limit: number } {
+  const after = cursor.direction === 'after';
+  return {
+    where: cursor.id === undefined ? scope : and(scope, after ? lt(id, cursor.id) : gt(id, cursor.id)),
+    orderBy: after ? desc(id) : asc(id),
+    limit: cursor.limit + 1,
+  };
 }
 
 /** `rows` were fetched with limit + 1, in the cursor's direction; returns the page newest first. */

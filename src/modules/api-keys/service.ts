@@ -1,10 +1,10 @@
-import { and, asc, count, desc, eq, gt, lt } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { apiKeys, organizations, type ApiKeyRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
+import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
 import type { Invalidation } from './invalidation.js';
 import type { KeyCache, KeySnapshot } from './key-cache.js';
 import type { Actor, Principal } from './principal.js';
@@ -61,17 +61,8 @@ export async function createApiKey(deps: ApiKeyDeps, actor: Actor, input: Create
 }
 
 export async function listApiKeys(deps: ApiKeyDeps, actor: Actor, cursor: Cursor): Promise<ListPage<ApiKeyObject>> {
-  const inOrg = eq(apiKeys.organizationId, actor.organizationId);
-  const where =
-    cursor.id === undefined
-      ? inOrg
-      : and(inOrg, cursor.direction === 'after' ? lt(apiKeys.id, cursor.id) : gt(apiKeys.id, cursor.id));
-  const rows = await deps.db
-    .select()
-    .from(apiKeys)
-    .where(where)
-    .orderBy(cursor.direction === 'after' ? desc(apiKeys.id) : asc(apiKeys.id))
-    .limit(cursor.limit + 1);
+  const page = pageOf(apiKeys.id, eq(apiKeys.organizationId, actor.organizationId), cursor);
+  const rows = await deps.db.select().from(apiKeys).where(page.where).orderBy(page.orderBy).limit(page.limit);
   return toPage(rows, cursor, (row) => presentKey(row, deps.usage.pendingLastUsed(row.id)));
 }
 

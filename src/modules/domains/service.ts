@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { domains, type DomainRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { notFound, validationError, type AppError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
+import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
 import type { Actor } from '../api-keys/principal.js';
 import { generateDkimPrivateKey } from './dkim.js';
 import { normaliseDomainName } from './domain-name.js';
@@ -50,17 +50,8 @@ export async function createDomain(deps: DomainDeps, actor: Actor, input: { name
 }
 
 export async function listDomains(deps: DomainDeps, actor: Actor, cursor: Cursor): Promise<ListPage<DomainSummary>> {
-  const inOrg = eq(domains.organizationId, actor.organizationId);
-  const where =
-    cursor.id === undefined
-      ? inOrg
-      : and(inOrg, cursor.direction === 'after' ? lt(domains.id, cursor.id) : gt(domains.id, cursor.id));
-  const rows = await deps.db
-    .select()
-    .from(domains)
-    .where(where)
-    .orderBy(cursor.direction === 'after' ? desc(domains.id) : asc(domains.id))
-    .limit(cursor.limit + 1);
+  const page = pageOf(domains.id, eq(domains.organizationId, actor.organizationId), cursor);
+  const rows = await deps.db.select().from(domains).where(page.where).orderBy(page.orderBy).limit(page.limit);
   return toPage(rows, cursor, presentSummary);
 }
 

@@ -1,9 +1,9 @@
-import { and, asc, desc, eq, gt, lt } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { emailEvents, emailMessages, emails, type EmailRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { notFound } from '../../lib/errors.js';
-import { toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
+import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
 import type { Actor } from '../api-keys/principal.js';
 import { bytesOrNullOf } from '../delivery/sql.js';
 import type { EmailObject, EmailSummary } from './schemas.js';
@@ -29,14 +29,8 @@ const summaryColumns = {
 type SummaryRow = Pick<EmailRow, keyof typeof summaryColumns>;
 
 export async function listEmails(deps: EmailQueryDeps, actor: Actor, cursor: Cursor): Promise<ListPage<EmailSummary>> {
-  const inOrg = eq(emails.organizationId, actor.organizationId);
-  const where = cursor.id === undefined ? inOrg : and(inOrg, cursor.direction === 'after' ? lt(emails.id, cursor.id) : gt(emails.id, cursor.id));
-  const rows = await deps.db
-    .select(summaryColumns)
-    .from(emails)
-    .where(where)
-    .orderBy(cursor.direction === 'after' ? desc(emails.id) : asc(emails.id))
-    .limit(cursor.limit + 1);
+  const page = pageOf(emails.id, eq(emails.organizationId, actor.organizationId), cursor);
+  const rows = await deps.db.select(summaryColumns).from(emails).where(page.where).orderBy(page.orderBy).limit(page.limit);
   const now = deps.clock.now();
   return toPage(rows, cursor, (row) => presentSummary(row, now));
 }
