@@ -57,6 +57,8 @@ function toCachedKey(key: ApiKeyRow, organization: { id: string; name: string; p
     (t): t is number => t !== undefined,
   );
   const parsedIps = parseIpList(key.allowedIps);
+  // Stored entries were validated on write; one that no longer parses refuses the key (fail closed).
+  if (!parsedIps.ok) return null;
   const principal: Principal = Object.freeze({
     kind: 'api_key',
     keyId: key.id,
@@ -66,16 +68,8 @@ function toCachedKey(key: ApiKeyRow, organization: { id: string; name: string; p
     permission: key.permission,
     scopes: new Set(key.scopes),
     domainIds: Object.freeze([...key.domainIds]),
-    // Stored entries were validated on write; an unparseable one denies every address (fail closed).
-    allowedIps: parsedIps.ok ? Object.freeze(parsedIps.ranges) : Object.freeze([{ ...impossibleRange }]),
+    allowedIps: Object.freeze(parsedIps.ranges),
     plan: organization.plan,
   });
   return Object.freeze({ principal, snapshot: { key, organization }, hash, hashBytes: Buffer.from(hash, 'hex'), validUntil: limits.length ? Math.min(...limits) : null });
 }
-
-// Matches nothing: the IPv6 discard-only prefix 100::/64 is never a client.
-const impossibleRange = (() => {
-  const parsed = parseIpList(['100::/64']);
-  if (!parsed.ok) throw new Error('unreachable');
-  return parsed.ranges[0]!;
-})();
