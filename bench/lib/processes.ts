@@ -18,6 +18,20 @@ export function pinned(core: number | undefined, command: string, args: string[]
 
 export const tasksetAvailable = HAS_TASKSET;
 
+/**
+ * The environment a bench process starts from: this shell's, without Postgate's own settings
+ * (DATABASE_URL, REDIS_URL, PORT, POSTGATE_*). Each stage states the backend it measures; an
+ * exported DATABASE_URL must not turn the PGlite figures into PostgreSQL ones, nor REDIS_URL move
+ * the in-process limits to Redis.
+ */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('POSTGATE_') || ['DATABASE_URL', 'REDIS_URL', 'PORT', 'HOST', 'SMTP_PORT', 'SMTPS_PORT'].includes(name)) delete env[name];
+  }
+  return env;
+}
+
 export type Spawned = {
   child: ChildProcess;
   pid: number;
@@ -41,7 +55,7 @@ export function spawnServer(options: SpawnOptions): Promise<Spawned> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...options.env },
+      env: { ...inheritedEnv(), LOG_LEVEL: 'warn', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -87,7 +101,7 @@ export function postgateCli(env: Record<string, string>, args: string[]): Promis
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      env: { ...inheritedEnv(), LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -109,7 +123,7 @@ export async function postgateJson(env: Record<string, string>, args: string[]):
 export function runToEnd(options: { core?: number | undefined; command: string; args: string[]; env?: Record<string, string> }): Promise<string> {
   const [command, args] = pinned(options.core, options.command, options.args);
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, env: { ...inheritedEnv(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

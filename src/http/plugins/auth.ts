@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { clientAddress, type ClientAddress } from '../../lib/client-address.js';
+import { chain, type MaybePromise } from '../../lib/maybe-promise.js';
 import type { Principal } from '../../modules/api-keys/principal.js';
 import { hasScope, type Scope } from '../../modules/api-keys/scopes.js';
-import { verifyApiKey, type VerifyDeps } from '../../modules/api-keys/verify.js';
+import { verifyApiKey, type TokenMemo, type VerifyDenial, type VerifyDeps } from '../../modules/api-keys/verify.js';
 import { AuthGuard } from '../../modules/limits/auth-guard.js';
 import { sendError } from './errors.js';
 import { admitConcurrent, clientKey, enforcePlanRate } from './limits.js';
@@ -53,15 +54,19 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
 
   // One hook for the whole edge (an async hook per step cost more than the steps): the client
   // address (X-Forwarded-For believed only from TRUST_PROXY peers), its concurrency slot, then
-  // the key and the plan rate.
-  app.addHook('onRequest', async (request, reply) => {
-    const client = clientAddress(request.ip);
-    request.client = client;
-    if (!(await admitConcurrent(deps, request, reply))) return;
-    const auth = request.routeOptions.config.auth;
-    // Unknown routes (404) carry no config; they are answered by the not-found handler.
-    if (auth === undefined || auth === 'public' || auth === 'session') return;
-    await authenticate(ctx, request, reply, auth);
+  // the key and the plan rate. Callback style and `chain`, not async: with in-process stores a
+  // warm request runs it synchronously, with no promise. A step that answers (401, 429) sends the
+  // reply itself; Fastify then skips the rest of the request.
+  app.addHook('onRequest', (request, reply, done) => {
+    request.client = clientAddress(request.ip);
+    const outcome = chain(admitConcurrent(deps, request, reply), (admitted) => {
+      const auth = request.routeOptions.config.auth;
+      // Unknown routes (404) carry no config; they are answered by the not-found handler.
+      if (!admitted || auth === undefined || auth === 'public' || auth === 'session') return undefined;
+      return authenticate(ctx, request, reply, auth);
+    });
+    if (outcome instanceof Promise) outcome.then(() => done(), done);
+    else done();
   });
 
   app.addHook('onResponse', (request, reply, done) => {
@@ -69,7 +74,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     if (principal) {
       deps.usage.record({
         keyId: principal.keyId,
-        route: `${request.method} ${request.routeOptions.url ?? ''}`,
+        route: routeLabel(request.method, request.routeOptions.url ?? ''),
         status: reply.statusCode,
         ip: request.client.text,
       });
@@ -78,37 +83,61 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
   });
 }
 
+// "GET /whoami" per method and route pattern, built once: the usage record of every request uses it.
+const routeLabels = new Map<string, Map<string, string>>();
+
+function routeLabel(method: string, url: string): string {
+  let byMethod = routeLabels.get(url);
+  if (!byMethod) routeLabels.set(url, (byMethod = new Map()));
+  let label = byMethod.get(method);
+  if (label === undefined) byMethod.set(method, (label = `${method} ${url}`));
+  return label;
+}
+
 type AuthContext = { deps: Deps; verifyDeps: VerifyDeps; guard: AuthGuard };
 
-async function authenticate(
+function authenticate(
   ctx: AuthContext,
   request: FastifyRequest,
   reply: FastifyReply,
   auth: Exclude<RouteAuth, 'public' | 'session'>,
-): Promise<FastifyReply | undefined> {
-  const client = clientKey(request);
-  const blocked = ctx.guard.blockedFor(client);
+): MaybePromise<unknown> {
+  const blocked = ctx.guard.blockedFor(clientKey(request));
   if (blocked > 0) return tooManyFailures(reply, blocked);
   const header = request.headers.authorization;
   if (header === undefined || header.trim() === '') {
     return sendError(reply, 'missing_api_key', 'Missing API key: send it as Authorization: Bearer <key> (never in the URL)');
   }
   const match = BEARER.exec(header);
-  const result = match && match[1] !== '' ? await verifyApiKey(ctx.verifyDeps, match[1]!, request.client.address) : undefined;
-  if (!result?.ok) {
-    if (result?.code === 'ip_not_allowed') {
-      return sendError(reply, 'ip_not_allowed', `This API key cannot be used from ${request.client.text}`);
+  if (!match || match[1] === '') return refuse(ctx, request, reply, undefined);
+  return chain(verifyApiKey(ctx.verifyDeps, match[1]!, request.client.address, memoOf(request)), (result) => {
+    if (!result.ok) return refuse(ctx, request, reply, result.code);
+    request.principal = result.principal;
+    if (auth !== 'any_key' && !hasScope(result.principal.scopes, auth.scope)) {
+      return sendError(reply, 'insufficient_scope', `This API key lacks the scope ${auth.scope}`);
     }
-    const wait = await ctx.guard.recordFailure(client);
-    if (wait > 0) return tooManyFailures(reply, wait);
-    return sendError(reply, 'invalid_api_key', 'Invalid API key');
+    return enforcePlanRate(ctx.deps, request, reply);
+  });
+}
+
+/** A key that did not verify: 403 for a known key from a refused address, else 401, counted. */
+async function refuse(ctx: AuthContext, request: FastifyRequest, reply: FastifyReply, code: VerifyDenial | undefined): Promise<FastifyReply> {
+  if (code === 'ip_not_allowed') {
+    return sendError(reply, 'ip_not_allowed', `This API key cannot be used from ${request.client.text}`);
   }
-  request.principal = result.principal;
-  if (auth !== 'any_key' && !hasScope(result.principal.scopes, auth.scope)) {
-    return sendError(reply, 'insufficient_scope', `This API key lacks the scope ${auth.scope}`);
-  }
-  await enforcePlanRate(ctx.deps, request, reply);
-  return undefined;
+  const wait = await ctx.guard.recordFailure(clientKey(request));
+  if (wait > 0) return tooManyFailures(reply, wait);
+  return sendError(reply, 'invalid_api_key', 'Invalid API key');
+}
+
+const TOKEN_MEMO = Symbol('postgate.tokenMemo');
+type MemoSocket = { [TOKEN_MEMO]?: TokenMemo };
+
+/** The token memo of the request's connection (verify.ts): it lives and dies with the socket. */
+function memoOf(request: FastifyRequest): TokenMemo | undefined {
+  const socket = request.raw.socket as (typeof request.raw.socket & MemoSocket) | null;
+  if (!socket) return undefined;
+  return (socket[TOKEN_MEMO] ??= { last: undefined });
 }
 
 function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {

@@ -1,5 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
+import { chain, type MaybePromise } from '../../lib/maybe-promise.js';
+import type { Principal } from '../../modules/api-keys/principal.js';
+import type { RateDecision } from '../../modules/limits/types.js';
 import { sendError } from './errors.js';
 
 // Service protection at the HTTP edge:
@@ -19,25 +22,29 @@ export function clientKey(request: FastifyRequest): string {
  * Takes a per-client concurrency slot for the request, or answers 429 and returns false. Called
  * first thing by the one onRequest hook (plugins/auth.ts).
  */
-export async function admitConcurrent(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+export function admitConcurrent(deps: Deps, request: FastifyRequest, reply: FastifyReply): MaybePromise<boolean> {
   if (UNLIMITED_PATHS.has(request.routeOptions.url ?? '')) return true;
   const max = deps.config.ipConcurrency;
-  const slot = await deps.limits.concurrency.acquire(clientKey(request), max);
-  if (!slot.ok) {
-    reply.header('retry-after', '1');
-    sendError(reply, 'concurrency_limit_exceeded', `At most ${max} requests may be in flight from one address`);
-    return false;
-  }
-  // 'close' fires on completion and on client abort alike; release is idempotent.
-  reply.raw.once('close', () => void slot.release());
-  return true;
+  return chain(deps.limits.concurrency.acquire(clientKey(request), max), (slot) => {
+    if (!slot.ok) {
+      reply.header('retry-after', '1');
+      sendError(reply, 'concurrency_limit_exceeded', `At most ${max} requests may be in flight from one address`);
+      return false;
+    }
+    // 'close' fires on completion and on client abort alike; release is idempotent.
+    reply.raw.once('close', () => void slot.release());
+    return true;
+  });
 }
 
 /** Called by the auth hook once a principal is known; sends the 429 itself when over the plan. */
-export async function enforcePlanRate(deps: Deps, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+export function enforcePlanRate(deps: Deps, request: FastifyRequest, reply: FastifyReply): MaybePromise<boolean> {
   const principal = request.principal!;
   const perSecond = deps.config.planRates[principal.plan];
-  const decision = await deps.limits.rate.consume(`org:${principal.organizationId}`, perSecond);
+  return chain(deps.limits.rate.consume(`org:${principal.organizationId}`, perSecond), (decision) => planDecision(reply, principal, decision));
+}
+
+function planDecision(reply: FastifyReply, principal: Principal, decision: RateDecision): boolean {
   if (Number.isFinite(decision.limit)) {
     reply.header('ratelimit-limit', String(decision.limit));
     reply.header('ratelimit-remaining', String(decision.remaining));

@@ -26,19 +26,21 @@ function cachedKey(keyId: string, organizationId: string, hash: string): CachedK
     createdAt: at,
     updatedAt: at,
   };
+  const principal = {
+    kind: 'api_key' as const,
+    keyId,
+    organizationId,
+    projectId: key.projectId,
+    mode: 'live' as const,
+    permission: 'full_access' as const,
+    scopes: new Set(['*']),
+    domainIds: [],
+    allowedIps: [],
+    plan: 'free' as const,
+  };
   return {
-    principal: {
-      kind: 'api_key',
-      keyId,
-      organizationId,
-      projectId: key.projectId,
-      mode: 'live',
-      permission: 'full_access',
-      scopes: new Set(['*']),
-      domainIds: [],
-      allowedIps: [],
-      plan: 'free',
-    },
+    principal,
+    verified: { ok: true, principal },
     snapshot: { key, organization: { id: organizationId, name: organizationId, plan: 'free' } },
     hash,
     hashBytes: Buffer.from(hash, 'hex'),

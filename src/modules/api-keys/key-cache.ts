@@ -11,6 +11,8 @@ export type KeySnapshot = Readonly<{
 /** A verified key as the warm path needs it: everything to decide without the database. */
 export type CachedKey = Readonly<{
   principal: Principal;
+  /** The verification answer for this key, built once. */
+  verified: Readonly<{ ok: true; principal: Principal }>;
   snapshot: KeySnapshot;
   hash: string;
   /** `hash` as bytes, for the constant-time comparison on every verification. */

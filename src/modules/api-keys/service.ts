@@ -151,18 +151,24 @@ export async function describeKey(
   return { api_key: presentSnapshot(snapshot, deps.usage.pendingLastUsed(principal.keyId)), organization: snapshot.organization };
 }
 
-// The presented key of a cached snapshot, built once: /whoami is a hot route.
-const presented = new WeakMap<KeySnapshot, ApiKeyObject>();
+// The presented key of a cached snapshot, built once (/whoami is a hot route), and its copy with
+// this instance's latest use, rebuilt only when that moment changes.
+type Presented = { base: ApiKeyObject; storedMs: number; usedMs: number; used: ApiKeyObject };
+const presented = new WeakMap<KeySnapshot, Presented>();
 
-function presentSnapshot(snapshot: KeySnapshot, pendingLastUsed: Date | undefined): ApiKeyObject {
-  let base = presented.get(snapshot);
-  if (!base) {
-    base = presentKey(snapshot.key, undefined);
-    presented.set(snapshot, base);
+function presentSnapshot(snapshot: KeySnapshot, pendingLastUsedMs: number | undefined): ApiKeyObject {
+  let memo = presented.get(snapshot);
+  if (!memo) {
+    const base = presentKey(snapshot.key, undefined);
+    memo = { base, storedMs: snapshot.key.lastUsedAt?.getTime() ?? 0, usedMs: 0, used: base };
+    presented.set(snapshot, memo);
   }
-  if (!pendingLastUsed) return base;
-  const stored = snapshot.key.lastUsedAt?.getTime() ?? 0;
-  return pendingLastUsed.getTime() > stored ? { ...base, last_used_at: pendingLastUsed.toISOString() } : base;
+  if (pendingLastUsedMs === undefined || pendingLastUsedMs <= memo.storedMs) return memo.base;
+  if (memo.usedMs !== pendingLastUsedMs) {
+    memo.usedMs = pendingLastUsedMs;
+    memo.used = { ...memo.base, last_used_at: new Date(pendingLastUsedMs).toISOString() };
+  }
+  return memo.used;
 }
 
 async function findOwnKey(db: Db, actor: Actor, id: string): Promise<ApiKeyRow> {
@@ -200,9 +206,9 @@ function settingsOf(row: ApiKeyRow): KeySettings {
 }
 
 /** The public shape of a key: never a hash, never a secret. */
-export function presentKey(row: ApiKeyRow, pendingLastUsed: Date | undefined): ApiKeyObject {
+export function presentKey(row: ApiKeyRow, pendingLastUsedMs: number | undefined): ApiKeyObject {
   const stored = row.lastUsedAt?.getTime() ?? 0;
-  const lastUsed = Math.max(stored, pendingLastUsed?.getTime() ?? 0);
+  const lastUsed = Math.max(stored, pendingLastUsedMs ?? 0);
   return {
     object: 'api_key',
     id: row.id,

@@ -3,16 +3,40 @@ import type { Db } from '../../db/client.js';
 import { apiKeyClientIps, apiKeys, apiKeyUsage } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 
-type Pending = {
-  lastUsed: Map<string, number>;
-  counts: Map<string, number>;
+/**
+ * What one key did since the last flush. Nested maps keyed by strings the request already holds
+ * (key id, route label, client address): recording a request builds no composite key.
+ */
+type KeyPending = {
+  lastUsed: number;
+  /** day -> route -> status -> count */
+  counts: Map<string, Map<string, Map<number, number>>>;
+  /** client address -> last seen (epoch ms) */
   ips: Map<string, number>;
 };
 
-const SEP = '\u0000';
+type Pending = Map<string, KeyPending>;
 
-function emptyPending(): Pending {
-  return { lastUsed: new Map(), counts: new Map(), ips: new Map() };
+function keyPending(pending: Pending, keyId: string): KeyPending {
+  let entry = pending.get(keyId);
+  if (!entry) {
+    entry = { lastUsed: 0, counts: new Map(), ips: new Map() };
+    pending.set(keyId, entry);
+  }
+  return entry;
+}
+
+function newMap<K, V>(): Map<K, V> {
+  return new Map<K, V>();
+}
+
+function child<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
 }
 
 export type KeyUsage = {
@@ -26,7 +50,7 @@ export type KeyUsage = {
  * a key's row is written at most once per flush interval, never once per request.
  */
 export class UsageRecorder {
-  private pending = emptyPending();
+  private pending: Pending = new Map();
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -49,12 +73,11 @@ export class UsageRecorder {
 
   record(input: { keyId: string; route: string; status: number; ip: string }): void {
     const now = this.clock.nowMs();
-    const day = this.dayOf(now);
-    const p = this.pending;
-    p.lastUsed.set(input.keyId, now);
-    const countKey = input.keyId + SEP + day + SEP + input.route + SEP + input.status;
-    p.counts.set(countKey, (p.counts.get(countKey) ?? 0) + 1);
-    p.ips.set(input.keyId + SEP + input.ip, now);
+    const entry = keyPending(this.pending, input.keyId);
+    entry.lastUsed = now;
+    const byStatus = child(child(entry.counts, this.dayOf(now), newMap<string, Map<number, number>>), input.route, newMap<number, number>);
+    byStatus.set(input.status, (byStatus.get(input.status) ?? 0) + 1);
+    entry.ips.set(input.ip, now);
   }
 
   private dayStart = 0;
@@ -69,10 +92,9 @@ export class UsageRecorder {
     return this.dayText;
   }
 
-  /** Use seen by this instance and not yet written, so reads here are exact. */
-  pendingLastUsed(keyId: string): Date | undefined {
-    const ms = this.pending.lastUsed.get(keyId);
-    return ms === undefined ? undefined : new Date(ms);
+  /** Use seen by this instance and not yet written (epoch ms), so reads here are exact. */
+  pendingLastUsed(keyId: string): number | undefined {
+    return this.pending.get(keyId)?.lastUsed;
   }
 
   flush(): Promise<void> {
@@ -82,20 +104,27 @@ export class UsageRecorder {
 
   private async writeBatch(): Promise<void> {
     const batch = this.pending;
-    if (batch.lastUsed.size === 0) return;
-    this.pending = emptyPending();
+    if (batch.size === 0) return;
+    this.pending = new Map();
+    const counts: { keyId: string; day: string; route: string; status: number; count: number }[] = [];
+    const ips: { keyId: string; ip: string; lastSeenAt: Date }[] = [];
+    for (const [keyId, entry] of batch) {
+      for (const [day, byRoute] of entry.counts) {
+        for (const [route, byStatus] of byRoute) {
+          for (const [status, count] of byStatus) counts.push({ keyId, day, route, status, count });
+        }
+      }
+      for (const [ip, ms] of entry.ips) ips.push({ keyId, ip, lastSeenAt: new Date(ms) });
+    }
     try {
       await this.db.transaction(async (tx) => {
-        for (const [keyId, ms] of batch.lastUsed) {
+        for (const [keyId, entry] of batch) {
+          const at = new Date(entry.lastUsed);
           await tx
             .update(apiKeys)
-            .set({ lastUsedAt: new Date(ms) })
-            .where(and(eq(apiKeys.id, keyId), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${new Date(ms)})`));
+            .set({ lastUsedAt: at })
+            .where(and(eq(apiKeys.id, keyId), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${at})`));
         }
-        const counts = [...batch.counts].map(([k, count]) => {
-          const [keyId, day, route, status] = k.split(SEP) as [string, string, string, string];
-          return { keyId, day, route, status: Number(status), count };
-        });
         await tx
           .insert(apiKeyUsage)
           .values(counts)
@@ -103,10 +132,6 @@ export class UsageRecorder {
             target: [apiKeyUsage.keyId, apiKeyUsage.day, apiKeyUsage.route, apiKeyUsage.status],
             set: { count: sql`${apiKeyUsage.count} + excluded.count` },
           });
-        const ips = [...batch.ips].map(([k, ms]) => {
-          const [keyId, ip] = k.split(SEP) as [string, string];
-          return { keyId, ip, lastSeenAt: new Date(ms) };
-        });
         await tx
           .insert(apiKeyClientIps)
           .values(ips)
@@ -121,11 +146,19 @@ export class UsageRecorder {
     }
   }
 
+  /** A failed batch goes back into the pending use, to be written by the next flush. */
   private mergeBack(batch: Pending): void {
-    const p = this.pending;
-    for (const [k, v] of batch.lastUsed) p.lastUsed.set(k, Math.max(v, p.lastUsed.get(k) ?? 0));
-    for (const [k, v] of batch.counts) p.counts.set(k, v + (p.counts.get(k) ?? 0));
-    for (const [k, v] of batch.ips) p.ips.set(k, Math.max(v, p.ips.get(k) ?? 0));
+    for (const [keyId, old] of batch) {
+      const entry = keyPending(this.pending, keyId);
+      entry.lastUsed = Math.max(entry.lastUsed, old.lastUsed);
+      for (const [day, byRoute] of old.counts) {
+        for (const [route, byStatus] of byRoute) {
+          const into = child(child(entry.counts, day, newMap<string, Map<number, number>>), route, newMap<number, number>);
+          for (const [status, count] of byStatus) into.set(status, count + (into.get(status) ?? 0));
+        }
+      }
+      for (const [ip, ms] of old.ips) entry.ips.set(ip, Math.max(ms, entry.ips.get(ip) ?? 0));
+    }
   }
 
   /** Requests per day (oldest first) by route and status, and the ten most recent client IPs. */

@@ -4,6 +4,7 @@ import type { Plan } from '../../config/config.js';
 import type { Db } from '../../db/client.js';
 import { apiKeys, organizations, type ApiKeyRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
+import type { MaybePromise } from '../../lib/maybe-promise.js';
 import { ipAllowed, parseIpList, type IpAddress } from '../../lib/ip.js';
 import type { CachedKey, KeyCache } from './key-cache.js';
 import type { Principal } from './principal.js';
@@ -18,22 +19,70 @@ const INVALID: VerifyResult = Object.freeze({ ok: false, code: 'invalid_api_key'
 const IP_DENIED: VerifyResult = Object.freeze({ ok: false, code: 'ip_not_allowed' });
 
 /**
+ * What one connection last presented and what it verified to. A keep-alive client repeats the
+ * same Authorization header on every request; with this memo the repeat skips parsing and
+ * hashing. It is only a shortcut to the key cache, re-checked on every use: the entry must still
+ * be the one cached for that hash (an edit, rotation or deletion drops it), and expiry and the IP
+ * allow-list are decided again each time.
+ */
+export type TokenMemo = { last: Readonly<{ token: string; hash: string; key: CachedKey }> | undefined };
+
+/**
  * The one verification used by HTTP and SMTP: token + client address -> Principal, or a denial.
  * Denials are values, so the hot path throws nothing. Malformed tokens are refused before any
- * lookup; a warm key is decided from the cache with no database round trip.
+ * lookup; a warm key is decided from the cache with no database round trip, and synchronously
+ * (no promise): only a cold key returns one.
  */
-export async function verifyApiKey(deps: VerifyDeps, token: string, clientIp: IpAddress | undefined): Promise<VerifyResult> {
+export function verifyApiKey(
+  deps: VerifyDeps,
+  token: string,
+  clientIp: IpAddress | undefined,
+  memo?: TokenMemo,
+): MaybePromise<VerifyResult> {
+  const last = memo?.last;
+  if (last !== undefined && sameToken(last.token, token) && deps.keyCache.get(last.hash) === last.key) {
+    return admit(deps, last.key, clientIp);
+  }
   if (!parseToken(token)) return INVALID;
   const digest = hashTokenBytes(token);
   const hash = digest.toString('hex');
-  let cached = deps.keyCache.get(hash);
-  if (cached === undefined) cached = await loadKey(deps, hash);
+  const cached = deps.keyCache.get(hash);
+  // Warm (nearly every request): decided now. Cold: one SELECT first.
+  if (cached === undefined) return loadKey(deps, hash).then((loaded) => decide(deps, loaded, digest, clientIp, memo, token));
+  return decide(deps, cached, digest, clientIp, memo, token);
+}
+
+function decide(
+  deps: VerifyDeps,
+  cached: CachedKey | null,
+  digest: Buffer,
+  clientIp: IpAddress | undefined,
+  memo: TokenMemo | undefined,
+  token: string,
+): VerifyResult {
   if (cached === null) return INVALID;
   // Security: constant-time comparison of equal-length hashes, even though the lookup was by hash.
   if (cached.hashBytes.length !== digest.length || !timingSafeEqual(cached.hashBytes, digest)) return INVALID;
+  if (memo) memo.last = { token, hash: cached.hash, key: cached };
+  return admit(deps, cached, clientIp);
+}
+
+/** The checks that depend on the moment and the caller, made on every request. */
+function admit(deps: VerifyDeps, cached: CachedKey, clientIp: IpAddress | undefined): VerifyResult {
   if (cached.validUntil !== null && deps.clock.nowMs() >= cached.validUntil) return INVALID;
   if (!ipAllowed(clientIp, cached.principal.allowedIps)) return IP_DENIED;
-  return { ok: true, principal: cached.principal };
+  return cached.verified;
+}
+
+/**
+ * Equality in time that depends only on the length (fixed by the token format), not on where
+ * the strings differ: a connection may carry several clients' requests (a proxy's pool).
+ */
+function sameToken(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 async function loadKey(deps: VerifyDeps, hash: string): Promise<CachedKey | null> {
@@ -71,5 +120,12 @@ function toCachedKey(key: ApiKeyRow, organization: { id: string; name: string; p
     allowedIps: Object.freeze(parsedIps.ranges),
     plan: organization.plan,
   });
-  return Object.freeze({ principal, snapshot: { key, organization }, hash, hashBytes: Buffer.from(hash, 'hex'), validUntil: limits.length ? Math.min(...limits) : null });
+  return Object.freeze({
+    principal,
+    verified: Object.freeze({ ok: true as const, principal }),
+    snapshot: { key, organization },
+    hash,
+    hashBytes: Buffer.from(hash, 'hex'),
+    validUntil: limits.length ? Math.min(...limits) : null,
+  });
 }

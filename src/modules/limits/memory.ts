@@ -7,6 +7,7 @@ import {
   DEFAULT_FAILURE_POLICY,
   DEFAULT_SLOT_TTL_MS,
   type ConcurrencyLimiter,
+  type ConcurrencySlot,
   type FailureCounter,
   type FailurePolicy,
   type FailureStatus,
@@ -31,7 +32,7 @@ export function createMemoryRateLimiter(options: MemoryOptions = {}): RateLimite
   // key -> theoretical arrival time (epoch us); stale once it is in the past (bucket full).
   const tats = new BoundedMap<number>(options.maxKeys ?? DEFAULT_MAX_KEYS, (tat) => tat <= nowUs());
   return {
-    consume: async (key, perSecond) => {
+    consume: (key, perSecond) => {
       if (perSecond === Number.POSITIVE_INFINITY) return UNLIMITED;
       assertRate(perSecond);
       const params = gcraParams(perSecond);
@@ -59,30 +60,45 @@ export function createMemoryConcurrencyLimiter(options: MemoryConcurrencyOptions
     for (const [id, slots] of held) if (slots.has(id)) slots.set(id, expiry);
   }, Math.max(1, Math.floor(ttlMs / 3)));
   timer.unref();
+  const slotFor = (key: string, max: number): ConcurrencySlot | Readonly<{ ok: false }> => {
+    assertMax(max);
+    const slots = slotsByKey.get(key) ?? new Map<number, number>();
+    if (liveCount(slots, clock.nowMs()) >= max) return REFUSED;
+    const id = ++nextId;
+    slots.set(id, clock.nowMs() + ttlMs);
+    slotsByKey.set(key, slots);
+    held.set(id, slots);
+    return new MemorySlot(id, key, slots, held, slotsByKey);
+  };
   return {
-    acquire: async (key, max) => {
-      assertMax(max);
-      const slots = slotsByKey.get(key) ?? new Map<number, number>();
-      if (liveCount(slots, clock.nowMs()) >= max) return { ok: false };
-      const id = ++nextId;
-      slots.set(id, clock.nowMs() + ttlMs);
-      slotsByKey.set(key, slots);
-      held.set(id, slots);
-      return {
-        ok: true,
-        release: async () => {
-          if (!held.delete(id)) return; // released already: idempotent
-          slots.delete(id);
-          if (slots.size === 0 && slotsByKey.get(key) === slots) slotsByKey.delete(key);
-        },
-      };
-    },
+    acquire: slotFor,
     // Stops the refreshes: held slots then expire after their TTL, as after a crash.
     close: async () => {
       clearInterval(timer);
       held.clear();
     },
   };
+}
+
+const REFUSED = Object.freeze({ ok: false as const });
+
+/** A slot held in process: a small object, not a closure per request (this is the hot path). */
+class MemorySlot implements ConcurrencySlot {
+  readonly ok = true;
+
+  constructor(
+    private readonly id: number,
+    private readonly key: string,
+    private readonly slots: Map<number, number>,
+    private readonly held: Map<number, Map<number, number>>,
+    private readonly slotsByKey: BoundedMap<Map<number, number>>,
+  ) {}
+
+  release(): void {
+    if (!this.held.delete(this.id)) return; // released already: idempotent
+    this.slots.delete(this.id);
+    if (this.slots.size === 0 && this.slotsByKey.get(this.key) === this.slots) this.slotsByKey.delete(this.key);
+  }
 }
 
 /** Drops expired slots and returns how many are left. */

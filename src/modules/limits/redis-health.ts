@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../lib/clock.js';
+import type { MaybePromise } from '../../lib/maybe-promise.js';
 import type { LimitsLogger } from './types.js';
 
 export type RedisHealthOptions = Readonly<{
@@ -31,7 +32,7 @@ export class RedisHealth {
    * Answers from Redis if it can, otherwise from memory; never rejects because of Redis.
    * `discardLate` receives a Redis answer that arrived after the timeout (e.g. a slot to give back).
    */
-  async route<T>(viaRedis: () => Promise<T>, viaMemory: () => Promise<T>, discardLate?: (value: T) => void): Promise<T> {
+  async route<T>(viaRedis: () => MaybePromise<T>, viaMemory: () => MaybePromise<T>, discardLate?: (value: T) => void): Promise<T> {
     if (this.down && this.options.clock.nowMs() < this.retryAtMs) return viaMemory();
     const probing = this.down;
     try {
@@ -48,7 +49,7 @@ export class RedisHealth {
    * Runs a Redis call whatever the breaker says (releasing a slot taken in Redis must be tried
    * there), swallowing failure: the slot then expires by its TTL.
    */
-  async attempt(call: () => Promise<void>): Promise<void> {
+  async attempt(call: () => MaybePromise<void>): Promise<void> {
     const probing = this.down;
     try {
       await this.withTimeout(call);
@@ -58,7 +59,7 @@ export class RedisHealth {
     }
   }
 
-  private withTimeout<T>(call: () => Promise<T>, discardLate?: (value: T) => void): Promise<T> {
+  private withTimeout<T>(call: () => MaybePromise<T>, discardLate?: (value: T) => void): Promise<T> {
     const { redis, timeoutMs } = this.options;
     // Fail at once rather than queue a command behind a connection that is not there.
     if (redis.status !== 'ready') return Promise.reject(new Error(`Redis connection is ${redis.status}`));
@@ -69,7 +70,7 @@ export class RedisHealth {
         reject(new Error(`Redis did not answer within ${timeoutMs} ms`));
       }, timeoutMs);
       timer.unref();
-      call().then(
+      (async () => call())().then(
         (value) => {
           clearTimeout(timer);
           if (timedOut) discardLate?.(value);

@@ -1,6 +1,9 @@
+import type { MaybePromise } from '../../lib/maybe-promise.js';
+
 /**
  * The three limits Postgate enforces, each with an in-process and a Redis implementation behind
- * the same small type (contract.test.ts runs one suite against both).
+ * the same small type (contract.test.ts runs one suite against both). The in-process ones answer
+ * with plain values, so the warm request path stays synchronous; the Redis ones with promises.
  */
 
 /** One rate-limit answer, carrying what the edge needs for ratelimit-* and Retry-After headers. */
@@ -21,7 +24,7 @@ export type RateLimiter = Readonly<{
    * Counts one request against `key`. `perSecond` is the sustained rate and the burst size;
    * Infinity (the unlimited plan) is always allowed without touching any store.
    */
-  consume(key: string, perSecond: number): Promise<RateDecision>;
+  consume(key: string, perSecond: number): MaybePromise<RateDecision>;
 }>;
 
 export type ConcurrencySlot = Readonly<{
@@ -30,12 +33,12 @@ export type ConcurrencySlot = Readonly<{
    * Frees the slot. Idempotent: a second call frees nothing more. The store implementations
    * reject if their store fails (the slot then expires by its TTL); createLimits' never rejects.
    */
-  release: () => Promise<void>;
+  release: () => MaybePromise<void>;
 }>;
 
 export type ConcurrencyLimiter = Readonly<{
   /** Takes one of `max` slots for `key` (a client IP), or says there is none free. */
-  acquire(key: string, max: number): Promise<ConcurrencySlot | Readonly<{ ok: false }>>;
+  acquire(key: string, max: number): MaybePromise<ConcurrencySlot | Readonly<{ ok: false }>>;
   /**
    * Stops refreshing held slots (shutdown). They are then left to expire after their TTL, which
    * is exactly what happens to the slots of an instance that crashed.
