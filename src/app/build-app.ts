@@ -10,6 +10,7 @@ import { emailRoutes } from '../http/routes/emails.js';
 import { systemRoutes } from '../http/routes/system.js';
 import { whoamiRoutes } from '../http/routes/whoami.js';
 import type { Deps } from './deps.js';
+import { lazyChildLogger } from './lazy-logger.js';
 
 export type RouteEntry = { method: string; url: string; auth: unknown };
 
@@ -28,6 +29,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     logController: new LogController({
       disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace',
     }),
+    // A request's child logger is built only if the request logs something.
+    childLoggerFactory: lazyChildLogger,
     // Only the listed proxies may set the client address through X-Forwarded-For (right-most untrusted hop).
     trustProxy: deps.config.trustProxy.length > 0 ? [...deps.config.trustProxy] : false,
     bodyLimit: 1024 * 1024,
