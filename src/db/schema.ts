@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, customType, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, check, customType, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { Composition } from '../modules/emails/compose.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
@@ -183,15 +184,21 @@ export const emails = pgTable(
 );
 
 /** The message bytes, apart from the row so lists never read them. */
-export const emailMessages = pgTable('email_messages', {
-  emailId: text('email_id')
-    .primaryKey()
-    .references(() => emails.id, { onDelete: 'cascade' }),
-  /** As composed from the JSON fields, or as submitted over SMTP: unsigned. */
-  raw: bytea('raw').notNull(),
-  /** The signed message the capture transport kept instead of sending it. */
-  captured: bytea('captured'),
-});
+export const emailMessages = pgTable(
+  'email_messages',
+  {
+    emailId: text('email_id')
+      .primaryKey()
+      .references(() => emails.id, { onDelete: 'cascade' }),
+    /** As submitted over SMTP: unsigned. Null for an email sent as JSON (see `composition`). */
+    raw: bytea('raw'),
+    /** An email sent as JSON: what composing its message at delivery needs beyond its row (emails/compose.ts). */
+    composition: jsonb('composition').$type<Composition>(),
+    /** The signed message the capture transport kept instead of sending it. */
+    captured: bytea('captured'),
+  },
+  (t) => [check('email_messages_content', sql`(${t.raw} is null) <> (${t.composition} is null)`)],
+);
 
 export const emailEvents = pgTable(
   'email_events',

@@ -1,7 +1,8 @@
 import { and, eq, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { emailMessages, emails } from '../../db/schema.js';
-import { bytesOf } from './sql.js';
+import { composeStored, type StoredComposition } from '../emails/compose.js';
+import { bytesOrNullOf } from './sql.js';
 
 // The first step of a delivery: claim the email for one attempt. The claim is one conditional
 // UPDATE, so of two workers holding jobs for the same email (a job retried by pg-boss after a
@@ -17,10 +18,18 @@ export type ClaimedEmail = Readonly<{
   recipients: string[];
   /** This attempt's number: the fencing token the outcome is recorded under. */
   attempts: number;
-  raw: Buffer;
+  /** The bytes submitted over SMTP, or the composition of an email sent as JSON. */
+  message: StoredMessage;
   /** The database's time at the claim. */
   now: Date;
 }>;
+
+export type StoredMessage = { raw: Buffer } | { composed: StoredComposition };
+
+/** The unsigned message bytes: as stored, or composed now. */
+export function messageBytes(message: StoredMessage): Promise<Buffer> {
+  return 'raw' in message ? Promise.resolve(message.raw) : composeStored(message.composed);
+}
 
 export type Claim =
   | { kind: 'claimed'; email: ClaimedEmail }
@@ -59,12 +68,24 @@ export async function claimEmail(db: Db, emailId: string, leaseSeconds: number):
       envelopeFrom: emails.envelopeFrom,
       recipients: emails.recipients,
       attempts: emails.attempts,
+      subject: emails.subject,
+      html: emails.html,
+      text: emails.text,
+      messageId: emails.messageId,
       now: sql`now()`.mapWith(emails.nextAttemptAt),
     });
   if (!row) return whyNotClaimed(db, emailId);
-  const [message] = await db.select({ raw: bytesOf(emailMessages.raw) }).from(emailMessages).where(eq(emailMessages.emailId, emailId)).limit(1);
-  if (!message) throw new Error(`email ${emailId} has no message`);
-  return { kind: 'claimed', email: { ...row, raw: message.raw } };
+  const [stored] = await db
+    .select({ raw: bytesOrNullOf(emailMessages.raw), composition: emailMessages.composition })
+    .from(emailMessages)
+    .where(eq(emailMessages.emailId, emailId))
+    .limit(1);
+  const { subject, html, text, messageId, ...claimed } = row;
+  let message: StoredMessage;
+  if (stored?.raw) message = { raw: stored.raw };
+  else if (stored?.composition) message = { composed: { composition: stored.composition, subject, html, text, messageId } };
+  else throw new Error(`email ${emailId} has no message`);
+  return { kind: 'claimed', email: { ...claimed, message } };
 }
 
 async function whyNotClaimed(db: Db, emailId: string): Promise<Claim> {

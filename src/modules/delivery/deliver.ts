@@ -4,7 +4,7 @@ import type { Db } from '../../db/client.js';
 import { domains } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { retryDelayMs } from './backoff.js';
-import { claimEmail, type ClaimedEmail } from './claim.js';
+import { claimEmail, messageBytes, type ClaimedEmail } from './claim.js';
 import { signMessage, type SigningKey } from './dkim-sign.js';
 import type { EmailQueue } from './queue.js';
 import { recordOutcome, type Outcome } from './record.js';
@@ -52,7 +52,9 @@ export async function deliverEmail(deps: DeliveryDeps, emailId: string): Promise
 async function attempt(deps: DeliveryDeps, email: ClaimedEmail): Promise<Outcome> {
   const domain = await checkDomain(deps.db, email);
   if (!domain.ok) return { kind: 'hard_fail', event: 'failed', error: domain.reason };
-  const signed = domain.key ? await signMessage(email.raw, domain.key) : email.raw;
+  // An email sent as JSON is composed here (a fault in composing is a failed attempt, see above).
+  const raw = await messageBytes(email.message);
+  const signed = domain.key ? await signMessage(raw, domain.key) : raw;
   return send(deps, email, signed);
 }
 

@@ -34,14 +34,9 @@ export function placeholdersToSql(text: string, values: readonly unknown[]): SQL
 }
 
 /**
- * A bytea column read as base64 and decoded here: PGlite parses bytea results from hex in
- * JavaScript, several times slower than base64 for a message with attachments.
+ * A bytea column (or null) read as base64 and decoded here: PGlite parses bytea results from hex
+ * in JavaScript, several times slower than base64 for a message with attachments.
  */
-export function bytesOf(column: AnyColumn): SQL<Buffer> {
-  return sql`encode(${column}, 'base64')`.mapWith((value: string) => Buffer.from(value, 'base64'));
-}
-
-/** The same for a column that may be null. */
 export function bytesOrNullOf(column: AnyColumn): SQL<Buffer | null> {
   return sql`encode(${column}, 'base64')`.mapWith((value: string | null) => (value === null ? null : Buffer.from(value, 'base64')));
 }

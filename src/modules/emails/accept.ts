@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js';
 import { emailEvents, emailMessages, emails } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import type { EmailQueue } from '../delivery/queue.js';
+import type { Composition } from './compose.js';
 import type { Intake } from './group-commit.js';
 import { claimKey, findReplay, storeKey, type IdempotencyRequest } from './idempotency.js';
 
@@ -15,11 +16,20 @@ import { claimKey, findReplay, storeKey, type IdempotencyRequest } from './idemp
 
 export type AcceptDeps = Readonly<{ db: Db; clock: Clock; queue: EmailQueue; intake: Intake }>;
 
-/** One email ready to store: its row (without the delivery columns) and its message bytes. */
+/**
+ * One email ready to store: its row (without the delivery columns) and its message: the bytes
+ * submitted over SMTP, or, for an email sent as JSON, what composing it at delivery needs.
+ */
 export type NewEmail = Readonly<{
   row: Omit<typeof emails.$inferInsert, 'status' | 'lastEvent' | 'attempts' | 'nextAttemptAt' | 'lockedUntil' | 'lastError' | 'updatedAt'>;
-  raw: Buffer;
+  message: { raw: Buffer; composition?: undefined } | { raw?: undefined; composition: Composition };
 }>;
+
+/** About the bytes an email adds to a group's statement (bodies, attachments, raw message). */
+export function approximateBytes({ row, message }: NewEmail): number {
+  const attachments = message.composition?.attachments.reduce((sum, a) => sum + a.content.length, 0) ?? 0;
+  return (message.raw?.length ?? 0) + attachments + (row.html?.length ?? 0) + (row.text?.length ?? 0);
+}
 
 /** Stores the emails and returns `response`, or the answer first given for the same Idempotency-Key. */
 export async function acceptEmails<T>(deps: AcceptDeps, batch: readonly NewEmail[], response: T, idempotency?: IdempotencyRequest): Promise<T> {
@@ -42,7 +52,7 @@ export async function acceptEmails<T>(deps: AcceptDeps, batch: readonly NewEmail
         updatedAt: now,
       })),
     );
-    await tx.insert(emailMessages).values(batch.map(({ row, raw }) => ({ emailId: row.id, raw })));
+    await tx.insert(emailMessages).values(batch.map(({ row, message }) => ({ emailId: row.id, raw: message.raw ?? null, composition: message.composition ?? null })));
     await tx.insert(emailEvents).values(batch.map(({ row }) => ({ emailId: row.id, type: 'queued' as const, detail: null, createdAt: now })));
     await deps.queue.enqueue(
       tx,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { composeMessage, mimeTree, serialise } from './compose.js';
+import { composeMessage, composeStored, compositionOf, mimeTree, serialise, type Composition } from './compose.js';
 import type { PreparedEmail } from './prepare.js';
 
 // serialise() must write exactly what nodemailer's own build() writes for the same tree.
@@ -93,4 +93,20 @@ describe('composed messages', () => {
     expect(serialise(mimeTree({ ...base, ...cases['non-ASCII body (quoted-printable)'] }, options))).toBeDefined();
     expect(serialise(mimeTree({ ...base, ...cases['quoted-printable over 64 KiB (the streaming path)'] }, options))).toBeUndefined();
   });
+});
+
+// Boundaries are random per composition; everything else must match byte for byte.
+const sameBoundaries = (message: Buffer): string => message.toString('latin1').replace(/--_NmP-[0-9a-f]+-Part_\d+/g, '--BOUNDARY').replace(/boundary="[^"]+"/g, 'boundary="BOUNDARY"');
+
+describe('compositions stored at acceptance', () => {
+  for (const [name, change] of Object.entries(cases)) {
+    it(`compose at delivery to the message composing at acceptance made: ${name}`, async () => {
+      const email = { ...base, ...change };
+      // Through JSON, as the database keeps it (jsonb): no Buffer, no undefined survives.
+      const stored = JSON.parse(JSON.stringify(compositionOf(email, options.date))) as Composition;
+      const later = await composeStored({ composition: stored, subject: email.subject, html: email.html ?? null, text: email.text ?? null, messageId: options.messageId });
+      const now = await composeMessage(email, options);
+      expect(sameBoundaries(later)).toBe(sameBoundaries(now));
+    });
+  }
 });

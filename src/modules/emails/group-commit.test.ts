@@ -62,7 +62,7 @@ for (const backend of BACKENDS) {
         scheduledAt: null,
         createdAt: new Date(),
       },
-      raw: Buffer.from('Subject: grouped\r\n\r\nhi\r\n'),
+      message: { raw: Buffer.from('Subject: grouped\r\n\r\nhi\r\n') },
     });
 
     it('stores each of fifty concurrent sends once, with its message, queued event and job', async () => {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client.js';
 import type { EmailQueue, SqlStatement } from '../delivery/queue.js';
-import type { NewEmail } from './accept.js';
+import { approximateBytes, type NewEmail } from './accept.js';
 import { cachedSendingDomains, type SendingDomainLookup } from './domain-cache.js';
 import { acceptanceStatement } from './insert-statement.js';
 
@@ -118,7 +118,7 @@ export function createIntake(options: IntakeOptions): Intake {
       if (closed) return Promise.reject(new Error('the email intake is closed'));
       if (emails.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        waiting.push({ emails, bytes: emails.reduce((sum, e) => sum + e.raw.length, 0), resolve, reject });
+        waiting.push({ emails, bytes: emails.reduce((sum, e) => sum + approximateBytes(e), 0), resolve, reject });
         schedule();
       });
     },

@@ -15,7 +15,7 @@ const ROW_SHAPE = `
   id text, organization_id text, project_id text, api_key_id text, domain_id text, mode text, source text,
   from_address text, to_addresses text[], cc_addresses text[], bcc_addresses text[], reply_to text[],
   subject text, html text, "text" text, tags jsonb, message_id text, envelope_from text, recipients text[],
-  scheduled_at timestamptz, created_at timestamptz, raw text`;
+  scheduled_at timestamptz, created_at timestamptz, raw text, composition jsonb`;
 
 function statementText(pgBossInsert: string): string {
   // pg-boss's statement takes $1..$n; here they follow the rows' $1.
@@ -31,14 +31,14 @@ e AS (
     recipients, 'queued', 'queued', 0, coalesce(scheduled_at, now()), scheduled_at, created_at, created_at
   FROM x
 ),
-m AS (INSERT INTO email_messages (email_id, raw) SELECT id, decode(raw, 'base64') FROM x),
+m AS (INSERT INTO email_messages (email_id, raw, composition) SELECT id, decode(raw, 'base64'), composition FROM x),
 v AS (INSERT INTO email_events (email_id, type, detail, created_at) SELECT id, 'queued', NULL, created_at FROM x),
 j AS (${jobsText})
 SELECT count(*)::int AS n FROM x`;
 }
 
 /** The row of one email as the statement's JSON reads it (due at the database's now, or its schedule). */
-function rowOf({ row, raw }: NewEmail): Record<string, unknown> {
+function rowOf({ row, message }: NewEmail): Record<string, unknown> {
   return {
     id: row.id,
     organization_id: row.organizationId,
@@ -61,7 +61,8 @@ function rowOf({ row, raw }: NewEmail): Record<string, unknown> {
     recipients: row.recipients,
     scheduled_at: row.scheduledAt ?? null,
     created_at: row.createdAt ?? new Date(),
-    raw: raw.toString('base64'),
+    raw: message.raw?.toString('base64') ?? null,
+    composition: message.composition ?? null,
   };
 }
 

@@ -4,7 +4,7 @@ import { newId } from '../../lib/ids.js';
 import type { SendingDomain } from '../domains/service.js';
 import { acceptEmails, earlierAnswer, type AcceptDeps, type NewEmail } from './accept.js';
 import { domainOf, formatMailbox, parseAddress, type Mailbox } from './address.js';
-import { composeMessage } from './compose.js';
+import { compositionOf } from './compose.js';
 import { requestHash, type IdempotencyRequest } from './idempotency.js';
 import { prepareEmail, type PreparedEmail } from './prepare.js';
 import { prepareSubmittedMessage } from './raw-message.js';
@@ -91,7 +91,7 @@ export async function submitRawEmail(deps: EmailDeps, sender: Sender, submission
       recipients,
       scheduledAt: null,
     },
-    raw: message.raw,
+    message: { raw: message.raw },
   };
   return acceptEmails(deps, [email], { id });
 }
@@ -113,7 +113,6 @@ async function buildEmail(
   const id = newId('email', now.getTime());
   const messageId = `<${id}@${fromDomain}>`;
   const future = email.scheduledAt && email.scheduledAt > now ? email.scheduledAt : undefined;
-  const raw = await composeMessage(email, { messageId, date: future ?? now });
   return {
     row: {
       ...baseRow(sender, id, now, domain),
@@ -132,7 +131,8 @@ async function buildEmail(
       recipients: unique([...email.to, ...email.cc, ...email.bcc].map((m) => m.address)),
       scheduledAt: email.scheduledAt ?? null,
     },
-    raw,
+    // Composed by the worker at delivery (compose.ts).
+    message: { composition: compositionOf(email, future ?? now) },
   };
 }
 

@@ -70,7 +70,7 @@ for (const backend of BACKENDS) {
       expect(listed.json().data.map((e: { id: string }) => e.id)).toContain(id);
 
       const [stored] = await ctx.deps.database.db.select().from(emailMessages).where(eq(emailMessages.emailId, id));
-      const text = stored!.raw.toString();
+      const text = stored!.raw!.toString();
       expect(text).not.toMatch(/^bcc:/im);
       expect(text).toMatch(/^Message-ID: <em_/m);
       expect(text).toMatch(/^Date: /m);
@@ -94,8 +94,8 @@ for (const backend of BACKENDS) {
       const email = await getEmail(svc, { ...senderFor(acme.org), scopes: OPERATOR_SCOPES }, id);
       expect(email.message_id).toBe('<client-1@a.acme.test>');
       const [stored] = await ctx.deps.database.db.select().from(emailMessages).where(eq(emailMessages.emailId, id));
-      expect(stored!.raw.toString().match(/^Message-ID:/gim)).toHaveLength(1);
-      expect(stored!.raw.toString().match(/^Date:/gim)).toHaveLength(1);
+      expect(stored!.raw!.toString().match(/^Message-ID:/gim)).toHaveLength(1);
+      expect(stored!.raw!.toString().match(/^Date:/gim)).toHaveLength(1);
     });
 
     it('applies the domain rules to the envelope MAIL FROM and to the From header', async () => {
