@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { PACKAGE_ROOT } from '../lib/package-root.js';
 
 // Builds the React dashboard (Vite) into dashboard/dist when the build is missing or older than
 // its sources. `npm install` runs it (the prepare script) and so does `postgate start`, so
@@ -9,7 +10,7 @@ import path from 'node:path';
 // instances sharing a checkout) build once: a lock file elects the builder, the others wait, and
 // the result is moved into place with a rename so nobody ever serves a half-written build.
 
-const DASHBOARD = path.resolve(import.meta.dirname, '../../dashboard');
+const DASHBOARD = path.join(PACKAGE_ROOT, 'dashboard');
 const DIST = path.join(DASHBOARD, 'dist');
 const LOCK = path.join(DASHBOARD, '.build.lock');
 const SOURCES = ['src', 'index.html', 'vite.config.ts'];

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -9,6 +8,8 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { openPglite } from './pglite.js';
+import { PACKAGE_ROOT } from '../lib/package-root.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -29,19 +30,14 @@ export type Database = {
   close(): Promise<void>;
 };
 
-const MIGRATIONS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+const MIGRATIONS = path.join(PACKAGE_ROOT, 'drizzle');
 // Arbitrary constant: serialises migrations when several instances start at once on PostgreSQL.
 const MIGRATION_LOCK = 7_245_811;
 
 export async function createDatabase(target: DbTarget): Promise<Database> {
   if (target.kind === 'pglite') {
     if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-    // PGlite's default shared_buffers (128MB) is most of its resident size; the embedded default
-    // serves one small organisation's data, for which 16MB of buffers is plenty.
-    const client = new PGlite(target.dataDir ? path.join(target.dataDir, 'pgdata') : undefined, {
-      postgresqlconf: ['shared_buffers=16MB'],
-    });
-    await client.waitReady;
+    const client = await openPglite(target.dataDir ? path.join(target.dataDir, 'pgdata') : undefined);
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     return {
       db,

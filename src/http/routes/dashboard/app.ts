@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { PACKAGE_ROOT } from '../../../lib/package-root.js';
 
 /** Where `vite build` writes the React app (dashboard/vite.config.ts). */
-export const DASHBOARD_DIST = path.resolve(import.meta.dirname, '../../../../dashboard/dist');
+export const DASHBOARD_DIST = path.join(PACKAGE_ROOT, 'dashboard/dist');
 
 // The dashboard is a single page with hash routes (/#/domains), so the server needs only the
 // page and its hashed assets: no catch-all that could shadow an API route such as /domains.
