@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { buildServer, serverBuildIsFresh } from '../bin/server-build.js';
 import { freePort } from '../test/processes.js';
 import { SERVER_CORE } from './lib/load.js';
 import { launch, newBackend, removeTmp, TMP, type Instance } from './lib/postgate.js';
@@ -49,6 +50,11 @@ function machine(): string {
 
 async function main(): Promise<void> {
   progress('setup', machine());
+  // Postgate as it is deployed: the compiled server (bin/postgate.js runs it when it is fresh).
+  if (!serverBuildIsFresh()) {
+    const files = await buildServer();
+    progress('setup', `compiled the server (${files} files) into dist/: its sources were newer than the last build`);
+  }
   if (!tasksetAvailable) progress('setup', 'taskset is missing: processes are not pinned to cores');
   const pgProblem = await postgresReachable();
   if (pgProblem) progress('setup', `PostgreSQL not reachable (${pgProblem}): its figures are skipped`);
