@@ -3,11 +3,11 @@ import type { Config } from '../config/config.js';
 import { createDatabase, type Database, type DbTarget } from '../db/client.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { busInvalidation, localInvalidation, type Invalidation } from '../modules/api-keys/invalidation.js';
-import { postgresBus, redisBus } from '../modules/api-keys/invalidation-buses.js';
+import { postgresBus } from '../modules/api-keys/invalidation-postgres.js';
 import { KeyCache } from '../modules/api-keys/key-cache.js';
 import { UsageRecorder } from '../modules/api-keys/usage-recorder.js';
 import { LOGIN_FAILURE_POLICY } from '../modules/accounts/login-throttle.js';
-import { createLimitsRedis, DEFAULT_PREFIX } from '../modules/limits/redis.js';
+import { DEFAULT_PREFIX } from '../modules/limits/redis.js';
 import { createLimits, type Limits } from '../modules/limits/resilient.js';
 import type { FailureCounter } from '../modules/limits/types.js';
 import type { Redis } from 'ioredis';
@@ -69,8 +69,9 @@ async function waitReady(redis: Redis, logger: Logger, timeoutMs = 3_000): Promi
 }
 
 /** Redis pub/sub when configured, else LISTEN/NOTIFY on PostgreSQL, else this process only. */
-function createInvalidation(o: { config: Config; target: DbTarget; database: Database; keyCache: KeyCache; logger: Logger }): Invalidation {
+async function createInvalidation(o: { config: Config; target: DbTarget; database: Database; keyCache: KeyCache; logger: Logger }): Promise<Invalidation> {
   if (o.config.redisUrl) {
+    const { redisBus } = await import('../modules/api-keys/invalidation-redis.js');
     return busInvalidation(o.keyCache, o.logger, redisBus({ url: o.config.redisUrl, cache: o.keyCache, logger: o.logger }));
   }
   if (o.target.kind === 'postgres' && o.database.pool) {
@@ -97,10 +98,11 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
   const intake = createIntake({ database, queue, logger });
   const relay = config.smtpRelayUrl ? relayTransport(config.smtpRelayUrl, logger) : undefined;
   const keyCache = new KeyCache(config.keyCacheTtlMs, clock);
-  const invalidation = createInvalidation({ config, target, database, keyCache, logger });
+  const invalidation = await createInvalidation({ config, target, database, keyCache, logger });
   const usage = new UsageRecorder(database.db, clock, options.usageFlushMs);
   usage.start();
-  const redis: Redis | undefined = config.redisUrl ? createLimitsRedis(config.redisUrl) : undefined;
+  // ioredis is loaded only when it is used.
+  const redis: Redis | undefined = config.redisUrl ? (await import('../modules/limits/redis-client.js')).createLimitsRedis(config.redisUrl) : undefined;
   if (redis) await waitReady(redis, logger);
   const limits = createLimits({
     redis,

@@ -1,6 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import selfsigned from 'selfsigned';
 import type { Config } from '../config/config.js';
 
 export type TlsMaterial = { key: string; cert: string; generated: boolean };
@@ -20,6 +19,8 @@ export async function loadTlsMaterial(config: Config): Promise<TlsMaterial> {
   }
   mkdirSync(config.dataDir, { recursive: true });
   const now = new Date();
+  // Loaded only here: selfsigned (and its X.509 stack) is about 10 MB a started server never needs again.
+  const { default: selfsigned } = await import('selfsigned');
   const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
     keySize: 2048,
     algorithm: 'sha256',

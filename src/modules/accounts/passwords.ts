@@ -1,4 +1,4 @@
-import { hash, verify, type Algorithm } from '@node-rs/argon2';
+import type { Algorithm } from '@node-rs/argon2';
 import { validationError } from '../../lib/errors.js';
 
 // Passwords are hashed with argon2id through @node-rs/argon2, never by hand. Its defaults are
@@ -7,6 +7,9 @@ import { validationError } from '../../lib/errors.js';
 
 // Algorithm is a const enum (erased at run time), so its value is written here: 2 = Argon2id.
 const ARGON2ID = 2 as Algorithm;
+
+// The native module loads on the first password (setup, sign-in), not with every server.
+const argon2 = (): Promise<typeof import('@node-rs/argon2')> => import('@node-rs/argon2');
 
 export const PASSWORD_MIN = 10;
 // Security: an upper bound, so nobody can make the server hash megabytes per attempt.
@@ -20,14 +23,14 @@ export function assertPasswordShape(password: string): void {
 
 export async function hashPassword(password: string): Promise<string> {
   assertPasswordShape(password);
-  return hash(password, { algorithm: ARGON2ID });
+  return (await argon2()).hash(password, { algorithm: ARGON2ID });
 }
 
 /** Verifies in constant time inside argon2; a malformed stored hash is a mismatch, not a crash. */
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
   if (password.length > PASSWORD_MAX) return false;
   try {
-    return await verify(stored, password);
+    return await (await argon2()).verify(stored, password);
   } catch {
     return false;
   }
@@ -40,6 +43,6 @@ let dummy: Promise<string> | undefined;
  * account as for a wrong password (response time must not reveal which emails have accounts).
  */
 export function dummyHash(): Promise<string> {
-  dummy ??= hash('postgate-no-such-account', { algorithm: ARGON2ID });
+  dummy ??= argon2().then(({ hash }) => hash('postgate-no-such-account', { algorithm: ARGON2ID }));
   return dummy;
 }

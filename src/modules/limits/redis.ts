@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { assertRate, gcraParams, toDecision, UNLIMITED } from './gcra.js';
 import {
   ACQUIRE_SCRIPT,
@@ -23,28 +23,6 @@ import {
 // what the app uses, and it falls back to the memory limits instead.
 
 export const DEFAULT_PREFIX = 'postgate:limits:';
-
-/**
- * Client options for the limits' Redis connection: a dead or unreachable Redis must fail a
- * command at once (no offline queue, no retries, a short timeout) rather than hold a request.
- * Reconnection still goes on in the background, so the shared limits come back by themselves.
- */
-export const LIMITS_REDIS_OPTIONS: RedisOptions = Object.freeze({
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  commandTimeout: 200,
-  connectTimeout: 2_000,
-  retryStrategy: (times: number) => Math.min(times * 200, 2_000),
-});
-
-/** A client for createLimits; the caller owns it and quits it at shutdown. */
-export function createLimitsRedis(url: string, overrides: RedisOptions = {}): Redis {
-  const redis = new Redis(url, { ...LIMITS_REDIS_OPTIONS, ...overrides });
-  // Connection errors are reported once by createLimits' warning, not at every reconnect attempt
-  // (without a listener ioredis prints each one to stderr).
-  redis.on('error', () => undefined);
-  return redis;
-}
 
 export type RedisLimiterOptions = Readonly<{
   redis: Redis;

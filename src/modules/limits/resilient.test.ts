@@ -5,7 +5,8 @@ import type { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECOVERED_MESSAGE, UNAVAILABLE_MESSAGE } from './redis-health.js';
-import { createLimitsRedis, createRedisConcurrencyLimiter, createRedisRateLimiter } from './redis.js';
+import { createLimitsRedis } from './redis-client.js';
+import { createRedisConcurrencyLimiter, createRedisRateLimiter } from './redis.js';
 import { createLimits, type Limits } from './resilient.js';
 import {
   connectTestRedis,

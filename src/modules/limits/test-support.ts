@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { createLimitsRedis } from './redis.js';
+import { createLimitsRedis } from './redis-client.js';
 import type { LimitsLogger } from './types.js';
 
 // Helpers for the limits tests (not imported by the app).
