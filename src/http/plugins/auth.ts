@@ -59,27 +59,26 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
   // reply itself; Fastify then skips the rest of the request.
   app.addHook('onRequest', (request, reply, done) => {
     request.client = clientAddress(request.ip);
-    const outcome = chain(admitConcurrent(deps, request, reply), (admitted) => {
-      const auth = request.routeOptions.config.auth;
+    // Fastify 5 builds a new routeOptions object at each read: read once.
+    const route = request.routeOptions;
+    const outcome = chain(admitConcurrent(deps, request, reply, route.url), (slot) => {
+      if (slot === null) return undefined;
+      // 'close' fires on completion and on client abort alike (release is idempotent): one
+      // listener frees the slot and records the key's use, so no onResponse hook is needed.
+      reply.raw.once('close', () => {
+        void slot.release();
+        const principal = request.principal;
+        if (principal) {
+          deps.usage.record({ keyId: principal.keyId, route: routeLabel(request.method, route.url ?? ''), status: reply.statusCode, ip: request.client.text });
+        }
+      });
+      const auth = route.config.auth;
       // Unknown routes (404) carry no config; they are answered by the not-found handler.
-      if (!admitted || auth === undefined || auth === 'public' || auth === 'session') return undefined;
+      if (auth === undefined || auth === 'public' || auth === 'session') return undefined;
       return authenticate(ctx, request, reply, auth);
     });
     if (outcome instanceof Promise) outcome.then(() => done(), done);
     else done();
-  });
-
-  app.addHook('onResponse', (request, reply, done) => {
-    const principal = request.principal;
-    if (principal) {
-      deps.usage.record({
-        keyId: principal.keyId,
-        route: routeLabel(request.method, request.routeOptions.url ?? ''),
-        status: reply.statusCode,
-        ip: request.client.text,
-      });
-    }
-    done();
   });
 }
 

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
 import { chain, type MaybePromise } from '../../lib/maybe-promise.js';
 import type { Principal } from '../../modules/api-keys/principal.js';
-import type { RateDecision } from '../../modules/limits/types.js';
+import type { ConcurrencySlot, RateDecision } from '../../modules/limits/types.js';
 import { sendError } from './errors.js';
 
 // Service protection at the HTTP edge:
@@ -18,22 +18,22 @@ export function clientKey(request: FastifyRequest): string {
   return request.client.limitKey;
 }
 
+/** The slot of a request outside the concurrency limit (health checks). */
+const NO_SLOT: ConcurrencySlot = Object.freeze({ ok: true as const, release: () => undefined });
+
 /**
- * Takes a per-client concurrency slot for the request, or answers 429 and returns false. Called
- * first thing by the one onRequest hook (plugins/auth.ts).
+ * Takes a per-client concurrency slot for the request, or answers 429 and returns null. Called
+ * first thing by the one onRequest hook (plugins/auth.ts), which frees the slot when the
+ * response ends or the client goes away. `url` is the route's pattern.
  */
-export function admitConcurrent(deps: Deps, request: FastifyRequest, reply: FastifyReply): MaybePromise<boolean> {
-  if (UNLIMITED_PATHS.has(request.routeOptions.url ?? '')) return true;
+export function admitConcurrent(deps: Deps, request: FastifyRequest, reply: FastifyReply, url: string | undefined): MaybePromise<ConcurrencySlot | null> {
+  if (UNLIMITED_PATHS.has(url ?? '')) return NO_SLOT;
   const max = deps.config.ipConcurrency;
   return chain(deps.limits.concurrency.acquire(clientKey(request), max), (slot) => {
-    if (!slot.ok) {
-      reply.header('retry-after', '1');
-      sendError(reply, 'concurrency_limit_exceeded', `At most ${max} requests may be in flight from one address`);
-      return false;
-    }
-    // 'close' fires on completion and on client abort alike; release is idempotent.
-    reply.raw.once('close', () => void slot.release());
-    return true;
+    if (slot.ok) return slot;
+    reply.header('retry-after', '1');
+    sendError(reply, 'concurrency_limit_exceeded', `At most ${max} requests may be in flight from one address`);
+    return null;
   });
 }
 
