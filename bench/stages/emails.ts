@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { request } from '../lib/http.js';
-import { describeLoad, LOAD_CORE, warmThenMeasure, type LoadResult } from '../lib/load.js';
+import { autocannon, describeLoad, LOAD_CORE, warmThenMeasure, type LoadResult } from '../lib/load.js';
 import { hasEmailApi, sendingKey, type Instance } from '../lib/postgate.js';
 import { query } from '../lib/postgres.js';
 import { runToEnd, withRssPeak } from '../lib/processes.js';
@@ -18,6 +18,8 @@ const STAGE = '3 emails';
 const CONNECTIONS = 10;
 /** Postgate's default pool size on PostgreSQL (src/db/client.ts): pgbench gets as many clients. */
 const PGBENCH_CLIENTS = 10;
+/** Postgate and pgbench alternate this many times; the best of each is kept. */
+const ROUNDS = 2;
 
 export type EmailFigures = { postgresPeakRssMb: number | undefined };
 
@@ -49,52 +51,68 @@ export async function emailsStage(o: {
     report.skip(STAGE, `PostgreSQL: a valid email was answered ${probe.status} ${probe.body.slice(0, 200)}`);
     return { postgresPeakRssMb: undefined };
   }
-  const before = await counts(dbUrl);
-  const { result: load, peakMb } = await withRssPeak(instance.server.pid, () =>
-    warmThenMeasure({
-      url: `${instance.url}/emails`,
-      seconds: o.seconds,
-      connections: CONNECTIONS,
-      token: sender.token,
-      method: 'POST',
-      body: sender.body,
-      serverPid: instance.server.pid,
-    }),
-  );
-  const after = await counts(dbUrl);
-  progress(STAGE, `Postgate POST /emails on PostgreSQL  ${describeLoad(load)}`);
-  progress(STAGE, `rows written during the measured run and its warm-up: emails +${after.emails - before.emails}, delivery jobs +${after.jobs - before.jobs}`);
+  // Alternating rounds, best of each kept (as stage 1 does): on a shared machine both Postgate's
+  // figure and pgbench's move with whatever else runs, and a burst should not decide the ratio.
+  const ceiling = await pgbenchSetup({ dbUrl, tmp: o.tmp, emailId: JSON.parse(probe.body).id as string });
+  let load: LoadResult | undefined;
+  let peakMb: number | undefined;
+  let single = 0;
+  for (let round = 1; round <= ROUNDS; round++) {
+    const before = await counts(dbUrl);
+    const run = await withRssPeak(instance.server.pid, () =>
+      (round === 1 ? warmThenMeasure : autocannon)({
+        url: `${instance.url}/emails`,
+        seconds: o.seconds,
+        connections: CONNECTIONS,
+        token: sender.token,
+        method: 'POST',
+        body: sender.body,
+        serverPid: instance.server.pid,
+      }),
+    );
+    const after = await counts(dbUrl);
+    progress(STAGE, `round ${round} Postgate POST /emails on PostgreSQL  ${describeLoad(run.result)}`);
+    progress(STAGE, `round ${round} rows written (run and warm-up): emails +${after.emails - before.emails}, delivery jobs +${after.jobs - before.jobs}`);
+    if (!load || run.result.okPerSec > load.okPerSec) load = run.result;
+    peakMb = Math.max(peakMb ?? 0, run.peakMb ?? 0) || undefined;
+    if (typeof ceiling !== 'string') {
+      const tps = await pgbench(dbUrl, ceiling.single, o.seconds);
+      progress(STAGE, `round ${round} pgbench one INSERT of an emails row: ${fmt(tps)} tps`);
+      single = Math.max(single, tps);
+    }
+  }
+  if (!load) throw new Error('no emails round ran');
 
   const settings = (await query<{ sc: string; fsync: string }>(dbUrl, "select current_setting('synchronous_commit') sc, current_setting('fsync') fsync"))[0]!;
   const durability = `synchronous_commit=${settings.sc}, fsync=${settings.fsync}`;
   const cpu = load.cpuUsPerReq === undefined ? '' : `, ${fmt(load.cpuUsPerReq)} µs server CPU/email`;
   const value = `${fmt(load.okPerSec)} emails/s (p99 ${load.p99Ms} ms${cpu})`;
 
-  const ceiling = await pgbenchCeiling({ dbUrl, tmp: o.tmp, seconds: o.seconds, emailId: JSON.parse(probe.body).id as string });
   if (typeof ceiling === 'string') {
     report.skip(STAGE, `pgbench ceiling: ${ceiling}`);
     report.add({ stage: STAGE, metric: 'emails accepted, PostgreSQL', value, budget: '>= 2,000/s', verdict: verdict(load.okPerSec >= 2000) });
     return { postgresPeakRssMb: peakMb };
   }
-  progress(STAGE, `pgbench one INSERT of an emails row: ${fmt(ceiling.single)} tps; the acceptance's 3 rows in one transaction: ${fmt(ceiling.transaction)} tps (${durability})`);
+  const transaction = await pgbench(dbUrl, ceiling.transaction, o.seconds);
+  progress(STAGE, `pgbench the acceptance's 3 rows in one transaction: ${fmt(transaction)} tps (${durability})`);
   report.add({
     stage: STAGE,
     metric: `pgbench INSERT of one emails row, ${PGBENCH_CLIENTS} clients (ceiling; ${durability})`,
-    value: `${fmt(ceiling.single)} rows/s`,
+    value: `${fmt(single)} rows/s (best of ${ROUNDS} rounds)`,
   });
   report.add({
     stage: STAGE,
     metric: 'pgbench emails + email_messages + email_events rows in one transaction (context)',
-    value: `${fmt(ceiling.transaction)} tx/s`,
+    value: `${fmt(transaction)} tx/s`,
   });
   report.add({
     stage: STAGE,
     metric: 'emails accepted, PostgreSQL (row, message, event, pg-boss job)',
-    value,
-    baseline: `pgbench ${fmt(ceiling.single)}`,
-    ratio: ratio(load.okPerSec, ceiling.single),
+    value: `${value}, best of ${ROUNDS} rounds`,
+    baseline: `pgbench ${fmt(single)}`,
+    ratio: ratio(load.okPerSec, single),
     budget: '>= 0.5x pgbench',
-    verdict: verdict(load.okPerSec / ceiling.single >= 0.5),
+    verdict: verdict(load.okPerSec / single >= 0.5),
   });
   report.add({ stage: STAGE, metric: 'emails accepted, PostgreSQL (absolute)', value, budget: '>= 2,000/s', verdict: verdict(load.okPerSec >= 2000) });
   return { postgresPeakRssMb: peakMb };
@@ -135,7 +153,8 @@ function insertSql(table: string, columns: Column[], idColumn: string): string {
   return `INSERT INTO ${table} (${kept.map((c) => pg.escapeIdentifier(c.name)).join(', ')}) VALUES (${values.join(', ')});`;
 }
 
-async function pgbenchCeiling(o: { dbUrl: string; tmp: string; seconds: number; emailId: string }): Promise<{ single: number; transaction: number } | string> {
+/** The bench tables and pgbench's two scripts (or why pgbench cannot run). */
+async function pgbenchSetup(o: { dbUrl: string; tmp: string; emailId: string }): Promise<{ single: string; transaction: string } | string> {
   if (spawnSync('pgbench', ['--version']).status !== 0) return 'pgbench not installed (Debian: apt-get install postgresql-contrib)';
   const emails = await templateRow(o.dbUrl, 'emails', 'id', o.emailId);
   const messages = await templateRow(o.dbUrl, 'email_messages', 'email_id', o.emailId);
@@ -163,7 +182,7 @@ async function pgbenchCeiling(o: { dbUrl: string; tmp: string; seconds: number; 
       '',
     ].join('\n'),
   );
-  return { single: await pgbench(o.dbUrl, single, o.seconds), transaction: await pgbench(o.dbUrl, transaction, o.seconds) };
+  return { single, transaction };
 }
 
 async function pgbench(url: string, script: string, seconds: number): Promise<number> {
