@@ -65,13 +65,16 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
       if (slot === null) return undefined;
       // 'close' fires on completion and on client abort alike (release is idempotent): one
       // listener frees the slot and records the key's use, so no onResponse hook is needed.
-      reply.raw.once('close', () => {
+      const finished = (): void => {
         void slot.release();
         const principal = request.principal;
         if (principal) {
           deps.usage.record({ keyId: principal.keyId, route: routeLabel(request.method, route.url ?? ''), status: reply.statusCode, ip: request.client.text });
         }
-      });
+      };
+      // A client gone while a remote store was taking the slot has closed already: free it now.
+      if (reply.raw.destroyed) finished();
+      else reply.raw.once('close', finished);
       const auth = route.config.auth;
       // Unknown routes (404) carry no config; they are answered by the not-found handler.
       if (auth === undefined || auth === 'public' || auth === 'session') return undefined;
