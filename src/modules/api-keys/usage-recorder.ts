@@ -17,13 +17,8 @@ type KeyPending = {
 
 type Pending = Map<string, KeyPending>;
 
-function keyPending(pending: Pending, keyId: string): KeyPending {
-  let entry = pending.get(keyId);
-  if (!entry) {
-    entry = { lastUsed: 0, counts: new Map(), ips: new Map() };
-    pending.set(keyId, entry);
-  }
-  return entry;
+function newKeyPending(): KeyPending {
+  return { lastUsed: 0, counts: new Map(), ips: new Map() };
 }
 
 function newMap<K, V>(): Map<K, V> {
@@ -73,7 +68,7 @@ export class UsageRecorder {
 
   record(input: { keyId: string; route: string; status: number; ip: string }): void {
     const now = this.clock.nowMs();
-    const entry = keyPending(this.pending, input.keyId);
+    const entry = child(this.pending, input.keyId, newKeyPending);
     entry.lastUsed = now;
     const byStatus = child(child(entry.counts, this.dayOf(now), newMap<string, Map<number, number>>), input.route, newMap<number, number>);
     byStatus.set(input.status, (byStatus.get(input.status) ?? 0) + 1);
@@ -98,7 +93,9 @@ export class UsageRecorder {
   }
 
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writeBatch());
+    // One write at a time. A failed write (its batch went back into pending) must not fail the
+    // ones after it: each flush waits for the previous one to settle, not to succeed.
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.writeBatch());
     return this.flushing;
   }
 
@@ -149,7 +146,7 @@ export class UsageRecorder {
   /** A failed batch goes back into the pending use, to be written by the next flush. */
   private mergeBack(batch: Pending): void {
     for (const [keyId, old] of batch) {
-      const entry = keyPending(this.pending, keyId);
+      const entry = child(this.pending, keyId, newKeyPending);
       entry.lastUsed = Math.max(entry.lastUsed, old.lastUsed);
       for (const [day, byRoute] of old.counts) {
         for (const [route, byStatus] of byRoute) {
