@@ -16,7 +16,8 @@ describe('usage recorder', () => {
   afterAll(async () => ctx?.close());
 
   it('keeps a batch whose write failed and writes it with the next one', async () => {
-    const { usage, database, clock } = ctx.deps;
+    const { usage, database } = ctx.deps;
+    const { clock } = ctx;
     const key = await keyFor(ctx.deps, acme.org, { name: 'counted' });
     const record = (route: string, status: number, ip: string): void => usage.record({ keyId: key.id, route, status, ip });
     record('GET /whoami', 200, '10.0.0.1');
