@@ -4,6 +4,7 @@ import { createDeps, type Deps } from './app/deps.js';
 import { adminSocketPath, acquireLock, type DataDirLock } from './cli/data-dir-lock.js';
 import { serveAdminSocket } from './cli/admin-socket.js';
 import type { Config } from './config/config.js';
+import { pgdataOf, pgliteExists } from './db/pglite.js';
 import { startSmtp } from './smtp/server.js';
 import { smtpServices } from './smtp/services.js';
 import { loadTlsMaterial } from './smtp/tls.js';
@@ -28,6 +29,9 @@ export async function start(config: Config, roles: readonly Role[], print: (line
   const closers: (() => Promise<void>)[] = [];
   const host = config.host.includes(':') ? `[${config.host}]` : config.host; // IPv6 in URLs
   try {
+    if (!config.databaseUrl && !pgliteExists(pgdataOf(config.dataDir))) {
+      print(`Database           creating the embedded database in ${config.dataDir} (first start, a few seconds)...`);
+    }
     const deps = await createDeps({ config });
     closers.push(() => deps.close());
     const urls: string[] = [];

@@ -40,8 +40,9 @@ describe('postgate user create', () => {
     expect(noStdin.stderr).toMatch(/--password-stdin/);
 
     server = await startPostgate(env, 'api');
-    // An install with accounts prints no setup code.
+    // An install with accounts prints no setup code; the database exists (the CLI made it).
     expect(server.output()).not.toMatch(/Setup code/);
+    expect(server.output()).not.toMatch(/creating the embedded database/);
     // Through the server's admin socket from here on; the service's rules apply the same.
     const short = await run(['user', 'create', '--org', org.id, '--email', 'b@acme.example', '--password-stdin'], env, 'short\n');
     expect(short.stderr).toMatch(/password: must be 10 to 256 characters/);

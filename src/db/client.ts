@@ -8,7 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { openPglite } from './pglite.js';
+import { openPglite, pgdataOf } from './pglite.js';
 import { PACKAGE_ROOT } from '../lib/package-root.js';
 import * as schema from './schema.js';
 
@@ -37,7 +37,7 @@ const MIGRATION_LOCK = 7_245_811;
 export async function createDatabase(target: DbTarget): Promise<Database> {
   if (target.kind === 'pglite') {
     if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-    const client = await openPglite(target.dataDir ? path.join(target.dataDir, 'pgdata') : undefined);
+    const client = await openPglite(target.dataDir ? pgdataOf(target.dataDir) : undefined);
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     return {
       db,

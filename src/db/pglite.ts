@@ -32,6 +32,16 @@ export const PGLITE_CONF = [
   "default_text_search_config='pg_catalog.english'",
 ];
 
+/** Where the embedded database lives in a data directory. */
+export function pgdataOf(dataDir: string): string {
+  return path.join(dataDir, 'pgdata');
+}
+
+/** Whether `pgdata` holds a database already (if not, opening it first creates one: a few seconds). */
+export function pgliteExists(pgdata: string): boolean {
+  return existsSync(path.join(pgdata, 'PG_VERSION'));
+}
+
 /** Opens the embedded database in `pgdata` (created on first use), or in memory when undefined. */
 export async function openPglite(pgdata: string | undefined): Promise<PGlite> {
   // The compiled module is the same with one thread; the extra threads' memory was not given back.
@@ -54,7 +64,7 @@ const { PGlite } = require(process.argv[1]);
  * start leaves no half-made cluster behind.
  */
 async function ensureInitialised(pgdata: string): Promise<void> {
-  if (existsSync(path.join(pgdata, 'PG_VERSION'))) return;
+  if (pgliteExists(pgdata)) return;
   if (existsSync(pgdata) && readdirSync(pgdata).length > 0) {
     throw new Error(`${pgdata} is not empty but holds no database (no PG_VERSION): move it away, or restore it from a backup`);
   }

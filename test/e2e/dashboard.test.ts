@@ -41,6 +41,8 @@ describe('dashboard (browser, real server)', () => {
       'api,smtp,worker',
     );
     setupCode = await waitFor(() => /Setup code\s+([0-9A-Z-]{23})/.exec(server.output())?.[1]);
+    // A first start says it is creating the database before the few seconds that takes.
+    expect(server.output()).toMatch(/^Database\s+creating the embedded database in /m);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
