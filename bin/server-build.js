@@ -1,9 +1,10 @@
 // The compiled server: src/**/*.ts (tests excepted) transpiled one file to one file into dist/,
 // which `postgate` runs when it is newer than every source. Transpiling only (no bundling, no
 // type check: `npm run typecheck` does that); the layout mirrors src/ so imports stay as written.
-import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { moveIntoPlace, newestMtime } from './build-support.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SRC = path.join(ROOT, 'src');
@@ -17,12 +18,6 @@ export const DIST_MAIN_URL = pathToFileURL(path.join(DIST, 'cli/main.js')).href;
 export function serverBuildIsFresh() {
   if (!existsSync(STAMP)) return false;
   return newestMtime(SRC) <= statSync(STAMP).mtimeMs;
-}
-
-function newestMtime(file) {
-  const stat = statSync(file);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(file).map((entry) => newestMtime(path.join(file, entry))));
 }
 
 function sources(dir) {
@@ -41,9 +36,6 @@ export async function buildServer() {
   rmSync(out, { recursive: true, force: true });
   await build({ entryPoints, outdir: out, outbase: SRC, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' });
   writeFileSync(path.join(out, '.built'), `${new Date().toISOString()}\n`);
-  const old = path.join(ROOT, `.dist-old-${process.pid}`);
-  if (existsSync(DIST)) renameSync(DIST, old);
-  renameSync(out, DIST);
-  rmSync(old, { recursive: true, force: true });
+  moveIntoPlace(out, DIST);
   return entryPoints.length;
 }

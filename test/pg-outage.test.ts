@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -7,38 +6,13 @@ import { createDeps, type Deps } from '../src/app/deps.js';
 import { loadConfig } from '../src/config/config.js';
 import { bearer, keyFor, orgWithKey, type OrgFixture } from './factories.js';
 import { freshPostgresDatabase } from './harness.js';
+import { tcpProxy } from './tcp-proxy.js';
 
-/** A TCP proxy in front of PostgreSQL that a test can cut (every connection dropped, new ones refused). */
-async function cuttableProxy(target: { host: string; port: number }) {
-  const sockets = new Set<net.Socket>();
-  let up = true;
-  const server = net.createServer((client) => {
-    if (!up) return client.destroy();
-    const upstream = net.createConnection(target);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => s.destroy());
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    cut: () => {
-      up = false;
-      for (const s of sockets) s.destroy();
-    },
-    restore: () => {
-      up = true;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+// PostgreSQL behind a proxy the test cuts (every connection dropped, new ones refused) and restores.
 
 describe.runIf(process.env.DATABASE_URL)('PostgreSQL outage', () => {
   let db: Awaited<ReturnType<typeof freshPostgresDatabase>>;
-  let proxy: Awaited<ReturnType<typeof cuttableProxy>>;
+  let proxy: Awaited<ReturnType<typeof tcpProxy>>;
   let deps: Deps;
   let app: FastifyInstance;
   let acme: OrgFixture;
@@ -46,7 +20,7 @@ describe.runIf(process.env.DATABASE_URL)('PostgreSQL outage', () => {
   beforeAll(async () => {
     db = await freshPostgresDatabase();
     const real = new URL(db.url);
-    proxy = await cuttableProxy({ host: real.hostname, port: Number(real.port || 5432) });
+    proxy = await tcpProxy({ host: real.hostname, port: Number(real.port || 5432) });
     const url = new URL(db.url);
     url.port = String(proxy.port);
     deps = await createDeps({ config: loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent' }), logger: pino({ level: 'silent' }) });

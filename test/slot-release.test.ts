@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, orgWithKey, type OrgFixture } from './factories.js';
 import { createTestContext, type TestContext } from './harness.js';
 import { startRedis } from './processes.js';
+import { tcpProxy } from './tcp-proxy.js';
 
 // A client that goes away while Redis is still granting its concurrency slot: the slot must be
 // given back, not held (and refreshed) forever. Redis is real; a small proxy in front of it
@@ -11,38 +12,9 @@ import { startRedis } from './processes.js';
 
 const DELAY_MS = 60; // each way: a round trip of 120 ms, under the limits' 200 ms Redis timeout
 
-/** A TCP proxy to `port` that holds every chunk, both ways, for DELAY_MS (order kept). */
-function delayingProxy(port: number): Promise<{ url: string; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.createConnection({ host: '127.0.0.1', port });
-    for (const [from, to] of [
-      [client, upstream],
-      [upstream, client],
-    ] as const) {
-      sockets.add(from);
-      from.on('data', (chunk) => setTimeout(() => to.writable && to.write(chunk), DELAY_MS));
-      from.on('close', () => setTimeout(() => to.destroy(), DELAY_MS));
-      from.on('error', () => undefined);
-    }
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const { port: proxyPort } = server.address() as net.AddressInfo;
-      resolve({
-        url: `redis://127.0.0.1:${proxyPort}`,
-        close: () => {
-          for (const s of sockets) s.destroy();
-          server.close();
-        },
-      });
-    });
-  });
-}
-
 describe('a concurrency slot granted after its client left', () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
-  let proxy: Awaited<ReturnType<typeof delayingProxy>>;
+  let proxy: Awaited<ReturnType<typeof tcpProxy>>;
   let ctx: TestContext;
   let base: URL;
   let acme: OrgFixture;
@@ -50,8 +22,8 @@ describe('a concurrency slot granted after its client left', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    proxy = await delayingProxy(redis.port);
-    ctx = await createTestContext('pglite', { REDIS_URL: proxy.url });
+    proxy = await tcpProxy({ host: '127.0.0.1', port: redis.port }, { delayMs: DELAY_MS });
+    ctx = await createTestContext('pglite', { REDIS_URL: `redis://127.0.0.1:${proxy.port}` });
     base = new URL(await ctx.app.listen({ host: '127.0.0.1', port: 0 }));
     acme = await orgWithKey(ctx.deps, 'acme');
     direct = new Redis(redis.url);
@@ -59,7 +31,7 @@ describe('a concurrency slot granted after its client left', () => {
   afterAll(async () => {
     direct?.disconnect();
     await ctx?.close();
-    proxy?.close();
+    await proxy?.close();
     await redis?.stop();
   });
 

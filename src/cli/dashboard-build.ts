@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { moveIntoPlace, newestMtime } from '../../bin/build-support.js';
 import { PACKAGE_ROOT } from '../lib/package-root.js';
 
 // Builds the React dashboard (Vite) into dashboard/dist when the build is missing or older than
@@ -54,13 +55,6 @@ function buildReason(): string | undefined {
   return newest > builtAt ? 'sources changed since the last build' : undefined;
 }
 
-function newestMtime(file: string): number {
-  if (!existsSync(file)) return 0;
-  const stat = statSync(file);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(file).map((entry) => newestMtime(path.join(file, entry))));
-}
-
 function resolveVite(): string | undefined {
   try {
     const pkg = createRequire(import.meta.url).resolve('vite/package.json');
@@ -83,10 +77,7 @@ async function build(viteBin: string): Promise<void> {
     child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`vite build failed (exit ${code}):\n${text.slice(-4000)}`))));
   });
   if (!existsSync(path.join(out, 'index.html'))) throw new Error(`vite build wrote no index.html:\n${output.slice(-4000)}`);
-  const old = path.join(DASHBOARD, `.dist-old-${process.pid}`);
-  if (existsSync(DIST)) renameSync(DIST, old);
-  renameSync(out, DIST);
-  rmSync(old, { recursive: true, force: true });
+  moveIntoPlace(out, DIST);
 }
 
 function takeLock(): { release(): void } | undefined {

@@ -21,6 +21,11 @@ function newKeyPending(): KeyPending {
   return { lastUsed: 0, counts: new Map(), ips: new Map() };
 }
 
+function addCount(entry: KeyPending, day: string, route: string, status: number, n: number): void {
+  const byStatus = child(child(entry.counts, day, newMap<string, Map<number, number>>), route, newMap<number, number>);
+  byStatus.set(status, (byStatus.get(status) ?? 0) + n);
+}
+
 function newMap<K, V>(): Map<K, V> {
   return new Map<K, V>();
 }
@@ -70,8 +75,7 @@ export class UsageRecorder {
     const now = this.clock.nowMs();
     const entry = child(this.pending, input.keyId, newKeyPending);
     entry.lastUsed = now;
-    const byStatus = child(child(entry.counts, this.dayOf(now), newMap<string, Map<number, number>>), input.route, newMap<number, number>);
-    byStatus.set(input.status, (byStatus.get(input.status) ?? 0) + 1);
+    addCount(entry, this.dayOf(now), input.route, input.status, 1);
     entry.ips.set(input.ip, now);
   }
 
@@ -150,8 +154,7 @@ export class UsageRecorder {
       entry.lastUsed = Math.max(entry.lastUsed, old.lastUsed);
       for (const [day, byRoute] of old.counts) {
         for (const [route, byStatus] of byRoute) {
-          const into = child(child(entry.counts, day, newMap<string, Map<number, number>>), route, newMap<number, number>);
-          for (const [status, count] of byStatus) into.set(status, count + (into.get(status) ?? 0));
+          for (const [status, count] of byStatus) addCount(entry, day, route, status, count);
         }
       }
       for (const [ip, ms] of old.ips) entry.ips.set(ip, Math.max(ms, entry.ips.get(ip) ?? 0));

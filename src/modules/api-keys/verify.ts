@@ -25,7 +25,7 @@ const IP_DENIED: VerifyResult = Object.freeze({ ok: false, code: 'ip_not_allowed
  * be the one cached for that hash (an edit, rotation or deletion drops it), and expiry and the IP
  * allow-list are decided again each time.
  */
-export type TokenMemo = { last: Readonly<{ token: string; hash: string; key: CachedKey }> | undefined };
+export type TokenMemo = { last: Readonly<{ token: string; key: CachedKey }> | undefined };
 
 /**
  * The one verification used by HTTP and SMTP: token + client address -> Principal, or a denial.
@@ -40,7 +40,7 @@ export function verifyApiKey(
   memo?: TokenMemo,
 ): MaybePromise<VerifyResult> {
   const last = memo?.last;
-  if (last !== undefined && sameToken(last.token, token) && deps.keyCache.get(last.hash) === last.key) {
+  if (last !== undefined && sameToken(last.token, token) && deps.keyCache.get(last.key.hash) === last.key) {
     return admit(deps, last.key, clientIp);
   }
   if (!parseToken(token)) return INVALID;
@@ -63,7 +63,7 @@ function decide(
   if (cached === null) return INVALID;
   // Security: constant-time comparison of equal-length hashes, even though the lookup was by hash.
   if (cached.hashBytes.length !== digest.length || !timingSafeEqual(cached.hashBytes, digest)) return INVALID;
-  if (memo) memo.last = { token, hash: cached.hash, key: cached };
+  if (memo) memo.last = { token, key: cached };
   return admit(deps, cached, clientIp);
 }
 
