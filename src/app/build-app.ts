@@ -10,7 +10,7 @@ import { emailRoutes } from '../http/routes/emails.js';
 import { systemRoutes } from '../http/routes/system.js';
 import { whoamiRoutes } from '../http/routes/whoami.js';
 import type { Deps } from './deps.js';
-import { lazyChildLogger } from './lazy-logger.js';
+import { lazyLogger } from './lazy-logger.js';
 
 export type RouteEntry = { method: string; url: string; auth: unknown };
 
@@ -24,13 +24,12 @@ declare module 'fastify' {
 /** The Fastify instance with every route, never listening: `main` listens, tests use inject. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Request loggers are built only if the request logs something (lazy-logger.ts).
+    loggerInstance: lazyLogger(deps.logger as FastifyBaseLogger),
     // Per-request lines only at debug: two log writes per request would dominate a warm request.
     logController: new LogController({
       disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace',
     }),
-    // A request's child logger is built only if the request logs something.
-    childLoggerFactory: lazyChildLogger,
     // Only the listed proxies may set the client address through X-Forwarded-For (right-most untrusted hop).
     trustProxy: deps.config.trustProxy.length > 0 ? [...deps.config.trustProxy] : false,
     bodyLimit: 1024 * 1024,

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { lazyChildLogger } from './lazy-logger.js';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { lazyLogger } from './lazy-logger.js';
 
 function capture(): { logger: pino.Logger; lines: Record<string, unknown>[]; children: () => number } {
   const lines: Record<string, unknown>[] = [];
@@ -13,25 +14,26 @@ function capture(): { logger: pino.Logger; lines: Record<string, unknown>[]; chi
   });
   const logger = pino({ level: 'info' }, stream);
   let children = 0;
-  const child = logger.child.bind(logger);
-  logger.child = ((...args: Parameters<typeof child>) => {
+  // pino's children inherit from their parent: count calls made on any of them, each on itself.
+  const child = logger.child;
+  logger.child = function (this: pino.Logger, ...args: Parameters<typeof child>) {
     children += 1;
-    return child(...args);
-  }) as typeof logger.child;
+    return child.apply(this, args);
+  } as typeof logger.child;
   return { logger, lines, children: () => children };
 }
 
-describe('lazyChildLogger', () => {
+describe('lazyLogger', () => {
   it('builds no child for a request that never logs', () => {
     const { logger, children } = capture();
-    const requestLog = lazyChildLogger(logger, { reqId: 'req-1' }, {});
+    const requestLog = lazyLogger(logger).child({ reqId: 'req-1' }, {});
     expect(requestLog.level).toBe('info');
     expect(children()).toBe(0);
   });
 
   it('writes the line the eager child would write, with the request bindings', async () => {
     const { logger, lines, children } = capture();
-    const requestLog = lazyChildLogger(logger, { reqId: 'req-2' }, {});
+    const requestLog = lazyLogger(logger).child({ reqId: 'req-2' }, {});
     requestLog.warn({ err: 'boom' }, 'database unavailable');
     requestLog.info('second line');
     requestLog.debug('below the level: not written');
@@ -44,9 +46,42 @@ describe('lazyChildLogger', () => {
 
   it('keeps a child logger level given by the route', () => {
     const { logger } = capture();
-    const requestLog = lazyChildLogger(logger, { reqId: 'req-3' }, { level: 'error' });
+    const requestLog = lazyLogger(logger).child({ reqId: 'req-3' }, { level: 'error' });
     expect(requestLog.level).toBe('error');
     requestLog.level = 'debug';
     expect(requestLog.level).toBe('debug');
+  });
+
+  it('writes through the logger itself, and builds a nested child only when it writes', async () => {
+    const { logger, lines, children } = capture();
+    const root = lazyLogger(logger);
+    root.info('from the root');
+    const server = root.child({ scope: 'server' }, {});
+    const request = server.child({ reqId: 'req-4' }, {});
+    expect(children()).toBe(0);
+    request.error('failed');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(children()).toBe(2);
+    expect(lines[0]).toMatchObject({ level: 30, msg: 'from the root' });
+    expect(lines[0]).not.toHaveProperty('scope');
+    expect(lines[1]).toMatchObject({ level: 50, scope: 'server', reqId: 'req-4', msg: 'failed' });
+  });
+
+  it("gives Fastify's request loggers the request id, built only for requests that log", async () => {
+    const { logger, lines, children } = capture();
+    const app = Fastify({ loggerInstance: lazyLogger(logger) as FastifyBaseLogger, disableRequestLogging: true });
+    app.get('/quiet', async () => ({ ok: true }));
+    app.get('/loud', async (request) => {
+      request.log.warn('something to say');
+      return { ok: true };
+    });
+    await app.ready();
+    const before = children();
+    expect((await app.inject({ url: '/quiet' })).statusCode).toBe(200);
+    expect(children()).toBe(before);
+    expect((await app.inject({ url: '/loud' })).statusCode).toBe(200);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines.at(-1)).toMatchObject({ level: 40, msg: 'something to say', reqId: expect.any(String) });
+    await app.close();
   });
 });

@@ -6,20 +6,29 @@ type LogCall = (...args: unknown[]) => void;
 /**
  * Fastify gives every request a child logger carrying its request id. pino builds a child
  * eagerly (its bindings serialised to JSON), yet with request logging off (the default outside
- * debug) almost no request ever logs. This stands in for the child and builds it on the first
- * line actually written: the same lines, with the same bindings, for a fraction of the cost.
+ * debug) almost no request ever logs. A lazy logger stands in for the child and builds it on the
+ * first line actually written: the same lines, with the same bindings, for a fraction of the cost.
+ *
+ * The application hands Fastify a lazy logger (`lazyLogger`) whose children are lazy too, so
+ * Fastify's own child factory serves: a custom `childLoggerFactory` would have Fastify check
+ * the returned logger's seven methods on every request.
  */
-class LazyChildLogger implements FastifyBaseLogger {
+class LazyLogger implements FastifyBaseLogger {
   private built: FastifyBaseLogger | undefined;
 
+  /** `bindings` undefined: this logger is `parent` itself, made lazy. */
   constructor(
     private readonly parent: FastifyBaseLogger,
-    private readonly bindings: Bindings,
+    private readonly bindings: Bindings | undefined,
     private readonly options: ChildLoggerOptions,
   ) {}
 
   private get real(): FastifyBaseLogger {
-    return (this.built ??= this.parent.child(this.bindings, this.options));
+    if (this.built === undefined) {
+      const parent = this.parent instanceof LazyLogger ? this.parent.real : this.parent;
+      this.built = this.bindings === undefined ? parent : parent.child(this.bindings, this.options);
+    }
+    return this.built;
   }
 
   get level(): LogLevel | string {
@@ -58,12 +67,13 @@ class LazyChildLogger implements FastifyBaseLogger {
     (real[level] as LogCall).apply(real, args);
   }
 
+  /** A child built when it first writes (a request's logger: Fastify calls this per request). */
   child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
-    return this.real.child(bindings, options);
+    return new LazyLogger(this, bindings, options ?? {});
   }
 }
 
-/** Fastify's `childLoggerFactory`: a request's logger, built when first used. */
-export function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
-  return new LazyChildLogger(logger, bindings, options);
+/** `logger` as Fastify's logger instance: the same lines, its children built only when they write. */
+export function lazyLogger(logger: FastifyBaseLogger): FastifyBaseLogger {
+  return new LazyLogger(logger, undefined, {});
 }

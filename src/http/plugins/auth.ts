@@ -4,7 +4,7 @@ import { clientAddress, type ClientAddress } from '../../lib/client-address.js';
 import { chain, type MaybePromise } from '../../lib/maybe-promise.js';
 import type { Principal } from '../../modules/api-keys/principal.js';
 import { hasScope, type Scope } from '../../modules/api-keys/scopes.js';
-import { verifyApiKey, type TokenMemo, type VerifyDenial, type VerifyDeps } from '../../modules/api-keys/verify.js';
+import { recallMemo, verifyApiKey, type TokenMemo, type VerifyDenial, type VerifyDeps, type VerifyResult } from '../../modules/api-keys/verify.js';
 import { AuthGuard } from '../../modules/limits/auth-guard.js';
 import { sendError } from './errors.js';
 import { admitConcurrent, clientKey, enforcePlanRate } from './limits.js';
@@ -110,9 +110,9 @@ function authenticate(
   if (header === undefined || header.trim() === '') {
     return sendError(reply, 'missing_api_key', 'Missing API key: send it as Authorization: Bearer <key> (never in the URL)');
   }
-  const match = BEARER.exec(header);
-  if (!match || match[1] === '') return refuse(ctx, request, reply, undefined);
-  return chain(verifyApiKey(ctx.verifyDeps, match[1]!, request.client.address, memoOf(request)), (result) => {
+  const verified = verifyHeader(ctx, request, header);
+  if (verified === undefined) return refuse(ctx, request, reply, undefined);
+  return chain(verified, (result) => {
     if (!result.ok) return refuse(ctx, request, reply, result.code);
     request.principal = result.principal;
     if (auth !== 'any_key' && !hasScope(result.principal.scopes, auth.scope)) {
@@ -120,6 +120,21 @@ function authenticate(
     }
     return enforcePlanRate(ctx.deps, request, reply);
   });
+}
+
+/**
+ * The key behind an Authorization header, or undefined for a header that is not a bearer token.
+ * A keep-alive connection repeating its header is answered from its memo, before any parsing.
+ */
+function verifyHeader(ctx: AuthContext, request: FastifyRequest, header: string): MaybePromise<VerifyResult> | undefined {
+  const memo = memoOf(request);
+  if (memo !== undefined) {
+    const recalled = recallMemo(ctx.verifyDeps, memo, header, request.client.address);
+    if (recalled !== undefined) return recalled;
+  }
+  const match = BEARER.exec(header);
+  if (!match || match[1] === '') return undefined;
+  return verifyApiKey(ctx.verifyDeps, match[1]!, request.client.address, memo, header);
 }
 
 /** A key that did not verify: 403 for a known key from a refused address, else 401, counted. */

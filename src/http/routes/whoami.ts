@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
+import { chain } from '../../lib/maybe-promise.js';
 import { apiKeyObject } from '../../modules/api-keys/schemas.js';
 import { describeKey } from '../../modules/api-keys/service.js';
 import { principalOf } from '../plugins/auth.js';
@@ -19,6 +20,7 @@ export function whoamiRoutes(app: FastifyInstance, deps: Deps): void {
     // Any valid key may read itself, whatever its scopes: scripts use this to check a key.
     config: { auth: 'any_key' },
     schema: { tags: ['API keys'], summary: 'The calling key and its organization', response: { 200: whoami } },
-    handler: async (req) => ({ object: 'whoami' as const, ...(await describeKey(svc, principalOf(req))) }),
+    // Not async: a warm key is described with no promise, and Fastify sends a plain value as is.
+    handler: (req) => chain(describeKey(svc, principalOf(req)), (d) => ({ object: 'whoami' as const, api_key: d.api_key, organization: d.organization })),
   });
 }

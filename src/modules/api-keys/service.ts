@@ -4,6 +4,8 @@ import { apiKeys, organizations, type ApiKeyRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import { isoTime } from '../../lib/iso-time.js';
+import type { MaybePromise } from '../../lib/maybe-promise.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
 import type { Invalidation } from './invalidation.js';
 import type { KeyCache, KeySnapshot } from './key-cache.js';
@@ -132,41 +134,45 @@ export async function getApiKeyUsage(
   return { object: 'api_key_usage', id, ...(await deps.usage.usage(id, days)) };
 }
 
-/** The calling key and its organization; from the verification cache when warm (no database). */
-export async function describeKey(
-  deps: ApiKeyDeps,
-  principal: Principal,
-): Promise<{ api_key: ApiKeyObject; organization: KeySnapshot['organization'] }> {
-  let snapshot = deps.keyCache.snapshotOf(principal.keyId);
-  if (!snapshot) {
-    const [row] = await deps.db
-      .select({ key: apiKeys, organization: { id: organizations.id, name: organizations.name, plan: organizations.plan } })
-      .from(apiKeys)
-      .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))
-      .where(eq(apiKeys.id, principal.keyId))
-      .limit(1);
-    if (!row) throw notFound('API key');
-    snapshot = row;
-  }
-  return { api_key: presentSnapshot(snapshot, deps.usage.pendingLastUsed(principal.keyId)), organization: snapshot.organization };
+export type KeyDescription = Readonly<{ api_key: ApiKeyObject; organization: KeySnapshot['organization'] }>;
+
+/**
+ * The calling key and its organization: from the verification cache when warm, then with no
+ * database and no promise (/whoami is a hot route); one SELECT when cold.
+ */
+export function describeKey(deps: ApiKeyDeps, principal: Principal): MaybePromise<KeyDescription> {
+  const snapshot = deps.keyCache.snapshotOf(principal.keyId);
+  const describe = (s: KeySnapshot): KeyDescription => describeSnapshot(s, deps.usage.pendingLastUsed(principal.keyId));
+  return snapshot ? describe(snapshot) : loadSnapshot(deps.db, principal.keyId).then(describe);
 }
 
-// The presented key of a cached snapshot, built once (/whoami is a hot route), and its copy with
-// this instance's latest use, rebuilt only when that moment changes.
-type Presented = { base: ApiKeyObject; storedMs: number; usedMs: number; used: ApiKeyObject };
-const presented = new WeakMap<KeySnapshot, Presented>();
+async function loadSnapshot(db: Db, keyId: string): Promise<KeySnapshot> {
+  const [row] = await db
+    .select({ key: apiKeys, organization: { id: organizations.id, name: organizations.name, plan: organizations.plan } })
+    .from(apiKeys)
+    .innerJoin(organizations, eq(organizations.id, apiKeys.organizationId))
+    .where(eq(apiKeys.id, keyId))
+    .limit(1);
+  if (!row) throw notFound('API key');
+  return row;
+}
 
-function presentSnapshot(snapshot: KeySnapshot, pendingLastUsedMs: number | undefined): ApiKeyObject {
-  let memo = presented.get(snapshot);
+// The description of a cached snapshot, built once, and its copy with this instance's latest use
+// of the key, rebuilt only when that moment changes.
+type Described = { base: KeyDescription; storedMs: number; usedMs: number; used: KeyDescription };
+const described = new WeakMap<KeySnapshot, Described>();
+
+function describeSnapshot(snapshot: KeySnapshot, pendingLastUsedMs: number | undefined): KeyDescription {
+  let memo = described.get(snapshot);
   if (!memo) {
-    const base = presentKey(snapshot.key, undefined);
+    const base = { api_key: presentKey(snapshot.key, undefined), organization: snapshot.organization };
     memo = { base, storedMs: snapshot.key.lastUsedAt?.getTime() ?? 0, usedMs: 0, used: base };
-    presented.set(snapshot, memo);
+    described.set(snapshot, memo);
   }
   if (pendingLastUsedMs === undefined || pendingLastUsedMs <= memo.storedMs) return memo.base;
   if (memo.usedMs !== pendingLastUsedMs) {
     memo.usedMs = pendingLastUsedMs;
-    memo.used = { ...memo.base, last_used_at: new Date(pendingLastUsedMs).toISOString() };
+    memo.used = { api_key: { ...memo.base.api_key, last_used_at: isoTime(pendingLastUsedMs) }, organization: memo.base.organization };
   }
   return memo.used;
 }

@@ -20,12 +20,29 @@ const IP_DENIED: VerifyResult = Object.freeze({ ok: false, code: 'ip_not_allowed
 
 /**
  * What one connection last presented and what it verified to. A keep-alive client repeats the
- * same Authorization header on every request; with this memo the repeat skips parsing and
- * hashing. It is only a shortcut to the key cache, re-checked on every use: the entry must still
- * be the one cached for that hash (an edit, rotation or deletion drops it), and expiry and the IP
- * allow-list are decided again each time.
+ * same credential (for HTTP, the whole Authorization header) on every request; with this memo the
+ * repeat skips parsing and hashing. It is only a shortcut to the key cache, re-checked on every
+ * use: the entry must still be the one cached for that hash (an edit, rotation or deletion drops
+ * it), and expiry and the IP allow-list are decided again each time.
+ *
+ * Security: a connection may carry several clients' requests (a proxy's pool), so telling a
+ * different credential from the remembered one must not take time that depends on where they
+ * differ. The memo is a Map of one entry: its lookup hashes the whole presented string (time
+ * depending only on its length) and compares bytes only when the hashes match, with V8's string
+ * hash seeded per process.
  */
-export type TokenMemo = { last: Readonly<{ token: string; key: CachedKey }> | undefined };
+export type TokenMemo = { last: Map<string, CachedKey> | undefined };
+
+/**
+ * A repeat of what this connection presented last, decided from the memo alone (no parsing, no
+ * hashing), or undefined when the memo cannot answer: a different credential, or a key the cache
+ * no longer holds as it was.
+ */
+export function recallMemo(deps: VerifyDeps, memo: TokenMemo, presented: string, clientIp: IpAddress | undefined): VerifyResult | undefined {
+  const key = memo.last?.get(presented);
+  if (key === undefined || deps.keyCache.get(key.hash) !== key) return undefined;
+  return admit(deps, key, clientIp);
+}
 
 /**
  * The one verification used by HTTP and SMTP: token + client address -> Principal, or a denial.
@@ -38,18 +55,20 @@ export function verifyApiKey(
   token: string,
   clientIp: IpAddress | undefined,
   memo?: TokenMemo,
+  /** What the memo remembers the credential as: the token itself unless the caller says otherwise. */
+  presented: string = token,
 ): MaybePromise<VerifyResult> {
-  const last = memo?.last;
-  if (last !== undefined && sameToken(last.token, token) && deps.keyCache.get(last.key.hash) === last.key) {
-    return admit(deps, last.key, clientIp);
+  if (memo !== undefined) {
+    const recalled = recallMemo(deps, memo, presented, clientIp);
+    if (recalled !== undefined) return recalled;
   }
   if (!parseToken(token)) return INVALID;
   const digest = hashTokenBytes(token);
   const hash = digest.toString('hex');
   const cached = deps.keyCache.get(hash);
   // Warm (nearly every request): decided now. Cold: one SELECT first.
-  if (cached === undefined) return loadKey(deps, hash).then((loaded) => decide(deps, loaded, digest, clientIp, memo, token));
-  return decide(deps, cached, digest, clientIp, memo, token);
+  if (cached === undefined) return loadKey(deps, hash).then((loaded) => decide(deps, loaded, digest, clientIp, memo, presented));
+  return decide(deps, cached, digest, clientIp, memo, presented);
 }
 
 function decide(
@@ -58,12 +77,12 @@ function decide(
   digest: Buffer,
   clientIp: IpAddress | undefined,
   memo: TokenMemo | undefined,
-  token: string,
+  presented: string,
 ): VerifyResult {
   if (cached === null) return INVALID;
   // Security: constant-time comparison of equal-length hashes, even though the lookup was by hash.
   if (cached.hashBytes.length !== digest.length || !timingSafeEqual(cached.hashBytes, digest)) return INVALID;
-  if (memo) memo.last = { token, key: cached };
+  if (memo) memo.last = new Map([[presented, cached]]);
   return admit(deps, cached, clientIp);
 }
 
@@ -72,17 +91,6 @@ function admit(deps: VerifyDeps, cached: CachedKey, clientIp: IpAddress | undefi
   if (cached.validUntil !== null && deps.clock.nowMs() >= cached.validUntil) return INVALID;
   if (!ipAllowed(clientIp, cached.principal.allowedIps)) return IP_DENIED;
   return cached.verified;
-}
-
-/**
- * Equality in time that depends only on the length (fixed by the token format), not on where
- * the strings differ: a connection may carry several clients' requests (a proxy's pool).
- */
-function sameToken(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
 
 async function loadKey(deps: VerifyDeps, hash: string): Promise<CachedKey | null> {
