@@ -10,6 +10,7 @@ import { rssMb, tasksetAvailable } from './lib/processes.js';
 import { fmt, progress, verdict, Report } from './lib/report.js';
 import { emailsStage, type EmailFigures } from './stages/emails.js';
 import { httpStage, type HttpFigures } from './stages/http.js';
+import { instructionsStage } from './stages/instructions.js';
 import { revocationStage } from './stages/revocation.js';
 import { smtpStage } from './stages/smtp.js';
 import { verifyStage } from './stages/verify.js';
@@ -26,7 +27,7 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 if (!Number.isInteger(seconds) || seconds < 1 || seconds > 30) throw new Error('--seconds takes a whole number of seconds, 1..30');
-const only = new Set((values.only ?? '1,2,3,4,5,6').split(',').map((s) => s.trim()));
+const only = new Set((values.only ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
 
 const report = new Report();
 const started = Date.now();
@@ -122,6 +123,9 @@ async function main(): Promise<void> {
       report.add({ stage: '6 memory', metric: 'RSS, Postgate on PostgreSQL, peak under POST /emails', value: `${fmt(emails.postgresPeakRssMb)} MB` });
     }
   }
+
+  // Last, with every other server stopped: the one figure that machine noise does not move.
+  if (only.has('7')) await instructionsStage({ report, postgres: !pgProblem });
 }
 
 try {

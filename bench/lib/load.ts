@@ -29,6 +29,8 @@ export type LoadResult = {
 export type LoadOptions = {
   url: string;
   seconds: number;
+  /** A fixed number of requests instead of a duration. */
+  amount?: number;
   connections: number;
   method?: 'GET' | 'POST';
   token?: string | undefined;
@@ -49,7 +51,8 @@ type AutocannonJson = {
 };
 
 export async function autocannon(options: LoadOptions): Promise<LoadResult> {
-  const args = [AUTOCANNON, '-j', '-c', String(options.connections), '-d', String(options.seconds), '-m', options.method ?? 'GET'];
+  const length = options.amount === undefined ? ['-d', String(options.seconds)] : ['-a', String(options.amount)];
+  const args = [AUTOCANNON, '-j', '-c', String(options.connections), ...length, '-m', options.method ?? 'GET'];
   if (options.token) args.push('-H', `authorization=Bearer ${options.token}`);
   if (options.body !== undefined) args.push('-H', 'content-type=application/json', '-b', options.body);
   args.push(options.url);

@@ -42,6 +42,8 @@ export type Spawned = {
 
 type SpawnOptions = {
   core?: number | undefined;
+  /** The program to run: node itself unless told (valgrind, say, running node). */
+  command?: string;
   args: string[];
   env?: Record<string, string>;
   /** The first capture group of this pattern, seen in stdout or stderr, is the server's URL. */
@@ -51,7 +53,7 @@ type SpawnOptions = {
 
 /** Starts a long-running process and resolves once it prints the line `ready` matches. */
 export function spawnServer(options: SpawnOptions): Promise<Spawned> {
-  const [command, args] = pinned(options.core, process.execPath, options.args);
+  const [command, args] = pinned(options.core, options.command ?? process.execPath, options.args);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: ROOT,
