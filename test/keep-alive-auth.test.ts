@@ -33,11 +33,15 @@ describe('keys on one keep-alive connection', () => {
   const manage = (method: string, path: string, body?: unknown): Promise<Reply> => over(adminAgent, method, path, admin.token, body);
 
   const over = (via: http.Agent, method: string, path: string, token: string, body?: unknown): Promise<Reply> =>
+    withHeader(via, method, path, bearer(token).authorization, body);
+
+  /** One request with this exact Authorization header. */
+  const withHeader = (via: http.Agent, method: string, path: string, authorization: string, body?: unknown): Promise<Reply> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = http.request(
         `${base}${path}`,
-        { method, agent: via, headers: { ...bearer(token), ...(payload ? { 'content-type': 'application/json' } : {}) } },
+        { method, agent: via, headers: { authorization, ...(payload ? { 'content-type': 'application/json' } : {}) } },
         (res) => {
           let text = '';
           res.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -108,5 +112,21 @@ describe('keys on one keep-alive connection', () => {
     const switched = await send('GET', '/whoami', other.token);
     expect(switched.status).toBe(200);
     expect(switched.body.api_key?.id).toBe(other.key.id);
+  });
+
+  it('remembers the header exactly as sent: another spelling is parsed afresh, a longer one refused', async () => {
+    const key = await keyFor(ctx.deps, admin.org, { name: 'spelled' });
+    await warm(key.token);
+    const spelled = await withHeader(agent, 'GET', '/whoami', `bearer   ${key.token}`);
+    expect(spelled.reused).toBe(true);
+    expect(spelled.status).toBe(200);
+    expect(spelled.body.api_key?.id).toBe(key.id);
+    // The remembered header with something after it is another credential: not a memo hit.
+    for (const header of [`Bearer ${key.token}x`, `Bearer ${key.token} ${key.token}`, `Bearer ${key.token.slice(0, -1)}`]) {
+      const refused = await withHeader(agent, 'GET', '/whoami', header);
+      expect(refused.reused).toBe(true);
+      expect(refused.status).toBe(401);
+    }
+    expect((await send('GET', '/whoami', key.token)).status).toBe(200);
   });
 });
