@@ -18,7 +18,7 @@ import { freePort } from '../../test/processes.js';
 // reaches the database, and PGlite's WebAssembly would take minutes to start under valgrind.
 
 const STAGE = '7 instructions';
-const WARM = 5_000;
+const WARM = 12_000;
 const MEASURED = 2_000;
 const WINDOWS = 5;
 const HOST = '127.0.0.1';
@@ -33,12 +33,15 @@ function callgrindArgs(outDir: string): string[] {
   return ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${path.join(outDir, 'cg.%p')}`];
 }
 
-type Counted = { windows: number[]; median: number; seconds: number };
+
+type Counted = { windows: number[]; least: number; seconds: number };
 
 /**
  * Warm-up, then WINDOWS windows of MEASURED requests, each counted from zeroed counters to a dump:
- * the main thread's instructions per request in each. Windows differ by the collections that fall
- * in them (a full GC is tens of millions of instructions), so the median is reported with the range.
+ * the main thread's instructions per request in each. The windows come down as the last functions
+ * get their optimised code (V8 compiles on a background thread, which valgrind runs in turns with
+ * the main one), and a window costs more when a full collection or the server's timers fall in it;
+ * the least of them is the steady cost of a request, and all of them are shown.
  */
 async function count(server: Spawned, host: string | undefined, outDir: string, url: string, token: string | undefined): Promise<Counted> {
   const started = Date.now();
@@ -61,12 +64,11 @@ async function count(server: Spawned, host: string | undefined, outDir: string, 
     if (!totals) throw new Error(`no instruction total in ${file}`);
     return Number(totals[1]) / MEASURED;
   });
-  const sorted = [...windows].sort((a, b) => a - b);
-  return { windows, median: sorted[Math.floor(sorted.length / 2)]!, seconds: (Date.now() - started) / 1000 };
+  return { windows, least: Math.min(...windows), seconds: (Date.now() - started) / 1000 };
 }
 
 function shown(c: Counted): string {
-  return `${fmt(c.median)} instructions/request (median of ${WINDOWS} windows: ${c.windows.map((w) => fmt(w)).join(', ')})`;
+  return `${fmt(c.least)} instructions/request (least of ${WINDOWS} windows: ${c.windows.map((w) => fmt(w)).join(', ')})`;
 }
 
 /**
@@ -122,7 +124,7 @@ export async function instructionsStage(o: { report: Report; postgres: boolean }
     stage: STAGE,
     metric: 'Postgate GET /whoami (PostgreSQL, warm key), main thread, user space (callgrind)',
     value: shown(p),
-    baseline: `bare ${fmt(b.median)}`,
-    ratio: `${ratio(b.median, p.median)} (bare / Postgate)`,
+    baseline: `bare ${fmt(b.least)}`,
+    ratio: `${ratio(b.least, p.least)} (bare / Postgate)`,
   });
 }
