@@ -134,7 +134,7 @@ function verifyHeader(ctx: AuthContext, request: FastifyRequest, header: string)
   }
   const match = BEARER.exec(header);
   if (!match || match[1] === '') return undefined;
-  return verifyApiKey(ctx.verifyDeps, match[1]!, request.client.address, memo, header);
+  return verifyApiKey(ctx.verifyDeps, match[1]!, request.client.address, memo && { memo, as: header });
 }
 
 /** A key that did not verify: 403 for a known key from a refused address, else 401, counted. */

@@ -54,35 +54,25 @@ export function verifyApiKey(
   deps: VerifyDeps,
   token: string,
   clientIp: IpAddress | undefined,
-  memo?: TokenMemo,
-  /** What the memo remembers the credential as: the token itself unless the caller says otherwise. */
-  presented: string = token,
+  /** Where to remember a token that verifies, and as what (for HTTP, its whole header): see recallMemo. */
+  remember?: Remember,
 ): MaybePromise<VerifyResult> {
-  if (memo !== undefined) {
-    const recalled = recallMemo(deps, memo, presented, clientIp);
-    if (recalled !== undefined) return recalled;
-  }
   if (!parseToken(token)) return INVALID;
   const digest = hashTokenBytes(token);
   const hash = digest.toString('hex');
   const cached = deps.keyCache.get(hash);
   // Warm (nearly every request): decided now. Cold: one SELECT first.
-  if (cached === undefined) return loadKey(deps, hash).then((loaded) => decide(deps, loaded, digest, clientIp, memo, presented));
-  return decide(deps, cached, digest, clientIp, memo, presented);
+  if (cached === undefined) return loadKey(deps, hash).then((loaded) => decide(deps, loaded, digest, clientIp, remember));
+  return decide(deps, cached, digest, clientIp, remember);
 }
 
-function decide(
-  deps: VerifyDeps,
-  cached: CachedKey | null,
-  digest: Buffer,
-  clientIp: IpAddress | undefined,
-  memo: TokenMemo | undefined,
-  presented: string,
-): VerifyResult {
+export type Remember = Readonly<{ memo: TokenMemo; as: string }>;
+
+function decide(deps: VerifyDeps, cached: CachedKey | null, digest: Buffer, clientIp: IpAddress | undefined, remember: Remember | undefined): VerifyResult {
   if (cached === null) return INVALID;
   // Security: constant-time comparison of equal-length hashes, even though the lookup was by hash.
   if (cached.hashBytes.length !== digest.length || !timingSafeEqual(cached.hashBytes, digest)) return INVALID;
-  if (memo) memo.last = new Map([[presented, cached]]);
+  if (remember) remember.memo.last = new Map([[remember.as, cached]]);
   return admit(deps, cached, clientIp);
 }
 
