@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expectStatus, request } from '../lib/http.js';
 import { autocannon, SERVER_CORE } from '../lib/load.js';
@@ -10,11 +10,11 @@ import { freePort } from '../../test/processes.js';
 
 // Stage 7: instructions per request, counted by valgrind (callgrind), for the bare route and for
 // Postgate's authenticated GET /whoami. Throughput and CPU time on a shared VM move by up to 2x
-// between runs; an instruction count moves by well under 1%, so this is the figure to compare
-// two versions of the code by. Only the server's main thread is counted (the JavaScript and the
-// runtime code it calls, in user space: not the kernel's share, such as the socket writes, nor
-// V8's background compiler and GC threads), and only for requests made after a warm-up, so
-// start-up and compilation are left out. Postgate runs on PostgreSQL here: the warm path never
+// between runs; the least window of a run (see count) moved by under 1% from one run to the
+// next, so this is the figure to compare two versions of the code by. Only the server's main
+// thread is counted (the JavaScript and the runtime code it calls, in user space: not the
+// kernel's share, such as the socket writes, nor V8's background compiler and GC threads), and
+// only for requests made after a warm-up, so start-up is left out. Postgate runs on PostgreSQL here: the warm path never
 // reaches the database, and PGlite's WebAssembly would take minutes to start under valgrind.
 
 const STAGE = '7 instructions';
@@ -32,7 +32,6 @@ export function valgrindMissing(): string | undefined {
 function callgrindArgs(outDir: string): string[] {
   return ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${path.join(outDir, 'cg.%p')}`];
 }
-
 
 type Counted = { windows: number[]; least: number; seconds: number };
 
@@ -91,7 +90,7 @@ export async function instructionsStage(o: { report: Report; postgres: boolean }
   const env = backendEnv(backend);
   const { token } = await provision(env);
   const outDir = path.join(TMP, 'callgrind');
-  spawnSync('mkdir', ['-p', outDir]);
+  mkdirSync(outDir, { recursive: true });
 
   const postgate = await spawnServer({
     core: SERVER_CORE,
