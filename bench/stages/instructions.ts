@@ -10,7 +10,7 @@ import { freePort } from '../../test/processes.js';
 
 // Stage 7: instructions per request, counted by valgrind (callgrind), for the bare route and for
 // Postgate's authenticated GET /whoami. Throughput and CPU time on a shared VM move by up to 2x
-// between runs; the least window of a run (see count) moved by under 1% from one run to the
+// between runs; the least window of a run (see count) moved by 2% at most from one run to the
 // next, so this is the figure to compare two versions of the code by. Only the server's main
 // thread is counted (the JavaScript and the runtime code it calls, in user space: not the
 // kernel's share, such as the socket writes, nor V8's background compiler and GC threads), and
