@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDeps } from '../src/app/deps.js';
 import { loadConfig } from '../src/config/config.js';
-import { emailBody } from './email-fixtures.js';
+import { emailBody, eventually } from './email-fixtures.js';
 import { domainFor, orgWithKey } from './factories.js';
 import { freshPostgresDatabase } from './harness.js';
 import { freePort, startPostgate, type ServerProcess } from './processes.js';
@@ -102,12 +102,8 @@ for (const makeTarget of targets) {
       const events = async (url: string, id: string): Promise<{ last_event: string; events: { type: string }[] }> =>
         (await (await fetch(`${url}/emails/${id}`, { headers: { authorization: `Bearer ${acme.token}` } })).json()) as { last_event: string; events: { type: string }[] };
       const checked = ids.slice(0, 3);
-      const attemptsDeadline = Date.now() + 20_000;
-      for (;;) {
-        const delayed = await Promise.all(checked.map(async (id) => (await events(first.url, id)).events.some((e) => e.type === 'delivery_delayed')));
-        if (delayed.every(Boolean) || Date.now() > attemptsDeadline) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      const delayed = async (id: string): Promise<boolean> => (await events(first.url, id)).events.some((e) => e.type === 'delivery_delayed');
+      await eventually(async () => (await Promise.all(checked.map(delayed))).every(Boolean), 20_000, 'a failed first attempt of the checked emails');
       const inFlight = Array.from({ length: 5 }, (_, i) => send(N + i).catch(() => undefined));
       await new Promise((r) => setTimeout(r, 20));
       await first.stop('SIGKILL');

@@ -62,15 +62,18 @@ export async function launch(options: {
   env?: Record<string, string>;
   core?: number;
   roles?: string;
-  /** Node options for the server process (--cpu-prof). */
+  /** Node options for the server process (--cpu-prof); with `command`, its arguments before node's script. */
   nodeArgs?: string[];
+  /** What runs node (valgrind, say), and how long its start may take. */
+  command?: string;
+  timeoutMs?: number;
   /** Reuse an organization already provisioned on a shared database; 'none': start on an empty one. */
   provisioned?: Provisioned | 'none';
 }): Promise<Instance> {
   const env = { ...backendEnv(options.backend), ...options.env };
   const none: Provisioned = { orgId: '', token: '', domainId: undefined };
   const { orgId, token, domainId } = options.provisioned === 'none' ? none : (options.provisioned ?? (await provision(env)));
-  const server = await startPostgate({ core: options.core, env, roles: options.roles, nodeArgs: options.nodeArgs });
+  const server = await startPostgate({ core: options.core, env, roles: options.roles, nodeArgs: options.nodeArgs, command: options.command, timeoutMs: options.timeoutMs });
   return {
     server,
     url: server.url,

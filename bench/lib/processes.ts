@@ -43,12 +43,12 @@ export type Spawned = {
 type SpawnOptions = {
   core?: number | undefined;
   /** The program to run: node itself unless told (valgrind, say, running node). */
-  command?: string;
+  command?: string | undefined;
   args: string[];
   env?: Record<string, string>;
   /** The first capture group of this pattern, seen in stdout or stderr, is the server's URL. */
   ready: RegExp;
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 };
 
 /** Starts a long-running process and resolves once it prints the line `ready` matches. */
@@ -85,14 +85,26 @@ export function spawnServer(options: SpawnOptions): Promise<Spawned> {
   });
 }
 
-/** `postgate start`, pinned to `core`, on its own free port. */
-export async function startPostgate(options: { core?: number | undefined; env: Record<string, string>; roles?: string | undefined; nodeArgs?: string[] }): Promise<Spawned> {
+/** The address `startPostgate` has Postgate listen on (its HOST variable). */
+export const POSTGATE_HOST = '127.0.0.1';
+
+/** `postgate start`, pinned to `core`, on its own free port; `command` runs node (valgrind, say). */
+export async function startPostgate(options: {
+  core?: number | undefined;
+  env: Record<string, string>;
+  roles?: string | undefined;
+  nodeArgs?: string[] | undefined;
+  command?: string | undefined;
+  timeoutMs?: number | undefined;
+}): Promise<Spawned> {
   const port = await freePort();
   return spawnServer({
     core: options.core,
+    command: options.command,
     args: [...(options.nodeArgs ?? []), BIN, 'start', '--roles', options.roles ?? 'api'],
-    env: { PORT: String(port), HOST: '127.0.0.1', SMTP_PORT: '0', SMTPS_PORT: '0', ...options.env },
+    env: { PORT: String(port), HOST: POSTGATE_HOST, SMTP_PORT: '0', SMTPS_PORT: '0', ...options.env },
     ready: /Postgate API\s+(http:\/\/\S+)/,
+    timeoutMs: options.timeoutMs,
   });
 }
 

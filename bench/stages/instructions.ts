@@ -3,10 +3,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expectStatus, request } from '../lib/http.js';
 import { autocannon, SERVER_CORE } from '../lib/load.js';
-import { backendEnv, newBackend, provision, TMP } from '../lib/postgate.js';
-import { BIN, inheritedEnv, ROOT, spawnServer, type Spawned } from '../lib/processes.js';
+import { launch, newBackend, TMP } from '../lib/postgate.js';
+import { inheritedEnv, POSTGATE_HOST, ROOT, spawnServer, type Spawned } from '../lib/processes.js';
 import { fmt, progress, ratio, type Report } from '../lib/report.js';
-import { freePort } from '../../test/processes.js';
 
 // Stage 7: instructions per request, counted by valgrind (callgrind), for the bare route and for
 // Postgate's authenticated GET /whoami. Throughput and CPU time on a shared VM move by up to 2x
@@ -21,7 +20,6 @@ const STAGE = '7 instructions';
 const WARM = 12_000;
 const MEASURED = 2_000;
 const WINDOWS = 5;
-const HOST = '127.0.0.1';
 
 export function valgrindMissing(): string | undefined {
   if (spawnSync('valgrind', ['--version']).status !== 0) return 'valgrind is not installed (Debian: apt-get install valgrind)';
@@ -73,7 +71,7 @@ function shown(c: Counted): string {
 /**
  * Sends a command to the server's callgrind. It reaches it through a pipe whose name holds the
  * USER and HOST variables the server had, so those are given as the server had them (Postgate's
- * HOST is its listening address). The pipe's name: /tmp/vgdb-pipe-...-by-<USER>-on-<HOST>.
+ * HOST is its listening address, POSTGATE_HOST). The pipe's name: /tmp/vgdb-pipe-...-by-<USER>-on-<HOST>.
  */
 function control(args: string[], serverHost: string | undefined): void {
   const env = { ...inheritedEnv(), ...(serverHost === undefined ? {} : { HOST: serverHost }) };
@@ -86,25 +84,21 @@ export async function instructionsStage(o: { report: Report; postgres: boolean }
   if (missing) return o.report.skip(STAGE, missing);
   progress(STAGE, `valgrind (callgrind): ${fmt(WARM)} requests to warm up, then ${WINDOWS} windows of ${fmt(MEASURED)} counted, 10 connections; about 4 minutes`);
 
-  const backend = await newBackend('postgres', 'instructions');
-  const env = backendEnv(backend);
-  const { token } = await provision(env);
   const outDir = path.join(TMP, 'callgrind');
   mkdirSync(outDir, { recursive: true });
-
-  const postgate = await spawnServer({
+  const postgate = await launch({
+    backend: await newBackend('postgres', 'instructions'),
     core: SERVER_CORE,
     command: 'valgrind',
-    args: [...callgrindArgs(outDir), process.execPath, BIN, 'start', '--roles', 'api'],
-    env: { ...env, PORT: String(await freePort()), HOST, SMTP_PORT: '0', SMTPS_PORT: '0' },
-    ready: /Postgate API\s+(http:\/\/\S+)/,
+    nodeArgs: [...callgrindArgs(outDir), process.execPath],
     timeoutMs: 300_000,
   });
+  const { token } = postgate;
   // The bare route answers the body Postgate answers for this key, as in stage 1.
   const whoami = await expectStatus(request(`${postgate.url}/whoami`, { token }), 200, 'GET /whoami');
   const bodyFile = path.join(TMP, 'whoami-instructions.json');
   writeFileSync(bodyFile, whoami.body);
-  const p = await count(postgate, HOST, outDir, `${postgate.url}/whoami`, token);
+  const p = await count(postgate.server, POSTGATE_HOST, outDir, `${postgate.url}/whoami`, token);
   progress(STAGE, `Postgate GET /whoami  ${shown(p)} (${fmt(p.seconds)} s)`);
 
   const bare = await spawnServer({

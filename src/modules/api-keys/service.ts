@@ -142,8 +142,9 @@ export type KeyDescription = Readonly<{ api_key: ApiKeyObject; organization: Key
  */
 export function describeKey(deps: ApiKeyDeps, principal: Principal): MaybePromise<KeyDescription> {
   const snapshot = deps.keyCache.snapshotOf(principal.keyId);
-  const describe = (s: KeySnapshot): KeyDescription => describeSnapshot(s, deps.usage.pendingLastUsed(principal.keyId));
-  return snapshot ? describe(snapshot) : loadSnapshot(deps.db, principal.keyId).then(describe);
+  // No closure on the warm path: it runs on every /whoami.
+  if (snapshot) return describeSnapshot(snapshot, deps.usage.pendingLastUsed(principal.keyId));
+  return loadSnapshot(deps.db, principal.keyId).then((loaded) => describeSnapshot(loaded, deps.usage.pendingLastUsed(principal.keyId)));
 }
 
 async function loadSnapshot(db: Db, keyId: string): Promise<KeySnapshot> {
