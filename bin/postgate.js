@@ -5,18 +5,11 @@
 // compiled server is the lighter: no loader thread and no transform per file (about 80 MB less
 // resident memory).
 import v8 from 'node:v8';
+import { heapFlags } from './heap-flags.js';
 import { DIST_MAIN_URL, serverBuildIsFresh } from './server-build.js';
 
-// A compact V8 heap, set before anything is loaded: the young generation stays at its starting
-// size, and the old one is collected once it grows 20% past what survived the last collection
-// (V8 otherwise picks a factor of up to 4). Under a burst of sends this kept the server near 235 MB
-// instead of 281 MB at no measurable cost per request (bench/RESULTS.md). An operator who sizes
-// the heap with node's own flags (NODE_OPTIONS or the command line) keeps exactly those.
-const HEAP_FLAGS = /--(max-semi-space-size|max-old-space-size|heap-growing-percent|semi-space-growth-factor)\b/;
-if (!HEAP_FLAGS.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '))) {
-  v8.setFlagsFromString('--semi-space-growth-factor=1');
-  v8.setFlagsFromString('--heap-growing-percent=20');
-}
+// Heap settings go first, before anything is loaded (heap-flags.js says which, and why).
+for (const flag of heapFlags(process.env, process.execArgv)) v8.setFlagsFromString(flag);
 
 async function loadCli() {
   if (serverBuildIsFresh()) return import(DIST_MAIN_URL);
