@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { MALLOC_ARENAS } from '../../bin/memory.js';
 import { expectStatus, request } from '../lib/http.js';
 import { autocannon, SERVER_CORE } from '../lib/load.js';
 import { launch, newBackend, TMP } from '../lib/postgate.js';
@@ -92,6 +93,9 @@ export async function instructionsStage(o: { report: Report; postgres: boolean }
     command: 'valgrind',
     nodeArgs: [...callgrindArgs(outDir), process.execPath],
     timeoutMs: 300_000,
+    // Set as `postgate start` would set it for itself by re-executing (bin/memory.js), which
+    // would leave valgrind's process behind on a Node.js that can.
+    env: { MALLOC_ARENA_MAX: MALLOC_ARENAS },
   });
   const { token } = postgate;
   // The bare route answers the body Postgate answers for this key, as in stage 1.

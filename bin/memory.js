@@ -1,0 +1,41 @@
+// The memory settings of the `postgate` command, applied by bin/postgate.js before anything
+// else is loaded. Figures: bench/RESULTS.md.
+
+// V8's heap. On the embedded database, a compact heap: the young generation stays at its
+// starting size (1 MB semi-spaces instead of growing to 16 MB) and the old one is collected once
+// it grows 20% past what survived the last collection (V8 otherwise lets it grow up to 4x).
+// PGlite's WebAssembly memory makes that process the larger one. On PostgreSQL (DATABASE_URL set;
+// empty counts as unset, as in the configuration), V8 keeps its defaults: the server stays far
+// smaller, and the compact heap cost it about a third of its email throughput. An operator who
+// sizes the heap with node's own flags (NODE_OPTIONS or the command line) keeps exactly those.
+
+const OPERATOR_HEAP_FLAGS = /--(max-semi-space-size|min-semi-space-size|max-old-space-size|heap-growing-percent|semi-space-growth-factor)\b/;
+
+export const COMPACT_HEAP_FLAGS = Object.freeze(['--semi-space-growth-factor=1', '--heap-growing-percent=20']);
+
+/** The V8 flags to set for a process with this environment and these node arguments. */
+export function heapFlags(env, execArgv) {
+  if (env.DATABASE_URL) return [];
+  if (OPERATOR_HEAP_FLAGS.test([...execArgv, env.NODE_OPTIONS ?? ''].join(' '))) return [];
+  return [...COMPACT_HEAP_FLAGS];
+}
+
+// glibc's malloc. Each thread that allocates gets an arena of its own (up to 8 per core), and
+// memory freed in an arena mostly stays resident. V8's worker threads left about 50 MB so in the
+// server on PGlite; with two arenas its peak under the bench's loads fell from 255 to 203 MB, at
+// no measurable cost in throughput. The variable is read when the process starts, so the server
+// re-executes itself with it, in place (same process id, nothing left behind), where node can:
+// process.execve, in Node.js 22.15 and later. On older Node.js, or to choose another value, set
+// MALLOC_ARENA_MAX in the server's environment (docs/deploy.md). Other C libraries ignore it.
+
+export const MALLOC_ARENAS = '2';
+
+/**
+ * The environment `postgate start` re-executes itself with, or undefined to run as it is: on
+ * Linux, where process.execve exists, unless MALLOC_ARENA_MAX is set (by the operator, or by the
+ * re-execution itself).
+ */
+export function mallocArenaEnv(env, platform, canExecve) {
+  if (platform !== 'linux' || !canExecve || env.MALLOC_ARENA_MAX !== undefined) return undefined;
+  return { ...env, MALLOC_ARENA_MAX: MALLOC_ARENAS };
+}
