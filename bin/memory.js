@@ -1,7 +1,7 @@
 // The memory settings of the `postgate` command, applied by bin/postgate.js before anything
 // else is loaded. Figures: bench/RESULTS.md.
 
-// V8's heap. On the embedded database, a compact heap: the young generation stays at its
+// V8's heap. On the embedded database, a compact heap: the young generation stays near its
 // starting size (1 MB semi-spaces instead of growing to 16 MB) and the old one is collected once
 // it grows 20% past what survived the last collection (V8 otherwise lets it grow up to 4x).
 // PGlite's WebAssembly memory makes that process the larger one. On PostgreSQL (DATABASE_URL set;
@@ -32,10 +32,16 @@ export const MALLOC_ARENAS = '2';
 
 /**
  * The environment `postgate start` re-executes itself with, or undefined to run as it is: on
- * Linux, where process.execve exists, unless MALLOC_ARENA_MAX is set (by the operator, or by the
- * re-execution itself).
+ * Linux, where it can re-execute (process.execve exists, and no IPC channel to a parent process,
+ * a process manager's, would be lost with the re-execution), unless MALLOC_ARENA_MAX is set (by
+ * the operator, or by the re-execution itself).
  */
-export function mallocArenaEnv(env, platform, canExecve) {
-  if (platform !== 'linux' || !canExecve || env.MALLOC_ARENA_MAX !== undefined) return undefined;
+export function mallocArenaEnv(env, platform, canReexecute) {
+  if (platform !== 'linux' || !canReexecute || env.MALLOC_ARENA_MAX !== undefined) return undefined;
   return { ...env, MALLOC_ARENA_MAX: MALLOC_ARENAS };
+}
+
+/** Whether this process can re-execute itself in place (see mallocArenaEnv). */
+export function canReexecute(proc) {
+  return typeof proc.execve === 'function' && proc.channel === undefined;
 }

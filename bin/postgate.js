@@ -5,14 +5,18 @@
 // compiled server is the lighter: no loader thread and no transform per file (about 80 MB less
 // resident memory).
 import v8 from 'node:v8';
-import { heapFlags, mallocArenaEnv } from './memory.js';
+import { canReexecute, heapFlags, mallocArenaEnv } from './memory.js';
 import { DIST_MAIN_URL, serverBuildIsFresh } from './server-build.js';
 
 // Memory settings go first, before anything is loaded (memory.js says which, and why). The
 // server may re-execute itself here, in place, to start with glibc's malloc arenas limited.
 if (process.argv[2] === 'start') {
-  const env = mallocArenaEnv(process.env, process.platform, typeof process.execve === 'function');
-  if (env) process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], env);
+  const env = mallocArenaEnv(process.env, process.platform, canReexecute(process));
+  try {
+    if (env) process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], env);
+  } catch {
+    // It returns only on failure: the server then runs as it was started.
+  }
 }
 for (const flag of heapFlags(process.env, process.execArgv)) v8.setFlagsFromString(flag);
 

@@ -4,35 +4,36 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COMPACT_HEAP_FLAGS, heapFlags, MALLOC_ARENAS, mallocArenaEnv } from '../bin/memory.js';
+import { canReexecute, COMPACT_HEAP_FLAGS, heapFlags, MALLOC_ARENAS, mallocArenaEnv } from '../bin/memory.js';
 import { startPostgate } from './processes.js';
 
 const run = promisify(execFile);
 const MEMORY_URL = new URL('../bin/memory.js', import.meta.url).href;
 
 // Applies the flags as bin/postgate.js does, then keeps a working set churning through the young
-// generation and prints the largest size its space reached, in MB.
+// generation, sampling the size of its space: prints the median and the largest sample, in MB.
 const YOUNG_GENERATION_PROBE = `
 import v8 from 'node:v8';
 import { heapFlags } from ${JSON.stringify(MEMORY_URL)};
 for (const flag of heapFlags(process.env, process.execArgv)) v8.setFlagsFromString(flag);
 const kept = [];
-let largest = 0;
+const samples = [];
 for (let i = 0; i < 300000; i++) {
   kept.push({ i, text: 'x' + i });
   if (kept.length > 20000) kept.splice(0, 10000);
-  if (i % 1000 === 0) largest = Math.max(largest, v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);
+  if (i % 1000 === 0) samples.push(v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576);
 }
-process.stdout.write(String(largest / 1048576));
+samples.sort((a, b) => a - b);
+process.stdout.write(JSON.stringify({ median: samples[samples.length >> 1], largest: samples[samples.length - 1] }));
 `;
 
-async function youngGenerationMb(env: Record<string, string>): Promise<number> {
+async function youngGeneration(env: Record<string, string>): Promise<{ median: number; largest: number }> {
   const { NODE_OPTIONS: _, ...inherited } = process.env;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', YOUNG_GENERATION_PROBE], {
     cwd: path.dirname(new URL(import.meta.url).pathname),
     env: { ...inherited, ...env },
   });
-  return Number(stdout);
+  return JSON.parse(stdout) as { median: number; largest: number };
 }
 
 describe('the memory settings of the postgate command', () => {
@@ -48,11 +49,13 @@ describe('the memory settings of the postgate command', () => {
 
   it('keeps the young generation small when set at run time, and leaves it to grow on PostgreSQL', async () => {
     // The premise of setting them from JavaScript: V8 reads these flags as the heap grows.
-    const embedded = await youngGenerationMb({ DATABASE_URL: '' });
-    const postgres = await youngGenerationMb({ DATABASE_URL: 'postgres://root@127.0.0.1:5432/test' });
-    expect(embedded).toBeGreaterThan(0);
-    expect(embedded).toBeLessThanOrEqual(4);
-    expect(postgres).toBeGreaterThanOrEqual(4 * embedded);
+    const embedded = await youngGeneration({ DATABASE_URL: '' });
+    const postgres = await youngGeneration({ DATABASE_URL: 'postgres://root@127.0.0.1:5432/test' });
+    // Read here: a median of 2 MB against V8's default growing to 16 MB, on Node 20 and Node 24
+    // (Node 24's largest sample on the compact heap moved between 2 and 6.5 MB from run to run).
+    expect(embedded.median).toBeGreaterThan(0);
+    expect(embedded.median).toBeLessThanOrEqual(4);
+    expect(postgres.largest).toBeGreaterThanOrEqual(4 * embedded.median);
   });
 
   it('re-executes the server with two malloc arenas on Linux where node can, unless the operator set them', () => {
@@ -62,6 +65,11 @@ describe('the memory settings of the postgate command', () => {
     expect(mallocArenaEnv({ ...env, MALLOC_ARENA_MAX: '4' }, 'linux', true)).toBeUndefined();
     expect(mallocArenaEnv(env, 'linux', false)).toBeUndefined();
     expect(mallocArenaEnv(env, 'darwin', true)).toBeUndefined();
+    // Node.js before 22.15 has no process.execve; an IPC channel to a parent would not survive it.
+    const execve = (): void => undefined;
+    expect(canReexecute({ execve, channel: undefined } as unknown as NodeJS.Process)).toBe(true);
+    expect(canReexecute({ execve: undefined, channel: undefined } as unknown as NodeJS.Process)).toBe(false);
+    expect(canReexecute({ execve, channel: {} } as unknown as NodeJS.Process)).toBe(false);
   });
 
   describe('a real `postgate start` on Linux', () => {
@@ -93,6 +101,17 @@ describe('the memory settings of the postgate command', () => {
         }
       },
     );
+
+    it.runIf(process.platform === 'linux')('runs as started when a parent holds an IPC channel to it (a process manager)', async () => {
+      const server = await startPostgate(env, 'api', { ipc: true });
+      try {
+        expect(serverEnv(server.child.pid!)).toBeUndefined();
+        expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+        expect(server.child.connected).toBe(true);
+      } finally {
+        await server.stop();
+      }
+    });
 
     it.runIf(process.platform === 'linux')("keeps the operator's MALLOC_ARENA_MAX", async () => {
       const server = await startPostgate({ ...env, MALLOC_ARENA_MAX: '4' });

@@ -23,12 +23,12 @@ export function runPostgate(args: string[], env: Record<string, string>, stdin =
   });
 }
 
-/** Starts `postgate start` and resolves once it prints its API address. */
-export function startPostgate(env: Record<string, string>, roles = 'api'): Promise<ServerProcess> {
+/** Starts `postgate start` and resolves once it prints its API address; `ipc`: with a channel to this process, as process managers start it. */
+export function startPostgate(env: Record<string, string>, roles = 'api', options: { ipc?: boolean } = {}): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'start', '--roles', roles], {
       env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}`)), 30_000);
