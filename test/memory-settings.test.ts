@@ -85,6 +85,8 @@ describe('the memory settings of the postgate command', () => {
       readFileSync(`/proc/${pid}/environ`, 'utf8')
         .split('\0')
         .find((entry) => entry.startsWith('MALLOC_ARENA_MAX='));
+    // The server's own test, not canReexecute(process): this test process is a vitest fork with
+    // an IPC channel, the servers it spawns have none.
     const canExecve = typeof (process as { execve?: unknown }).execve === 'function';
 
     it.runIf(process.platform === 'linux')(

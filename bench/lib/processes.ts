@@ -150,10 +150,12 @@ export function runToEnd(options: { core?: number | undefined; command: string; 
   });
 }
 
+const STATUS_FIELDS = { VmRSS: /VmRSS:\s+(\d+) kB/, VmHWM: /VmHWM:\s+(\d+) kB/ } as const;
+
 /** Resident set size in MB, from /proc/<pid>/status (VmRSS), or with `field` its peak (VmHWM). */
-export function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number | undefined {
+export function rssMb(pid: number, field: keyof typeof STATUS_FIELDS = 'VmRSS'): number | undefined {
   try {
-    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = STATUS_FIELDS[field].exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) / 1024 : undefined;
   } catch {
     return undefined;
@@ -162,19 +164,17 @@ export function rssMb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number |
 
 /**
  * The peak RSS of a process while `during` runs. The kernel's own high-water mark (VmHWM), reset
- * first through /proc/<pid>/clear_refs ("5"), sees every page the process touched, however brief;
- * the 200 ms samples of VmRSS stand in where that reset is not allowed.
+ * first through /proc/<pid>/clear_refs ("5"), sees every page the process touched, however brief,
+ * and is read once at the end; where that reset is not allowed, VmRSS sampled every 200 ms.
  */
 export async function withRssPeak<T>(pid: number, during: () => Promise<T>): Promise<{ result: T; peakMb: number | undefined }> {
-  let kernelPeak = true;
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, '5');
-  } catch {
-    kernelPeak = false;
+  if (resetPeak(pid)) {
+    const result = await during();
+    return { result, peakMb: rssMb(pid, 'VmHWM') };
   }
   let peak: number | undefined;
   const sample = (): void => {
-    const mb = rssMb(pid, kernelPeak ? 'VmHWM' : 'VmRSS');
+    const mb = rssMb(pid);
     if (mb !== undefined) peak = Math.max(peak ?? 0, mb);
   };
   sample();
@@ -185,6 +185,16 @@ export async function withRssPeak<T>(pid: number, during: () => Promise<T>): Pro
     return { result, peakMb: peak };
   } finally {
     clearInterval(timer);
+  }
+}
+
+/** Resets the process's VmHWM to its current RSS; false where that is not allowed. */
+function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -143,8 +143,8 @@ export type KeyDescription = Readonly<{ api_key: ApiKeyObject; organization: Key
 export function describeKey(deps: ApiKeyDeps, principal: Principal): MaybePromise<KeyDescription> {
   const snapshot = deps.keyCache.snapshotOf(principal.keyId);
   // No closure on the warm path: it runs on every /whoami.
-  if (snapshot) return describeSnapshot(snapshot, deps.usage.pendingLastUsed(principal.keyId));
-  return loadSnapshot(deps.db, principal.keyId).then((loaded) => describeSnapshot(loaded, deps.usage.pendingLastUsed(principal.keyId)));
+  if (snapshot) return describeSnapshot(deps, snapshot);
+  return loadSnapshot(deps.db, principal.keyId).then((loaded) => describeSnapshot(deps, loaded));
 }
 
 async function loadSnapshot(db: Db, keyId: string): Promise<KeySnapshot> {
@@ -163,7 +163,8 @@ async function loadSnapshot(db: Db, keyId: string): Promise<KeySnapshot> {
 type Described = { base: KeyDescription; storedMs: number; usedMs: number; used: KeyDescription };
 const described = new WeakMap<KeySnapshot, Described>();
 
-function describeSnapshot(snapshot: KeySnapshot, pendingLastUsedMs: number | undefined): KeyDescription {
+function describeSnapshot(deps: ApiKeyDeps, snapshot: KeySnapshot): KeyDescription {
+  const pendingLastUsedMs = deps.usage.pendingLastUsed(snapshot.key.id);
   let memo = described.get(snapshot);
   if (!memo) {
     const base = { api_key: presentKey(snapshot.key, undefined), organization: snapshot.organization };
