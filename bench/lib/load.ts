@@ -37,6 +37,8 @@ export type LoadOptions = {
   body?: string;
   /** The server's pid, to account its CPU time during the run. */
   serverPid?: number | undefined;
+  /** The core autocannon is pinned to: LOAD_CORE unless the server is on that one. */
+  core?: number;
 };
 
 type AutocannonJson = {
@@ -57,7 +59,7 @@ export async function autocannon(options: LoadOptions): Promise<LoadResult> {
   if (options.body !== undefined) args.push('-H', 'content-type=application/json', '-b', options.body);
   args.push(options.url);
   const cpuBefore = options.serverPid === undefined ? undefined : cpuSeconds(options.serverPid);
-  const out = await runToEnd({ core: LOAD_CORE, command: process.execPath, args });
+  const out = await runToEnd({ core: options.core ?? LOAD_CORE, command: process.execPath, args });
   const cpuAfter = options.serverPid === undefined ? undefined : cpuSeconds(options.serverPid);
   const r = JSON.parse(out) as AutocannonJson;
   const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]));

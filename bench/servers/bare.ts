@@ -1,10 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
 
 // The ceiling: a bare Fastify route answering the same JSON body as Postgate's GET /whoami, with
 // no authentication, no hooks and no logging. Everything Postgate adds is measured against it.
 
-const body = JSON.parse(readFileSync(process.env.BENCH_BODY_FILE!, 'utf8')) as Record<string, unknown>;
+// Stage 7 starts this server while Postgate is still starting (both under valgrind, where a start
+// takes a minute): the body file may appear later, whole (written aside, then renamed).
+const bodyFile = process.env.BENCH_BODY_FILE!;
+while (!existsSync(bodyFile)) await sleep(100);
+const body = JSON.parse(readFileSync(bodyFile, 'utf8')) as Record<string, unknown>;
 
 const app = Fastify({ logger: false });
 app.get('/whoami', async () => body);

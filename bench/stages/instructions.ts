@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MALLOC_ARENAS } from '../../bin/memory.js';
 import { expectStatus, request } from '../lib/http.js';
-import { autocannon, SERVER_CORE } from '../lib/load.js';
+import { autocannon, LOAD_CORE, SERVER_CORE } from '../lib/load.js';
 import { launch, newBackend, TMP } from '../lib/postgate.js';
 import { inheritedEnv, POSTGATE_HOST, ROOT, spawnServer, type Spawned } from '../lib/processes.js';
 import { fmt, progress, ratio, type Report } from '../lib/report.js';
@@ -18,7 +18,7 @@ import { fmt, progress, ratio, type Report } from '../lib/report.js';
 // reaches the database, and PGlite's WebAssembly would take minutes to start under valgrind.
 
 const STAGE = '7 instructions';
-const WARM = 12_000;
+const WARM = 10_000;
 const MEASURED = 2_000;
 const WINDOWS = 5;
 
@@ -41,13 +41,13 @@ type Counted = { windows: number[]; least: number; seconds: number };
  * the main one), and a window costs more when a full collection or the server's timers fall in it;
  * the least of them is the steady cost of a request, and all of them are shown.
  */
-async function count(server: Spawned, host: string | undefined, outDir: string, url: string, token: string | undefined): Promise<Counted> {
+async function count(server: Spawned, host: string | undefined, outDir: string, url: string, token: string | undefined, loadCore: number): Promise<Counted> {
   const started = Date.now();
   try {
-    await autocannon({ url, seconds: 0, amount: WARM, connections: 10, token });
+    await autocannon({ url, seconds: 0, amount: WARM, connections: 10, token, core: loadCore });
     for (let i = 0; i < WINDOWS; i++) {
       control(['-z', String(server.pid)], host);
-      const measured = await autocannon({ url, seconds: 0, amount: MEASURED, connections: 10, token });
+      const measured = await autocannon({ url, seconds: 0, amount: MEASURED, connections: 10, token, core: loadCore });
       control(['-d', String(server.pid)], host);
       if (measured.non2xx + measured.errors > 0) throw new Error(`${url}: ${measured.non2xx} non-2xx replies and ${measured.errors} errors among the counted requests`);
     }
@@ -83,37 +83,53 @@ function control(args: string[], serverHost: string | undefined): void {
 export async function instructionsStage(o: { report: Report; postgres: boolean }): Promise<void> {
   const missing = valgrindMissing() ?? (o.postgres ? undefined : 'PostgreSQL not reachable');
   if (missing) return o.report.skip(STAGE, missing);
-  progress(STAGE, `valgrind (callgrind): ${fmt(WARM)} requests to warm up, then ${WINDOWS} windows of ${fmt(MEASURED)} counted, 10 connections; about 4 minutes`);
+  progress(STAGE, `valgrind (callgrind): ${fmt(WARM)} requests to warm up, then ${WINDOWS} windows of ${fmt(MEASURED)} counted, 10 connections; about 5 minutes`);
 
   const outDir = path.join(TMP, 'callgrind');
   mkdirSync(outDir, { recursive: true });
-  const postgate = await launch({
-    backend: await newBackend('postgres', 'instructions'),
-    core: SERVER_CORE,
-    command: 'valgrind',
-    nodeArgs: [...callgrindArgs(outDir), process.execPath],
-    timeoutMs: 300_000,
-    // Set as `postgate start` would set it for itself by re-executing (bin/memory.js), which
-    // would leave valgrind's process behind on a Node.js that can.
-    env: { MALLOC_ARENA_MAX: MALLOC_ARENAS },
-  });
-  const { token } = postgate;
-  // The bare route answers the body Postgate answers for this key, as in stage 1.
-  const whoami = await expectStatus(request(`${postgate.url}/whoami`, { token }), 200, 'GET /whoami');
+  // The bare route answers the body Postgate answers for its key, as in stage 1. A start under
+  // valgrind takes a minute or more, so both servers start at once, on a core each (the bare one
+  // waits for its body file); they are then counted one after the other, so each runs alone
+  // with its load on the other core.
   const bodyFile = path.join(TMP, 'whoami-instructions.json');
-  writeFileSync(bodyFile, whoami.body);
-  const p = await count(postgate.server, POSTGATE_HOST, outDir, `${postgate.url}/whoami`, token);
-  progress(STAGE, `Postgate GET /whoami  ${shown(p)} (${fmt(p.seconds)} s)`);
-
-  const bare = await spawnServer({
-    core: SERVER_CORE,
+  const bareStarting = spawnServer({
+    core: LOAD_CORE,
     command: 'valgrind',
     args: [...callgrindArgs(outDir), process.execPath, '--import', 'tsx', path.join(ROOT, 'bench/servers/bare.ts')],
     env: { BENCH_BODY_FILE: bodyFile },
     ready: /bare listening (http:\/\/\S+)/,
-    timeoutMs: 300_000,
+    timeoutMs: 600_000,
   });
-  const b = await count(bare, undefined, outDir, `${bare.url}/whoami`, undefined);
+  // Read below; a start that fails while Postgate starts must not be an unhandled rejection.
+  bareStarting.catch(() => undefined);
+  let p: Counted;
+  try {
+    const postgate = await launch({
+      backend: await newBackend('postgres', 'instructions'),
+      core: SERVER_CORE,
+      command: 'valgrind',
+      nodeArgs: [...callgrindArgs(outDir), process.execPath],
+      timeoutMs: 300_000,
+      // Set as `postgate start` would set it for itself by re-executing (bin/memory.js), which
+      // would leave valgrind's process behind on a Node.js that can.
+      env: { MALLOC_ARENA_MAX: MALLOC_ARENAS },
+    });
+    const { token } = postgate;
+    const whoami = await expectStatus(request(`${postgate.url}/whoami`, { token }), 200, 'GET /whoami').catch(async (error: unknown) => {
+      await postgate.stop();
+      throw error;
+    });
+    writeFileSync(`${bodyFile}.part`, whoami.body);
+    renameSync(`${bodyFile}.part`, bodyFile);
+    p = await count(postgate.server, POSTGATE_HOST, outDir, `${postgate.url}/whoami`, token, LOAD_CORE);
+  } catch (error) {
+    await bareStarting.then((bare) => bare.stop(), () => undefined);
+    throw error;
+  }
+  progress(STAGE, `Postgate GET /whoami  ${shown(p)} (${fmt(p.seconds)} s)`);
+
+  const bare = await bareStarting;
+  const b = await count(bare, undefined, outDir, `${bare.url}/whoami`, undefined, SERVER_CORE);
   progress(STAGE, `bare Fastify          ${shown(b)} (${fmt(b.seconds)} s)`);
 
   o.report.add({ stage: STAGE, metric: 'bare Fastify GET /whoami, main thread, user space (callgrind)', value: shown(b) });

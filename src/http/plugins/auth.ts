@@ -73,8 +73,9 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
         }
       };
       // A client gone while a remote store was taking the slot has closed already: free it now.
+      // `on`, not `once`: a response closes once, and once's wrapper and removal cost more.
       if (reply.raw.destroyed) finished();
-      else reply.raw.once('close', finished);
+      else reply.raw.on('close', finished);
       const auth = route.config.auth;
       // Unknown routes (404) carry no config; they are answered by the not-found handler.
       if (auth === undefined || auth === 'public' || auth === 'session') return undefined;

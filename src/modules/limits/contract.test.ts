@@ -168,6 +168,17 @@ describe.each(backends)('$name limits', (backend) => {
       expect((await limiter.acquire(key, 1)).ok).toBe(true);
     });
 
+    it('a slot released after it expired frees nothing of the slots taken since', async () => {
+      const limiter = backend.concurrency(200);
+      const key = newKey();
+      const stale = await limiter.acquire(key, 1);
+      await limiter.close();
+      await sleep(300);
+      expect((await limiter.acquire(key, 1)).ok).toBe(true);
+      if (stale.ok) await stale.release();
+      expect((await limiter.acquire(key, 1)).ok).toBe(false);
+    });
+
     it('keeps a held slot alive past its TTL until it is released', async () => {
       const limiter = backend.concurrency(300);
       const key = newKey();

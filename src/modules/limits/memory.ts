@@ -48,65 +48,69 @@ export type MemoryConcurrencyOptions = MemoryOptions & Readonly<{ slotTtlMs?: nu
 export function createMemoryConcurrencyLimiter(options: MemoryConcurrencyOptions = {}): ConcurrencyLimiter {
   const clock = options.clock ?? systemClock;
   const ttlMs = options.slotTtlMs ?? DEFAULT_SLOT_TTL_MS;
-  // key -> (slot id -> expiry epoch ms). Slot ids are a counter: cheap, and unique in-process.
-  const slotsByKey = new BoundedMap<Map<number, number>>(options.maxKeys ?? DEFAULT_MAX_KEYS, (slots) =>
-    liveCount(slots, clock.nowMs()) === 0,
-  );
-  // Held slots, refreshed together by one timer (not one per request: this is the hot path).
-  const held = new Map<number, Map<number, number>>();
-  let nextId = 0;
+  // key -> how many slots it holds. Held slots are refreshed together by one timer, so they all
+  // expire together, a TTL after the last refresh: a count, not one entry per slot, is enough.
+  const byKey = new BoundedMap<HeldSlots>(options.maxKeys ?? DEFAULT_MAX_KEYS, (slots) => expired(slots, clock.nowMs()));
+  // The keys holding slots, for the refresh.
+  const holding = new Set<HeldSlots>();
   const timer = setInterval(() => {
     const expiry = clock.nowMs() + ttlMs;
-    for (const [id, slots] of held) if (slots.has(id)) slots.set(id, expiry);
+    for (const slots of holding) slots.expiresAtMs = expiry;
   }, Math.max(1, Math.floor(ttlMs / 3)));
   timer.unref();
-  const slotFor = (key: string, max: number): ConcurrencySlot | Readonly<{ ok: false }> => {
-    assertMax(max);
-    const slots = slotsByKey.get(key) ?? new Map<number, number>();
-    if (liveCount(slots, clock.nowMs()) >= max) return REFUSED;
-    const id = ++nextId;
-    slots.set(id, clock.nowMs() + ttlMs);
-    slotsByKey.set(key, slots);
-    held.set(id, slots);
-    return new MemorySlot(id, key, slots, held, slotsByKey);
-  };
   return {
-    acquire: slotFor,
+    acquire: (key, max) => {
+      assertMax(max);
+      const now = clock.nowMs();
+      let slots = byKey.get(key);
+      if (slots && expired(slots, now)) {
+        // Never released nor refreshed (refreshes stopped): free, and their releases now void.
+        holding.delete(slots);
+        byKey.delete(key);
+        slots = undefined;
+      }
+      if ((slots?.held ?? 0) >= max) return REFUSED;
+      if (!slots) byKey.set(key, (slots = { held: 0, expiresAtMs: 0 }));
+      if (slots.held++ === 0) holding.add(slots);
+      slots.expiresAtMs = now + ttlMs;
+      return new MemorySlot(key, slots, holding, byKey);
+    },
     // Stops the refreshes: held slots then expire after their TTL, as after a crash.
     close: async () => {
       clearInterval(timer);
-      held.clear();
+      holding.clear();
     },
   };
 }
 
 const REFUSED = Object.freeze({ ok: false as const });
 
+type HeldSlots = { held: number; expiresAtMs: number };
+
+function expired(slots: HeldSlots, nowMs: number): boolean {
+  return slots.held === 0 || slots.expiresAtMs <= nowMs;
+}
+
 /** A slot held in process: a small object, not a closure per request (this is the hot path). */
 class MemorySlot implements ConcurrencySlot {
   readonly ok = true;
+  private released = false;
 
   constructor(
-    private readonly id: number,
     private readonly key: string,
-    private readonly slots: Map<number, number>,
-    private readonly held: Map<number, Map<number, number>>,
-    private readonly slotsByKey: BoundedMap<Map<number, number>>,
+    private readonly slots: HeldSlots,
+    private readonly holding: Set<HeldSlots>,
+    private readonly byKey: BoundedMap<HeldSlots>,
   ) {}
 
   release(): void {
-    if (!this.held.delete(this.id)) return; // released already: idempotent
-    this.slots.delete(this.id);
-    if (this.slots.size === 0 && this.slotsByKey.get(this.key) === this.slots) this.slotsByKey.delete(this.key);
+    if (this.released) return; // idempotent
+    this.released = true;
+    if (--this.slots.held > 0) return;
+    this.holding.delete(this.slots);
+    // Unless the count was replaced meanwhile (it expired, or the map dropped it at its ceiling).
+    if (this.byKey.get(this.key) === this.slots) this.byKey.delete(this.key);
   }
-}
-
-/** Drops expired slots and returns how many are left. */
-function liveCount<K>(slots: Map<K, number>, nowMs: number): number {
-  for (const [id, expiresAt] of slots) {
-    if (expiresAt <= nowMs) slots.delete(id);
-  }
-  return slots.size;
 }
 
 export type MemoryFailureOptions = MemoryOptions & Readonly<{ policy?: FailurePolicy }>;
