@@ -32,6 +32,14 @@ describe('parseAddress and formatMailbox', () => {
     expect(parseAddress('First.Last+tag@Sub.Example.org.')).toBe('First.Last+tag@sub.example.org');
   });
 
+  it('answers a domain seen before (memoised) as the first time, valid or not', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(parseAddress('b@Memo.Example.ORG')).toBe('b@memo.example.org');
+      expect(parseAddress('b@bücher-memo.example')).toBe('b@xn--bcher-memo-9db.example');
+      expect(parseAddress('b@-memo.example')).toBeUndefined();
+    }
+  });
+
   it('quotes names holding address punctuation', () => {
     expect(formatMailbox({ name: 'Acme', address: 'a@b.cd' })).toBe('Acme <a@b.cd>');
     expect(formatMailbox({ name: 'Doe, Jane', address: 'a@b.cd' })).toBe('"Doe, Jane" <a@b.cd>');

@@ -25,8 +25,23 @@ export function headerTextProblem(text: string): string | undefined {
   return undefined;
 }
 
-/** Lower-cased ASCII domain of an address (IDNs in punycode), or undefined when it is not one. */
+const MAX_CACHED_DOMAINS = 10_000;
+const normalisedDomains = new Map<string, string | undefined>();
+
+/**
+ * Lower-cased ASCII domain of an address (IDNs in punycode), or undefined when it is not one.
+ * Memoised: every email repeats its sender's and its recipients' domains, and the conversion was
+ * a few per cent of an email's acceptance.
+ */
 export function normaliseDomain(domain: string): string | undefined {
+  if (normalisedDomains.has(domain)) return normalisedDomains.get(domain);
+  const normalised = convertDomain(domain);
+  if (normalisedDomains.size >= MAX_CACHED_DOMAINS) normalisedDomains.clear();
+  normalisedDomains.set(domain, normalised);
+  return normalised;
+}
+
+function convertDomain(domain: string): string | undefined {
   const ascii = domainToASCII(domain.trim().replace(/\.$/, ''));
   if (ascii === '' || ascii.length > 253) return undefined;
   const labels = ascii.split('.');
