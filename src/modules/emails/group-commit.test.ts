@@ -85,6 +85,20 @@ for (const backend of BACKENDS) {
       expect(row?.text).toBe('odd \ufffd one \\ud800');
     });
 
+    it('never writes inside a transaction another caller has open (one that then rolls back)', async () => {
+      const email = newEmail();
+      let accepting: Promise<void> | undefined;
+      const rolledBack = ctx.deps.database.db.transaction(async (tx) => {
+        await tx.execute(sql`select 1`);
+        accepting = ctx.deps.intake.accept([email]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        throw new Error('roll back');
+      });
+      await expect(rolledBack).rejects.toThrow('roll back');
+      await accepting;
+      expect(await stored([email.row.id])).toEqual({ emails: 1, messages: 1, events: 1, jobs: 1 });
+    });
+
     it('fails only the acceptance that breaks a constraint; the rest of its group is stored', async () => {
       const taken = newEmail();
       await ctx.deps.intake.accept([taken]);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client.js';
+import { preparedRunner } from '../../db/pglite.js';
 import type { EmailQueue, SqlStatement } from '../delivery/queue.js';
 import { approximateBytes, type NewEmail } from './accept.js';
 import { cachedSendingDomains, type SendingDomainLookup } from './domain-cache.js';
@@ -137,14 +138,9 @@ export function createIntake(options: IntakeOptions): Intake {
   };
 }
 
-/** Runs the statement: prepared by name on PostgreSQL (parsed once per connection); PGlite has one connection. */
+/** Runs the statement prepared by name: parsed once per connection (PGlite has one). */
 function statementRunner(database: Database): (statement: SqlStatement & { name: string }) => Promise<void> {
-  if (database.pglite) {
-    const pglite = database.pglite;
-    return async ({ text, values }) => {
-      await pglite.query(text, values);
-    };
-  }
+  if (database.pglite) return preparedRunner(database.pglite);
   const pool = database.pool!;
   return async ({ name, text, values }) => {
     await pool.query({ name, text, values });
