@@ -2,12 +2,13 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { expectStatus, request } from './lib/http.js';
-import { autocannon, describeLoad, SERVER_CORE } from './lib/load.js';
+import { autocannon, describeLoad, LOAD_CORE, SERVER_CORE } from './lib/load.js';
 import { launch, newBackend, removeTmp, sendingKey, TMP } from './lib/postgate.js';
 import { dropAllCreated } from './lib/postgres.js';
-import { ROOT, spawnServer } from './lib/processes.js';
+import { ROOT, runToEnd, spawnServer } from './lib/processes.js';
+import { freePort } from '../test/processes.js';
 
-// `node --import tsx bench/profile.ts --route whoami|emails|bare --db pglite|postgres [--seconds 8]`:
+// `node --import tsx bench/profile.ts --route whoami|emails|smtp|bare --db pglite|postgres [--seconds 8]`:
 // runs one stage-1 load against a Postgate started with --cpu-prof, then prints where the server
 // spent its time (self time by function, and by file), and where the .cpuprofile is (open it in
 // Chrome DevTools > Performance, or speedscope). For finding what limits a missed budget.
@@ -80,10 +81,12 @@ function summarise(file: string, loadStartUs: number): void {
 }
 
 try {
+  const smtpsPort = await freePort();
   const instance = await launch({
     backend: await newBackend(db, 'profile'),
     core: SERVER_CORE,
     nodeArgs: values.route === 'bare' ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir],
+    ...(values.route === 'smtp' ? { roles: 'api,smtp', env: { SMTPS_PORT: String(smtpsPort) } } : {}),
   });
   const seconds = Number(values.seconds);
   // The profile's clock is monotonic microseconds, as process.hrtime: keep only the load's window.
@@ -107,6 +110,18 @@ try {
     await expectStatus(request(`${instance.url}/emails`, { method: 'POST', token: sender.token, body: JSON.parse(sender.body) }), 200, 'POST /emails');
     const r = await autocannon({ url: `${instance.url}/emails`, seconds, connections: 10, token: sender.token, method: 'POST', body: sender.body });
     process.stdout.write(`POST /emails on ${db}: ${describeLoad(r)}\n`);
+  } else if (values.route === 'smtp') {
+    // Stage 4's load: nodemailer's pool of 10 authenticated connections over implicit TLS.
+    const sender = await sendingKey(instance);
+    const out = await runToEnd({
+      core: LOAD_CORE,
+      command: process.execPath,
+      args: ['--import', 'tsx', path.join(ROOT, 'bench/stages/smtp-load.ts')],
+      env: {
+        BENCH_SMTP: JSON.stringify({ host: '127.0.0.1', port: smtpsPort, secure: true, token: sender.token, from: sender.from, connections: 10, warmupSeconds: 0, seconds }),
+      },
+    });
+    process.stdout.write(`SMTP on ${db}: ${out.trim().split('\n').pop()}\n`);
   } else {
     const r = await autocannon({ url: `${instance.url}/whoami`, seconds, connections: 10, token: instance.token });
     process.stdout.write(`GET /whoami on ${db}: ${describeLoad(r)}\n`);
