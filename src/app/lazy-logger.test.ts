@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { lazyLogger } from './lazy-logger.js';
 
 function capture(): { logger: pino.Logger; lines: Record<string, unknown>[]; children: () => number } {
@@ -69,7 +69,7 @@ describe('lazyLogger', () => {
 
   it("gives Fastify's request loggers the request id, built only for requests that log", async () => {
     const { logger, lines, children } = capture();
-    const app = Fastify({ loggerInstance: lazyLogger(logger) as FastifyBaseLogger, disableRequestLogging: true });
+    const app = Fastify({ loggerInstance: lazyLogger(logger) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
     app.get('/quiet', async () => ({ ok: true }));
     app.get('/loud', async (request) => {
       request.log.warn('something to say');
