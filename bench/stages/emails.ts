@@ -19,9 +19,9 @@ const CONNECTIONS = 10;
 /** Postgate's default pool size on PostgreSQL (src/db/client.ts): pgbench gets as many clients. */
 const PGBENCH_CLIENTS = 10;
 /**
- * Requests before the first counted round: an acceptance runs much more code than /whoami (zod,
- * pg, pg-boss's insert), and after 1 s of warm-up the first round still read about 700 µs of
- * server CPU per email against about 380 in the next.
+ * Seconds of load before the first counted round: an acceptance runs much more code than
+ * /whoami (zod, pg, pg-boss's insert), and after 1 s of warm-up the first round still read about
+ * 700 µs of server CPU per email against about 380 in the next.
  */
 const WARM_SECONDS = 3;
 /** Postgate and pgbench alternate this many times; the best of each is kept. */
