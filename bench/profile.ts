@@ -81,7 +81,7 @@ function summarise(file: string, loadStartUs: number): void {
 }
 
 try {
-  const smtpsPort = await freePort();
+  const smtpsPort = values.route === 'smtp' ? await freePort() : 0;
   const instance = await launch({
     backend: await newBackend(db, 'profile'),
     core: SERVER_CORE,

@@ -103,11 +103,11 @@ export function preparedRunner(pglite: PGlite): (statement: NamedStatement) => P
     pglite._runExclusiveTransaction(() =>
       pglite.runExclusive(async () => {
         if (!prepared.has(statement.name)) {
-          await pglite.execProtocol(joinMessages([protocol.serialize.parse({ name: statement.name, text: statement.text, types: [] }), protocol.serialize.sync()]));
+          await pglite.execProtocol(Buffer.concat([protocol.serialize.parse({ name: statement.name, text: statement.text, types: [] }), protocol.serialize.sync()]));
           prepared.add(statement.name);
         }
         const values = statement.values.map(textParameter);
-        await pglite.execProtocol(joinMessages([protocol.serialize.bind({ statement: statement.name, values }), protocol.serialize.execute({}), protocol.serialize.sync()]));
+        await pglite.execProtocol(Buffer.concat([protocol.serialize.bind({ statement: statement.name, values }), protocol.serialize.execute({}), protocol.serialize.sync()]));
       }),
     );
 }
@@ -118,14 +118,4 @@ function textParameter(value: unknown): string | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   throw new TypeError(`a prepared statement's parameter must be a string, number, boolean or null (got ${Object.prototype.toString.call(value)})`);
-}
-
-function joinMessages(parts: Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    joined.set(part, offset);
-    offset += part.length;
-  }
-  return joined;
 }
