@@ -1,8 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { dkimVerify } from 'mailauth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { domains, emails } from '../src/db/schema.js';
 import { claimEmail } from '../src/modules/delivery/claim.js';
+import { rowsOf } from '../src/modules/delivery/sql.js';
 import { presentRecords } from '../src/modules/domains/records.js';
 import { emailDeps } from '../src/http/routes/emails.js';
 import { sendEmail } from '../src/modules/emails/service.js';
@@ -152,11 +153,46 @@ for (const backend of BACKENDS) {
     it('delivers an email once however many jobs name it', async () => {
       const svc = emailDeps(ctx.deps);
       const { id } = await sendEmail(svc, senderFor(acme.org), emailBody('hello@mail.acme.test', { subject: 'duplicated job' }));
-      await ctx.deps.queue.enqueue(ctx.deps.database.db, [{ emailId: id }, { emailId: id }, { emailId: id }]);
+      // Three more jobs, each naming it (its acceptance made the first).
+      for (let i = 0; i < 3; i++) await ctx.deps.queue.enqueue(ctx.deps.database.db, [{ emailId: id }]);
       worker = startWorker(ctx.deps, { concurrency: 4 });
       await settled(id);
       await new Promise((r) => setTimeout(r, 300));
       expect(relayed(id)).toHaveLength(1);
+    });
+
+    it('delivers each email of a batch, named by one job, on several loops at once, and completes the job', async () => {
+      const { sendEmailBatch } = await import('../src/modules/emails/service.js');
+      const batch = Array.from({ length: 6 }, (_, i) => emailBody('hello@mail.acme.test', { subject: `one job ${i}` }));
+      const ids = (await sendEmailBatch(emailDeps(ctx.deps), senderFor(acme.org), batch)).data.map((d) => d.id);
+      const jobsNaming = async (): Promise<{ state: string; n: number }[]> =>
+        rowsOf<{ state: string; n: number }>(
+          await ctx.deps.database.db.execute(
+            sql`select state::text, jsonb_array_length(data->'emailIds')::int as n from pgboss.job where name = 'email-delivery' and data->'emailIds' ? ${ids[0]!}`,
+          ),
+        );
+      expect(await jobsNaming()).toEqual([{ state: 'created', n: 6 }]);
+      // The relay holds each answer until three messages wait (or 2 s): the most waiting at once
+      // is how many of the job's emails the worker's three loops were sending side by side.
+      const waiting: (() => void)[] = [];
+      let most = 0;
+      relay.respond = () =>
+        new Promise<undefined>((resolve) => {
+          const go = (): void => {
+            clearTimeout(timer);
+            waiting.splice(waiting.indexOf(go), 1);
+            resolve(undefined);
+          };
+          const timer = setTimeout(go, 2_000);
+          waiting.push(go);
+          most = Math.max(most, waiting.length);
+          if (waiting.length >= 3) for (const release of [...waiting]) release();
+        });
+      worker = startWorker(ctx.deps, { concurrency: 3 });
+      for (const id of ids) await settled(id);
+      expect(most).toBe(3);
+      expect(ids.map((id) => relayed(id).length)).toEqual([1, 1, 1, 1, 1, 1]);
+      await eventually(async () => (await jobsNaming())[0]?.state === 'completed', 5_000, 'the job completed');
     });
 
     it('takes over an attempt whose worker died, once its lease is over', async () => {
@@ -177,7 +213,7 @@ for (const backend of BACKENDS) {
       const id = await send(emailBody('hello@mail.acme.test', { subject: 'orphaned job' }));
       // A worker takes the job and claims the email, then dies: nothing completes the job.
       const jobs = await ctx.deps.queue.fetch(10);
-      expect(jobs.map((j) => j.emailId)).toContain(id);
+      expect(jobs.flatMap((j) => j.emailIds)).toContain(id);
       expect((await claimEmail(ctx.deps.database.db, id, ctx.config.deliveryLeaseSeconds)).kind).toBe('claimed');
       worker = startWorker(ctx.deps, { pollIntervalMs: 200 });
       await settled(id);

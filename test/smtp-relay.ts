@@ -12,8 +12,8 @@ export type TestRelay = {
   /** `smtp://user:pass@127.0.0.1:PORT` */
   url: string;
   messages: RelayedMessage[];
-  /** Decides the answer to each DATA; undefined accepts. */
-  respond: (message: RelayedMessage) => Reply;
+  /** Decides the answer to each DATA (or when to give it); undefined accepts. */
+  respond: (message: RelayedMessage) => Reply | Promise<Reply>;
   /** Message-IDs received more than once. */
   duplicates(): string[];
   close(): Promise<void>;
@@ -55,14 +55,15 @@ export async function startRelay(port = 0): Promise<TestRelay> {
           messageId,
           user: typeof session.user === 'string' ? session.user : undefined,
         };
-        const reply = relay.respond(message);
-        if (reply) {
-          const error = new Error(reply.message) as Error & { responseCode: number };
-          error.responseCode = reply.code;
-          return callback(error);
-        }
-        relay.messages.push(message);
-        callback(null, 'OK: queued');
+        void Promise.resolve(relay.respond(message)).then((reply) => {
+          if (reply) {
+            const error = new Error(reply.message) as Error & { responseCode: number };
+            error.responseCode = reply.code;
+            return callback(error);
+          }
+          relay.messages.push(message);
+          callback(null, 'OK: queued');
+        });
       });
     },
   });

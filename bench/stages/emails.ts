@@ -78,7 +78,10 @@ export async function emailsStage(o: {
     );
     const after = await counts(dbUrl);
     progress(STAGE, `round ${round} Postgate POST /emails on PostgreSQL  ${describeLoad(run.result)}`);
-    progress(STAGE, `round ${round} rows written (run and warm-up): emails +${after.emails - before.emails}, delivery jobs +${after.jobs - before.jobs}`);
+    progress(
+      STAGE,
+      `round ${round} rows written (run and warm-up): emails +${after.emails - before.emails}, emails named by delivery jobs +${after.named - before.named} (in +${after.jobs - before.jobs} jobs)`,
+    );
     if (!load || run.result.okPerSec > load.okPerSec) load = run.result;
     peakMb = Math.max(peakMb ?? 0, run.peakMb ?? 0) || undefined;
     if (typeof ceiling !== 'string') {
@@ -124,11 +127,14 @@ export async function emailsStage(o: {
   return { postgresPeakRssMb: peakMb };
 }
 
-async function counts(url: string): Promise<{ emails: number; jobs: number }> {
+async function counts(url: string): Promise<{ emails: number; jobs: number; named: number }> {
   const emails = Number((await query<{ n: string }>(url, 'select count(*) n from emails'))[0]!.n);
-  // pg-boss keeps its jobs in its own schema; the table name is its own business, so look, don't assume.
-  const jobs = await query<{ n: string }>(url, "select count(*) n from pgboss.job where name = 'email-delivery'").catch(() => [{ n: 'NaN' }]);
-  return { emails, jobs: Number(jobs[0]!.n) };
+  // pg-boss's job table through its partitioned parent; a job names the emails due at one moment.
+  const jobs = await query<{ jobs: string; named: string }>(
+    url,
+    "select count(*) jobs, coalesce(sum(jsonb_array_length(data->'emailIds')), 0) named from pgboss.job where name = 'email-delivery'",
+  ).catch(() => [{ jobs: 'NaN', named: 'NaN' }]);
+  return { emails, jobs: Number(jobs[0]!.jobs), named: Number(jobs[0]!.named) };
 }
 
 type Column = { name: string; type: string; value: string | null };

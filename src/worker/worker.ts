@@ -4,10 +4,12 @@ import type { ClaimedJob } from '../modules/delivery/queue.js';
 import { captureTransport } from '../modules/delivery/transport.js';
 import { pruneIdempotencyKeys } from '../modules/emails/idempotency.js';
 
-// The delivery worker: a few loops that claim a job from the queue, run the delivery steps for
-// its email (modules/delivery/deliver.ts) and complete it. A job that throws (the database went
-// away mid-attempt) is failed back to pg-boss, which retries it after a backoff; the email's own
-// claim keeps that from ever delivering twice. Any instance's worker may take any job.
+// The delivery worker: a few loops that claim jobs from the queue and run the delivery steps for
+// each email a job names (modules/delivery/deliver.ts), one email per loop at a time, so a job's
+// emails are delivered side by side. A job is completed once each of its emails has had its
+// attempt; if one threw (the database went away mid-attempt), the job is failed back to pg-boss,
+// which retries it after a backoff; each email's own claim keeps that from ever delivering one
+// twice. Any instance's worker may take any job.
 
 export type WorkerOptions = Readonly<{
   /** Deliveries in flight at once in this process. */
@@ -64,25 +66,55 @@ export function startWorker(deps: Deps, options: WorkerOptions = {}): RunningWor
       sleepers.add(done);
     });
 
-  const run = async (job: ClaimedJob): Promise<void> => {
+  // Emails of the jobs taken, waiting for a loop, with what is left of their job.
+  type Taken = { job: ClaimedJob; left: number; failure: { error: unknown } | undefined };
+  const ready: { emailId: string; taken: Taken }[] = [];
+
+  const finish = async ({ job, failure }: Taken): Promise<void> => {
     try {
-      await deliverEmail(delivery, job.emailId);
+      if (failure) throw failure.error;
       await deps.queue.complete(job.id);
     } catch (error) {
-      deps.logger.error({ err: error, emailId: job.emailId }, 'delivery job failed; pg-boss will retry it');
+      deps.logger.error({ err: error, jobId: job.id, emailIds: job.emailIds }, 'delivery job failed; pg-boss will retry it');
       await deps.queue.fail(job.id, error).catch(() => undefined);
     }
   };
 
+  const deliver = async ({ emailId, taken }: { emailId: string; taken: Taken }): Promise<void> => {
+    try {
+      await deliverEmail(delivery, emailId);
+    } catch (error) {
+      deps.logger.warn({ err: error, emailId }, 'delivery: the attempt threw; its job goes back to pg-boss');
+      taken.failure ??= { error };
+    }
+    if (--taken.left === 0) await finish(taken);
+  };
+
+  const take = (job: ClaimedJob): Promise<void> | undefined => {
+    const taken: Taken = { job, left: job.emailIds.length, failure: undefined };
+    if (taken.left === 0) return finish(taken);
+    for (const emailId of job.emailIds) ready.push({ emailId, taken });
+    // The other loops share this job's emails.
+    if (taken.left > 1) wakeAll();
+    return undefined;
+  };
+
   const loop = async (): Promise<void> => {
-    while (!stopping) {
+    for (;;) {
+      // A stopping worker still delivers the emails it has taken (each bounded by the transport's timeouts).
+      const next = ready.shift();
+      if (next) {
+        await deliver(next);
+        continue;
+      }
+      if (stopping) return;
       woken = false;
       const jobs = await deps.queue.fetch(1).catch((error: unknown) => {
         deps.logger.warn({ err: error }, 'delivery worker: could not fetch jobs');
         return [];
       });
       if (jobs.length === 0) await idle();
-      for (const job of jobs) await run(job);
+      for (const job of jobs) await take(job);
     }
   };
 
@@ -99,7 +131,6 @@ export function startWorker(deps: Deps, options: WorkerOptions = {}): RunningWor
       clearInterval(prune);
       unsubscribe();
       wakeAll();
-      // In-flight deliveries finish (each is bounded by the transport's timeouts).
       await Promise.all(loops);
     },
   };

@@ -14,25 +14,58 @@ import { placeholdersToSql, rowsOf, type SqlRunner } from './sql.js';
 // the transaction as its runner. pg-boss's migrations, fetch (SKIP LOCKED) and maintenance run
 // unchanged on PGlite; no outbox table of our own was needed.
 //
-// A job carries only the email id. pg-boss's own retry is a backstop for a worker that died or
-// threw (the job expires after the lease and comes back); delivery retries with backoff are new
-// jobs the worker schedules itself, in the transaction that records the failed attempt.
+// A job carries only email ids: the emails due at one moment (accepted together, say), up to
+// EMAILS_PER_JOB of them. One job per email cost PostgreSQL more than the email itself: pg-boss's
+// insert (a partitioned table, five unique indexes checked for conflicts) was 40% of a group's
+// acceptance statement (bench/RESULTS.md). Each email is still claimed and delivered on its own
+// (the worker spreads a job's emails over its loops). pg-boss's own retry is a backstop for a
+// worker that died or threw (the job expires after the lease and comes back, and the emails it
+// had delivered are then `finished` at their claim); delivery retries with backoff are new jobs
+// the worker schedules itself, in the transaction that records the failed attempt.
 
 export const DELIVERY_QUEUE = 'email-delivery';
 
 export type SqlStatement = Readonly<{ text: string; values: unknown[] }>;
 
+/** An email to deliver, from `startAfter` on (now when undefined). */
 export type DeliveryJob = Readonly<{ emailId: string; startAfter?: Date | undefined }>;
-export type ClaimedJob = Readonly<{ id: string; emailId: string }>;
+export type ClaimedJob = Readonly<{ id: string; emailIds: readonly string[] }>;
+
+/**
+ * Emails one job names at most. Its emails are delivered one after another within its lease by
+ * the loops of the worker that took it, so a job stays far shorter than the lease.
+ */
+export const EMAILS_PER_JOB = 25;
+
+/** A job's data: jobs written before jobs named several emails carried one `emailId`. */
+type JobData = { emailIds: string[] } | { emailId: string };
+
+export function emailIdsOf(data: JobData): string[] {
+  return 'emailIds' in data ? data.emailIds : [data.emailId];
+}
+
+/** The jobs for these emails: one per moment they are due, of up to EMAILS_PER_JOB emails each. */
+export function jobsFor(emails: readonly DeliveryJob[]): { startAfter: Date | undefined; emailIds: string[] }[] {
+  const byMoment = new Map<number | undefined, { startAfter: Date | undefined; emailIds: string[] }[]>();
+  for (const { emailId, startAfter } of emails) {
+    const key = startAfter?.getTime();
+    let chunks = byMoment.get(key);
+    if (!chunks) byMoment.set(key, (chunks = []));
+    let last = chunks.at(-1);
+    if (!last || last.emailIds.length >= EMAILS_PER_JOB) chunks.push((last = { startAfter, emailIds: [] }));
+    last.emailIds.push(emailId);
+  }
+  return [...byMoment.values()].flat();
+}
 
 export type EmailQueue = {
-  /** Adds jobs through `runner`: pass the accepting transaction so they commit with it. */
-  enqueue(runner: SqlRunner, jobs: readonly DeliveryJob[]): Promise<void>;
+  /** Adds the jobs for these emails through `runner`: pass the accepting transaction so they commit with it. */
+  enqueue(runner: SqlRunner, emails: readonly DeliveryJob[]): Promise<void>;
   /**
    * pg-boss's own INSERT of these jobs as text and `$n` values, not run: for a caller that runs
    * it as part of a statement of its own (the group commit's single statement).
    */
-  insertStatement(jobs: readonly DeliveryJob[]): Promise<SqlStatement>;
+  insertStatement(emails: readonly DeliveryJob[]): Promise<SqlStatement>;
   /** Claims up to `max` due jobs (none when the database is unreachable). */
   fetch(max: number): Promise<ClaimedJob[]>;
   complete(jobId: string): Promise<void>;
@@ -90,10 +123,10 @@ export async function createEmailQueue(options: QueueOptions): Promise<EmailQueu
   await boss.createQueue(DELIVERY_QUEUE, { name: DELIVERY_QUEUE, policy: 'standard' });
 
   const listeners = new Set<() => void>();
-  const specs = (jobs: readonly DeliveryJob[]) =>
-    jobs.map((job) => ({
+  const specs = (emails: readonly DeliveryJob[]) =>
+    jobsFor(emails).map((job) => ({
       name: DELIVERY_QUEUE,
-      data: { emailId: job.emailId },
+      data: { emailIds: job.emailIds } satisfies JobData,
       startAfter: job.startAfter,
       expireInSeconds: leaseSeconds,
       retryLimit: 20,
@@ -101,11 +134,11 @@ export async function createEmailQueue(options: QueueOptions): Promise<EmailQueu
       retryBackoff: true,
     }));
   return {
-    enqueue: async (runner, jobs) => {
-      if (jobs.length === 0) return;
-      await boss.insert(specs(jobs), { db: runnerExecutor(runner) });
+    enqueue: async (runner, emails) => {
+      if (emails.length === 0) return;
+      await boss.insert(specs(emails), { db: runnerExecutor(runner) });
     },
-    insertStatement: async (jobs) => {
+    insertStatement: async (emails) => {
       let statement: SqlStatement | undefined;
       const capture: Executor = {
         executeSql: async (text, values = []) => {
@@ -113,13 +146,13 @@ export async function createEmailQueue(options: QueueOptions): Promise<EmailQueu
           return { rows: [] };
         },
       };
-      await boss.insert(specs(jobs), { db: capture });
+      await boss.insert(specs(emails), { db: capture });
       if (!statement) throw new Error('pg-boss ran no statement for insert');
       return statement;
     },
     fetch: async (max) => {
-      const jobs = await boss.fetch<{ emailId: string }>(DELIVERY_QUEUE, { batchSize: max });
-      return jobs.map((job) => ({ id: job.id, emailId: job.data.emailId }));
+      const jobs = await boss.fetch<JobData>(DELIVERY_QUEUE, { batchSize: max });
+      return jobs.map((job) => ({ id: job.id, emailIds: emailIdsOf(job.data) }));
     },
     complete: async (jobId) => {
       await boss.complete(DELIVERY_QUEUE, jobId);

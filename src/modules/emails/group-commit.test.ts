@@ -34,7 +34,10 @@ for (const backend of BACKENDS) {
         emails: await count(sql`select count(*)::int as n from emails where id in (${list}) and status = 'queued'`),
         messages: await count(sql`select count(*)::int as n from email_messages where email_id in (${list})`),
         events: await count(sql`select count(*)::int as n from email_events where email_id in (${list}) and type = 'queued'`),
-        jobs: await count(sql`select count(*)::int as n from pgboss.job where name = 'email-delivery' and data->>'emailId' in (${list})`),
+        // Emails named by a job (a job names the emails of one group that are due at one moment).
+        jobs: await count(
+          sql`select count(*)::int as n from pgboss.job, jsonb_array_elements_text(data->'emailIds') as named(id) where name = 'email-delivery' and named.id in (${list})`,
+        ),
       };
     };
 

@@ -35,7 +35,7 @@ export type IntakeOptions = Readonly<{
   database: Database;
   queue: EmailQueue;
   logger?: Logger | undefined;
-  /** Groups written at once: PGlite runs one statement at a time; PostgreSQL's pool has several connections. */
+  /** Groups written at once (PGlite runs one statement at a time in any case). */
   maxInFlight?: number;
   /** Emails per group at most. */
   maxGroupEmails?: number;
@@ -47,11 +47,12 @@ type Waiting = { emails: readonly NewEmail[]; bytes: number; resolve(): void; re
 
 export function createIntake(options: IntakeOptions): Intake {
   const { database, queue } = options;
-  // Two on PostgreSQL: one group is written while the next forms. Each statement costs the
-  // database a fixed part (pg-boss's partitioned insert above all) that fewer, larger groups
-  // share: with four, PostgreSQL spent ~490 µs of CPU per email under the bench's load, ~300-380
-  // with two, for as many or more emails per second (bench/RESULTS.md).
-  const maxInFlight = options.maxInFlight ?? (database.pglite ? 1 : 2);
+  // One at a time, on PostgreSQL too: the next group forms while one is written. Each statement
+  // costs the database a fixed part (its round trip, its commit) that fewer, larger groups share.
+  // Under the bench's load PostgreSQL spent ~490 µs of CPU per email with four groups in flight,
+  // ~300-380 with two (a slow machine), and on a faster one ~93 µs with one against ~124 with
+  // two, for 5,800-6,000 emails/s against 5,400-5,600 (bench/RESULTS.md).
+  const maxInFlight = options.maxInFlight ?? 1;
   const maxGroupEmails = options.maxGroupEmails ?? 500;
   const maxGroupBytes = options.maxGroupBytes ?? 8 * 1024 * 1024;
   const run = statementRunner(database);
