@@ -98,7 +98,7 @@ try {
     await instance.stop();
     const bare = await spawnServer({
       core: SERVER_CORE,
-      args: ['--cpu-prof', '--cpu-prof-dir', profDir, '--import', 'tsx', path.join(ROOT, 'bench/servers/bare.ts')],
+      args: ['--cpu-prof', '--cpu-prof-dir', profDir, path.join(ROOT, 'bench/servers/bare.js')],
       env: { BENCH_BODY_FILE: path.join(TMP, 'whoami.json') },
       ready: /bare listening (http:\/\/\S+)/,
     });

@@ -53,7 +53,7 @@ export async function httpStage(o: { report: Report; seconds: number; tmp: strin
   writeFileSync(bodyFile, whoami.body);
   const bare = await spawnServer({
     core: SERVER_CORE,
-    args: ['--import', 'tsx', path.join(ROOT, 'bench/servers/bare.ts')],
+    args: [path.join(ROOT, 'bench/servers/bare.js')],
     env: { BENCH_BODY_FILE: bodyFile },
     ready: /bare listening (http:\/\/\S+)/,
   });

@@ -95,7 +95,7 @@ export async function instructionsStage(o: { report: Report; postgres: boolean }
   const bareStarting = spawnServer({
     core: LOAD_CORE,
     command: 'valgrind',
-    args: [...callgrindArgs(outDir), process.execPath, '--import', 'tsx', path.join(ROOT, 'bench/servers/bare.ts')],
+    args: [...callgrindArgs(outDir), process.execPath, path.join(ROOT, 'bench/servers/bare.js')],
     env: { BENCH_BODY_FILE: bodyFile },
     ready: /bare listening (http:\/\/\S+)/,
     timeoutMs: 600_000,
