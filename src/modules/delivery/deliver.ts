@@ -12,7 +12,7 @@ import { captureTransport, type Transport } from './transport.js';
 
 // One delivery attempt, as a list of named steps (Postal's outgoing message processor):
 //   load (claim) -> check the domain -> sign (DKIM) -> send -> record the outcome
-// Each outcome is Sent, SoftFail(retry at) or HardFail; the job carried only the email id.
+// Each outcome is Sent, SoftFail(retry at) or HardFail; the job named only the email's id.
 
 export type DeliveryDeps = Readonly<{
   db: Db;

@@ -32,8 +32,8 @@ export type DeliveryJob = Readonly<{ emailId: string; startAfter?: Date | undefi
 export type ClaimedJob = Readonly<{ id: string; emailIds: readonly string[] }>;
 
 /**
- * Emails one job names at most. Its emails are delivered one after another within its lease by
- * the loops of the worker that took it, so a job stays far shorter than the lease.
+ * Emails one job names at most. The loops of the worker that took it share them, within the
+ * job's lease (POSTGATE_DELIVERY_LEASE_SECONDS): a few deliveries per loop stay far shorter.
  */
 export const EMAILS_PER_JOB = 25;
 
