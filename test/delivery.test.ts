@@ -3,6 +3,7 @@ import { dkimVerify } from 'mailauth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { domains, emails } from '../src/db/schema.js';
 import { claimEmail } from '../src/modules/delivery/claim.js';
+import { DELIVERY_QUEUE } from '../src/modules/delivery/queue.js';
 import { rowsOf } from '../src/modules/delivery/sql.js';
 import { presentRecords } from '../src/modules/domains/records.js';
 import { emailDeps } from '../src/http/routes/emails.js';
@@ -168,7 +169,7 @@ for (const backend of BACKENDS) {
       const jobsNaming = async (): Promise<{ state: string; n: number }[]> =>
         rowsOf<{ state: string; n: number }>(
           await ctx.deps.database.db.execute(
-            sql`select state::text, jsonb_array_length(data->'emailIds')::int as n from pgboss.job where name = 'email-delivery' and data->'emailIds' ? ${ids[0]!}`,
+            sql`select state::text, jsonb_array_length(data->'emailIds')::int as n from pgboss.job where name = ${DELIVERY_QUEUE} and data->'emailIds' ? ${ids[0]!}`,
           ),
         );
       expect(await jobsNaming()).toEqual([{ state: 'created', n: 6 }]);
@@ -193,6 +194,17 @@ for (const backend of BACKENDS) {
       expect(most).toBe(3);
       expect(ids.map((id) => relayed(id).length)).toEqual([1, 1, 1, 1, 1, 1]);
       await eventually(async () => (await jobsNaming())[0]?.state === 'completed', 5_000, 'the job completed');
+    });
+
+    it("delivers an email named by a job an earlier version wrote (its queue, { emailId })", async () => {
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'earlier job' }));
+      // As an earlier version left it: no job in today's queue, one in the queue it used.
+      await ctx.deps.database.db.execute(sql`delete from pgboss.job where name = ${DELIVERY_QUEUE} and data->'emailIds' ? ${id}`);
+      await ctx.deps.database.db.execute(sql`insert into pgboss.job (name, data) values ('email-delivery', ${JSON.stringify({ emailId: id })}::jsonb)`);
+      worker = startWorker(ctx.deps, { pollIntervalMs: 200 });
+      await settled(id);
+      expect((await email(id)).last_event).toBe('delivered');
+      expect(relayed(id)).toHaveLength(1);
     });
 
     it('takes over an attempt whose worker died, once its lease is over', async () => {

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { DELIVERY_QUEUE } from '../../src/modules/delivery/queue.js';
 import { request } from '../lib/http.js';
 import { autocannon, describeLoad, LOAD_CORE, warmThenMeasure, type LoadOptions, type LoadResult } from '../lib/load.js';
 import { hasEmailApi, sendingKey, type Instance } from '../lib/postgate.js';
@@ -132,7 +133,8 @@ async function counts(url: string): Promise<{ emails: number; jobs: number; name
   // pg-boss's job table through its partitioned parent; a job names the emails due at one moment.
   const jobs = await query<{ jobs: string; named: string }>(
     url,
-    "select count(*) jobs, coalesce(sum(jsonb_array_length(data->'emailIds')), 0) named from pgboss.job where name = 'email-delivery'",
+    "select count(*) jobs, coalesce(sum(jsonb_array_length(data->'emailIds')), 0) named from pgboss.job where name = $1",
+    [DELIVERY_QUEUE],
   ).catch(() => [{ jobs: 'NaN', named: 'NaN' }]);
   return { emails, jobs: Number(jobs[0]!.jobs), named: Number(jobs[0]!.named) };
 }

@@ -73,10 +73,10 @@ export function startWorker(deps: Deps, options: WorkerOptions = {}): RunningWor
   const finish = async ({ job, failure }: Taken): Promise<void> => {
     try {
       if (failure) throw failure.error;
-      await deps.queue.complete(job.id);
+      await deps.queue.complete(job);
     } catch (error) {
       deps.logger.error({ err: error, jobId: job.id, emailIds: job.emailIds }, 'delivery job failed; pg-boss will retry it');
-      await deps.queue.fail(job.id, error).catch(() => undefined);
+      await deps.queue.fail(job, error).catch(() => undefined);
     }
   };
 

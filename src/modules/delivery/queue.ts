@@ -17,19 +17,26 @@ import { placeholdersToSql, rowsOf, type SqlRunner } from './sql.js';
 // A job carries only email ids: the emails due at one moment (accepted together, say), up to
 // EMAILS_PER_JOB of them. One job per email cost PostgreSQL more than the email itself: pg-boss's
 // insert (a partitioned table, five unique indexes checked for conflicts) was 40% of a group's
-// acceptance statement (bench/RESULTS.md). Each email is still claimed and delivered on its own
+// acceptance statement (bench/RESULTS.md). They have a queue of their own (EARLIER_QUEUE). Each email is still claimed and delivered on its own
 // (the worker spreads a job's emails over its loops). pg-boss's own retry is a backstop for a
 // worker that died or threw (the job expires after the lease and comes back, and the emails it
 // had delivered are then `finished` at their claim); delivery retries with backoff are new jobs
 // the worker schedules itself, in the transaction that records the failed attempt.
 
-export const DELIVERY_QUEUE = 'email-delivery';
+export const DELIVERY_QUEUE = 'email-delivery-v2';
+/**
+ * The queue of versions whose jobs named one email each (`{ emailId }`). An instance of such a
+ * version would complete a job of DELIVERY_QUEUE without delivering anything (it reads no
+ * `emailId`), so jobs naming several emails have a queue of their own; this one is still read,
+ * once DELIVERY_QUEUE has nothing due, so that no job left by an earlier version is lost.
+ */
+const EARLIER_QUEUE = 'email-delivery';
 
 export type SqlStatement = Readonly<{ text: string; values: unknown[] }>;
 
 /** An email to deliver, from `startAfter` on (now when undefined). */
 export type DeliveryJob = Readonly<{ emailId: string; startAfter?: Date | undefined }>;
-export type ClaimedJob = Readonly<{ id: string; emailIds: readonly string[] }>;
+export type ClaimedJob = Readonly<{ id: string; queue: string; emailIds: readonly string[] }>;
 
 /**
  * Emails one job names at most. The loops of the worker that took it share them, within the
@@ -37,7 +44,7 @@ export type ClaimedJob = Readonly<{ id: string; emailIds: readonly string[] }>;
  */
 export const EMAILS_PER_JOB = 25;
 
-/** A job's data: jobs written before jobs named several emails carried one `emailId`. */
+/** A job's data: jobs of EARLIER_QUEUE carry one `emailId`. */
 type JobData = { emailIds: string[] } | { emailId: string };
 
 export function emailIdsOf(data: JobData): string[] {
@@ -68,9 +75,9 @@ export type EmailQueue = {
   insertStatement(emails: readonly DeliveryJob[]): Promise<SqlStatement>;
   /** Claims up to `max` due jobs (none when the database is unreachable). */
   fetch(max: number): Promise<ClaimedJob[]>;
-  complete(jobId: string): Promise<void>;
+  complete(job: ClaimedJob): Promise<void>;
   /** Hands the job back to pg-boss's retry (after its backoff), for faults rather than SMTP answers. */
-  fail(jobId: string, error: unknown): Promise<void>;
+  fail(job: ClaimedJob, error: unknown): Promise<void>;
   /** Tells this process's worker that jobs are waiting, so it need not wait for its next poll. */
   wake(): void;
   onWake(listener: () => void): () => void;
@@ -120,7 +127,7 @@ export async function createEmailQueue(options: QueueOptions): Promise<EmailQueu
   });
   boss.on('error', (error) => logger.warn({ err: error }, 'delivery queue: pg-boss reported an error'));
   await boss.start();
-  await boss.createQueue(DELIVERY_QUEUE, { name: DELIVERY_QUEUE, policy: 'standard' });
+  for (const name of [DELIVERY_QUEUE, EARLIER_QUEUE]) await boss.createQueue(name, { name, policy: 'standard' });
 
   const listeners = new Set<() => void>();
   const specs = (emails: readonly DeliveryJob[]) =>
@@ -133,6 +140,8 @@ export async function createEmailQueue(options: QueueOptions): Promise<EmailQueu
       retryDelay: 1,
       retryBackoff: true,
     }));
+  const fetchFrom = async (queue: string, max: number): Promise<ClaimedJob[]> =>
+    (await boss.fetch<JobData>(queue, { batchSize: max })).map((job) => ({ id: job.id, queue, emailIds: emailIdsOf(job.data) }));
   return {
     enqueue: async (runner, emails) => {
       if (emails.length === 0) return;
@@ -151,14 +160,14 @@ export async function createEmailQueue(options: QueueOptions): Promise<EmailQueu
       return statement;
     },
     fetch: async (max) => {
-      const jobs = await boss.fetch<JobData>(DELIVERY_QUEUE, { batchSize: max });
-      return jobs.map((job) => ({ id: job.id, emailIds: emailIdsOf(job.data) }));
+      const jobs = await fetchFrom(DELIVERY_QUEUE, max);
+      return jobs.length < max ? [...jobs, ...(await fetchFrom(EARLIER_QUEUE, max - jobs.length))] : jobs;
     },
-    complete: async (jobId) => {
-      await boss.complete(DELIVERY_QUEUE, jobId);
+    complete: async (job) => {
+      await boss.complete(job.queue, job.id);
     },
-    fail: async (jobId, error) => {
-      await boss.fail(DELIVERY_QUEUE, jobId, { message: error instanceof Error ? error.message : String(error) });
+    fail: async (job, error) => {
+      await boss.fail(job.queue, job.id, { message: error instanceof Error ? error.message : String(error) });
     },
     wake: () => {
       for (const listener of listeners) listener();

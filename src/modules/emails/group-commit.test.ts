@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailDeps } from '../../http/routes/emails.js';
 import { newId } from '../../lib/ids.js';
+import { DELIVERY_QUEUE } from '../delivery/queue.js';
 import { rowsOf } from '../delivery/sql.js';
 import { emailBody, senderFor } from '../../../test/email-fixtures.js';
 import { domainFor, orgWithKey, type OrgFixture } from '../../../test/factories.js';
@@ -36,7 +37,7 @@ for (const backend of BACKENDS) {
         events: await count(sql`select count(*)::int as n from email_events where email_id in (${list}) and type = 'queued'`),
         // Emails named by a job (a job names the emails of one group that are due at one moment).
         jobs: await count(
-          sql`select count(*)::int as n from pgboss.job, jsonb_array_elements_text(data->'emailIds') as named(id) where name = 'email-delivery' and named.id in (${list})`,
+          sql`select count(*)::int as n from pgboss.job, jsonb_array_elements_text(data->'emailIds') as named(id) where name = ${DELIVERY_QUEUE} and named.id in (${list})`,
         ),
       };
     };
