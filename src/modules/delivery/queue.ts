@@ -17,12 +17,13 @@ import { placeholdersToSql, rowsOf, type SqlRunner } from './sql.js';
 // A job carries only email ids: the emails due at one moment (accepted together, say), up to
 // EMAILS_PER_JOB of them. One job per email cost PostgreSQL more than the email itself: pg-boss's
 // insert (a partitioned table, five unique indexes checked for conflicts) was 40% of a group's
-// acceptance statement (bench/RESULTS.md). They have a queue of their own (EARLIER_QUEUE). Each email is still claimed and delivered on its own
+// acceptance statement (bench/RESULTS.md). Each email is still claimed and delivered on its own
 // (the worker spreads a job's emails over its loops). pg-boss's own retry is a backstop for a
 // worker that died or threw (the job expires after the lease and comes back, and the emails it
 // had delivered are then `finished` at their claim); delivery retries with backoff are new jobs
 // the worker schedules itself, in the transaction that records the failed attempt.
 
+/** The queue of jobs naming several emails (`{ emailIds }`); see EARLIER_QUEUE. */
 export const DELIVERY_QUEUE = 'email-delivery-v2';
 /**
  * The queue of versions whose jobs named one email each (`{ emailId }`). An instance of such a
