@@ -90,13 +90,12 @@ export function startWorker(deps: Deps, options: WorkerOptions = {}): RunningWor
     if (--taken.left === 0) await finish(taken);
   };
 
-  const take = (job: ClaimedJob): Promise<void> | undefined => {
+  const take = async (job: ClaimedJob): Promise<void> => {
     const taken: Taken = { job, left: job.emailIds.length, failure: undefined };
     if (taken.left === 0) return finish(taken);
     for (const emailId of job.emailIds) ready.push({ emailId, taken });
     // The other loops share this job's emails.
     if (taken.left > 1) wakeAll();
-    return undefined;
   };
 
   const loop = async (): Promise<void> => {

@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { BoundedMap } from '../limits/bounded-map.js';
 
 // Addresses as senders write them: `a@example.com` or `Name <a@example.com>`. Parsing is strict
 // on purpose: every address ends up in a header or an SMTP command, so anything that could end
@@ -25,8 +26,9 @@ export function headerTextProblem(text: string): string | undefined {
   return undefined;
 }
 
-const MAX_CACHED_DOMAINS = 10_000;
-const normalisedDomains = new Map<string, string | undefined>();
+// Domain as written -> its normalised form, or null when it is not a domain. Never stale; at the
+// ceiling the oldest are dropped.
+const normalisedDomains = new BoundedMap<string | null>(10_000, () => false);
 
 /**
  * Lower-cased ASCII domain of an address (IDNs in punycode), or undefined when it is not one.
@@ -34,11 +36,9 @@ const normalisedDomains = new Map<string, string | undefined>();
  * a few per cent of an email's acceptance.
  */
 export function normaliseDomain(domain: string): string | undefined {
-  if (normalisedDomains.has(domain)) return normalisedDomains.get(domain);
-  const normalised = convertDomain(domain);
-  if (normalisedDomains.size >= MAX_CACHED_DOMAINS) normalisedDomains.clear();
-  normalisedDomains.set(domain, normalised);
-  return normalised;
+  let normalised = normalisedDomains.get(domain);
+  if (normalised === undefined) normalisedDomains.set(domain, (normalised = convertDomain(domain) ?? null));
+  return normalised ?? undefined;
 }
 
 function convertDomain(domain: string): string | undefined {

@@ -1,6 +1,6 @@
 /**
- * A Map with a ceiling, for per-key limit state in one process. Keys come from clients (IPs,
- * organizations), so without a ceiling a flood of distinct addresses would grow memory without
+ * A Map with a ceiling, for per-key state in one process (limits, memos). Keys come from clients
+ * (IPs, organizations, domains), so without a ceiling a flood of distinct addresses would grow memory without
  * end. At the ceiling, stale entries are swept first; if that is not enough the oldest tenth is
  * dropped (those keys start afresh: a lenient failure, never a wrong refusal), which also keeps
  * the sweep's cost amortized when the map is full of live entries.

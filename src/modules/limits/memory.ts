@@ -50,6 +50,8 @@ export function createMemoryConcurrencyLimiter(options: MemoryConcurrencyOptions
   const ttlMs = options.slotTtlMs ?? DEFAULT_SLOT_TTL_MS;
   // key -> how many slots it holds. Held slots are refreshed together by one timer, so they all
   // expire together, a TTL after the last refresh: a count, not one entry per slot, is enough.
+  // A count back at zero stays in the map for the key's next request (not deleted and made again
+  // on every request); it is stale, so the map sweeps it at its ceiling.
   const byKey = new BoundedMap<HeldSlots>(options.maxKeys ?? DEFAULT_MAX_KEYS, (slots) => expired(slots, clock.nowMs()));
   // The keys holding slots, for the refresh.
   const holding = new Set<HeldSlots>();
@@ -63,17 +65,16 @@ export function createMemoryConcurrencyLimiter(options: MemoryConcurrencyOptions
       assertMax(max);
       const now = clock.nowMs();
       let slots = byKey.get(key);
-      if (slots && expired(slots, now)) {
-        // Never released nor refreshed (refreshes stopped): free, and their releases now void.
-        holding.delete(slots);
-        byKey.delete(key);
-        slots = undefined;
+      if (!slots || (slots.held > 0 && slots.expiresAtMs <= now)) {
+        // New, or held slots never released nor refreshed (refreshes stopped): a fresh count, and
+        // the expired slots' releases now count against the replaced one, freeing nothing.
+        if (slots) holding.delete(slots);
+        byKey.set(key, (slots = { held: 0, expiresAtMs: 0 }));
       }
-      if ((slots?.held ?? 0) >= max) return REFUSED;
-      if (!slots) byKey.set(key, (slots = { held: 0, expiresAtMs: 0 }));
+      if (slots.held >= max) return REFUSED;
       if (slots.held++ === 0) holding.add(slots);
       slots.expiresAtMs = now + ttlMs;
-      return new MemorySlot(key, slots, holding, byKey);
+      return new MemorySlot(slots, holding);
     },
     // Stops the refreshes: held slots then expire after their TTL, as after a crash.
     close: async () => {
@@ -97,19 +98,14 @@ class MemorySlot implements ConcurrencySlot {
   private released = false;
 
   constructor(
-    private readonly key: string,
     private readonly slots: HeldSlots,
     private readonly holding: Set<HeldSlots>,
-    private readonly byKey: BoundedMap<HeldSlots>,
   ) {}
 
   release(): void {
     if (this.released) return; // idempotent
     this.released = true;
-    if (--this.slots.held > 0) return;
-    this.holding.delete(this.slots);
-    // Unless the count was replaced meanwhile (it expired, or the map dropped it at its ceiling).
-    if (this.byKey.get(this.key) === this.slots) this.byKey.delete(this.key);
+    if (--this.slots.held === 0) this.holding.delete(this.slots);
   }
 }
 
