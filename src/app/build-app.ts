@@ -1,5 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from '../http/plugins/auth.js';
 import { registerErrorHandling } from '../http/plugins/errors.js';
@@ -9,8 +9,9 @@ import { domainRoutes } from '../http/routes/domains.js';
 import { emailRoutes } from '../http/routes/emails.js';
 import { systemRoutes } from '../http/routes/system.js';
 import { whoamiRoutes } from '../http/routes/whoami.js';
+import { serializeJson } from '../lib/rendered-json.js';
 import type { Deps } from './deps.js';
-import { lazyLogger } from './lazy-logger.js';
+import { fastifyLogging } from './lazy-logger.js';
 
 export type RouteEntry = { method: string; url: string; auth: unknown };
 
@@ -24,12 +25,7 @@ declare module 'fastify' {
 /** The Fastify instance with every route, never listening: `main` listens, tests use inject. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
-    // Request loggers are built only if the request logs something (lazy-logger.ts).
-    loggerInstance: lazyLogger(deps.logger as FastifyBaseLogger),
-    // Per-request lines only at debug: two log writes per request would dominate a warm request.
-    logController: new LogController({
-      disableRequestLogging: deps.config.logLevel !== 'debug' && deps.config.logLevel !== 'trace',
-    }),
+    ...fastifyLogging(deps.logger as FastifyBaseLogger, deps.config.logLevel),
     // Only the listed proxies may set the client address through X-Forwarded-For (right-most untrusted hop).
     trustProxy: deps.config.trustProxy.length > 0 ? [...deps.config.trustProxy] : false,
     bodyLimit: 1024 * 1024,
@@ -38,8 +34,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   app.setValidatorCompiler(validatorCompiler);
-  // Responses are built by explicit presenters (never a raw row), so plain JSON is enough.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Responses are built by explicit presenters (never a raw row), so plain JSON is enough; a body
+  // rendered once (lib/rendered-json.ts) is sent as it was rendered.
+  app.setSerializerCompiler(() => serializeJson);
 
   // JSON with an empty body is "no body" (the Resend SDK sends Content-Type on DELETE too).
   // JSON only: a text/plain body is 415, not a string handed to the validators.

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
-import { lazyLogger } from './lazy-logger.js';
+import Fastify from 'fastify';
+import { fastifyLogging, lazyLogger } from './lazy-logger.js';
 
 function capture(): { logger: pino.Logger; lines: Record<string, unknown>[]; children: () => number } {
   const lines: Record<string, unknown>[] = [];
@@ -69,7 +69,7 @@ describe('lazyLogger', () => {
 
   it("gives Fastify's request loggers the request id, built only for requests that log", async () => {
     const { logger, lines, children } = capture();
-    const app = Fastify({ loggerInstance: lazyLogger(logger) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
+    const app = Fastify(fastifyLogging(logger, 'info'));
     app.get('/quiet', async () => ({ ok: true }));
     app.get('/loud', async (request) => {
       request.log.warn('something to say');
@@ -81,7 +81,25 @@ describe('lazyLogger', () => {
     expect(children()).toBe(before);
     expect((await app.inject({ url: '/loud' })).statusCode).toBe(200);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(lines.at(-1)).toMatchObject({ level: 40, msg: 'something to say', reqId: expect.any(String) });
+    // No request lines at info: the route's own line only, with its request id.
+    expect(lines).toEqual([expect.objectContaining({ level: 40, msg: 'something to say', reqId: expect.any(String) })]);
+    await app.close();
+  });
+
+  it('writes a line per request received and completed at debug, with the request id', async () => {
+    const { logger, lines } = capture();
+    logger.level = 'debug';
+    const app = Fastify(fastifyLogging(logger, 'debug'));
+    app.get('/one', async () => ({ ok: true }));
+    await app.ready();
+    expect((await app.inject({ url: '/one' })).statusCode).toBe(200);
+    await new Promise((resolve) => setImmediate(resolve));
+    const reqId = lines[0]?.reqId;
+    expect(reqId).toEqual(expect.any(String));
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'incoming request', reqId }),
+      expect.objectContaining({ msg: 'request completed', reqId, responseTime: expect.any(Number) }),
+    ]);
     await app.close();
   });
 });

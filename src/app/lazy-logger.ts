@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, LogLevel } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyServerOptions, type LogLevel } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 
 type LogCall = (...args: unknown[]) => void;
@@ -76,4 +76,24 @@ class LazyLogger implements FastifyBaseLogger {
 /** `logger` as Fastify's logger instance: the same lines, its children built only when they write. */
 export function lazyLogger(logger: FastifyBaseLogger): FastifyBaseLogger {
   return new LazyLogger(logger, undefined, {});
+}
+
+type LoggingOptions = Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | 'childLoggerFactory' | 'logController'>;
+
+/**
+ * Fastify's logging options for the application's logger at `level`. Every request gets a lazy
+ * child carrying its reqId, so what a route or Fastify logs about a request is written at any
+ * level. Only with request logging (debug, trace) is Fastify given the logger itself: it then
+ * also times every reply, with two listeners per response, for its "request completed" line.
+ * Without, it has none, and only its own start-up line is not written (main prints where
+ * everything listens).
+ */
+export function fastifyLogging(logger: FastifyBaseLogger, level: string): LoggingOptions {
+  const requestLogging = level === 'debug' || level === 'trace';
+  const lazy = lazyLogger(logger);
+  return {
+    ...(requestLogging ? { loggerInstance: lazy } : { logger: false, childLoggerFactory: (_none, bindings, options) => lazy.child(bindings, options) }),
+    // Per-request lines only at debug: two log writes per request would dominate a warm request.
+    logController: new LogController({ disableRequestLogging: !requestLogging }),
+  };
 }

@@ -4,6 +4,7 @@ import { clientAddress, type ClientAddress } from '../../lib/client-address.js';
 import { chain, type MaybePromise } from '../../lib/maybe-promise.js';
 import type { Principal } from '../../modules/api-keys/principal.js';
 import { hasScope, type Scope } from '../../modules/api-keys/scopes.js';
+import { newUsageMemo, type UsageMemo } from '../../modules/api-keys/usage-recorder.js';
 import { recallMemo, verifyApiKey, type TokenMemo, type VerifyDenial, type VerifyDeps, type VerifyResult } from '../../modules/api-keys/verify.js';
 import { AuthGuard } from '../../modules/limits/auth-guard.js';
 import { sendError } from './errors.js';
@@ -61,6 +62,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     request.client = clientAddress(request.ip);
     // Fastify 5 builds a new routeOptions object at each read: read once.
     const route = request.routeOptions;
+    const connection = connectionOf(request);
     const outcome = chain(admitConcurrent(deps, request, reply, route.url), (slot) => {
       if (slot === null) return undefined;
       // 'close' fires on completion and on client abort alike (release is idempotent): one
@@ -69,7 +71,8 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
         void slot.release();
         const principal = request.principal;
         if (principal) {
-          deps.usage.record({ keyId: principal.keyId, route: routeLabel(request.method, route.url ?? ''), status: reply.statusCode, ip: request.client.text });
+          const use = { keyId: principal.keyId, method: request.method, url: route.url ?? '', status: reply.statusCode, ip: request.client.text };
+          deps.usage.record(use, connection?.usage);
         }
       };
       // A client gone while a remote store was taking the slot has closed already: free it now.
@@ -79,22 +82,11 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
       const auth = route.config.auth;
       // Unknown routes (404) carry no config; they are answered by the not-found handler.
       if (auth === undefined || auth === 'public' || auth === 'session') return undefined;
-      return authenticate(ctx, request, reply, auth);
+      return authenticate(ctx, request, reply, auth, connection?.token);
     });
     if (outcome instanceof Promise) outcome.then(() => done(), done);
     else done();
   });
-}
-
-// "GET /whoami" per method and route pattern, built once: the usage record of every request uses it.
-const routeLabels = new Map<string, Map<string, string>>();
-
-function routeLabel(method: string, url: string): string {
-  let byMethod = routeLabels.get(url);
-  if (!byMethod) routeLabels.set(url, (byMethod = new Map()));
-  let label = byMethod.get(method);
-  if (label === undefined) byMethod.set(method, (label = `${method} ${url}`));
-  return label;
 }
 
 type AuthContext = { deps: Deps; verifyDeps: VerifyDeps; guard: AuthGuard };
@@ -104,6 +96,7 @@ function authenticate(
   request: FastifyRequest,
   reply: FastifyReply,
   auth: Exclude<RouteAuth, 'public' | 'session'>,
+  memo: TokenMemo | undefined,
 ): MaybePromise<unknown> {
   const blocked = ctx.guard.blockedFor(clientKey(request));
   if (blocked > 0) return tooManyFailures(reply, blocked);
@@ -111,7 +104,7 @@ function authenticate(
   if (header === undefined || header.trim() === '') {
     return sendError(reply, 'missing_api_key', 'Missing API key: send it as Authorization: Bearer <key> (never in the URL)');
   }
-  const verified = verifyHeader(ctx, request, header);
+  const verified = verifyHeader(ctx, request, header, memo);
   if (verified === undefined) return refuse(ctx, request, reply, undefined);
   return chain(verified, (result) => {
     if (!result.ok) return refuse(ctx, request, reply, result.code);
@@ -127,8 +120,7 @@ function authenticate(
  * The key behind an Authorization header, or undefined for a header that is not a bearer token.
  * A keep-alive connection repeating its header is answered from its memo, before any parsing.
  */
-function verifyHeader(ctx: AuthContext, request: FastifyRequest, header: string): MaybePromise<VerifyResult> | undefined {
-  const memo = memoOf(request);
+function verifyHeader(ctx: AuthContext, request: FastifyRequest, header: string, memo: TokenMemo | undefined): MaybePromise<VerifyResult> | undefined {
   if (memo !== undefined) {
     const recalled = recallMemo(ctx.verifyDeps, memo, header, request.client.address);
     if (recalled !== undefined) return recalled;
@@ -148,14 +140,17 @@ async function refuse(ctx: AuthContext, request: FastifyRequest, reply: FastifyR
   return sendError(reply, 'invalid_api_key', 'Invalid API key');
 }
 
-const TOKEN_MEMO = Symbol('postgate.tokenMemo');
-type MemoSocket = { [TOKEN_MEMO]?: TokenMemo };
+/** What a connection remembers of its last request: it lives and dies with the socket. */
+type ConnectionMemo = { token: TokenMemo; usage: UsageMemo };
 
-/** The token memo of the request's connection (verify.ts): it lives and dies with the socket. */
-function memoOf(request: FastifyRequest): TokenMemo | undefined {
+const CONNECTION_MEMO = Symbol('postgate.connectionMemo');
+type MemoSocket = { [CONNECTION_MEMO]?: ConnectionMemo };
+
+/** The memo of the request's connection: its credential (verify.ts) and its use (usage-recorder.ts). */
+function connectionOf(request: FastifyRequest): ConnectionMemo | undefined {
   const socket = request.raw.socket as (typeof request.raw.socket & MemoSocket) | null;
   if (!socket) return undefined;
-  return (socket[TOKEN_MEMO] ??= { last: undefined });
+  return (socket[CONNECTION_MEMO] ??= { token: { last: undefined }, usage: newUsageMemo() });
 }
 
 function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {

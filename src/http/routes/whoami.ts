@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
 import { chain } from '../../lib/maybe-promise.js';
+import { asReply } from '../../lib/rendered-json.js';
 import { apiKeyObject } from '../../modules/api-keys/schemas.js';
 import { describeKey } from '../../modules/api-keys/service.js';
 import { principalOf } from '../plugins/auth.js';
@@ -21,6 +22,7 @@ export function whoamiRoutes(app: FastifyInstance, deps: Deps): void {
     config: { auth: 'any_key' },
     schema: { tags: ['API keys'], summary: 'The calling key and its organization', response: { 200: whoami } },
     // Not async: a warm key is described with no promise, and Fastify sends a plain value as is.
-    handler: (req) => chain(describeKey(svc, principalOf(req)), (d) => ({ object: 'whoami' as const, api_key: d.api_key, organization: d.organization })),
+    // The description comes rendered (lib/rendered-json.ts): the serializer sends its text.
+    handler: (req) => chain(describeKey(svc, principalOf(req)), asReply),
   });
 }

@@ -3,6 +3,11 @@ import type { Db } from '../../db/client.js';
 import { apiKeyClientIps, apiKeys, apiKeyUsage } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 
+/** A counter the request path adds to in place (a repeat finds it in its memo, with no lookup). */
+type Count = { n: number };
+/** When a client address was last seen with a key (epoch ms). */
+type Seen = { at: number };
+
 /**
  * What one key did since the last flush. Nested maps keyed by strings the request already holds
  * (key id, route label, client address): recording a request builds no composite key.
@@ -10,9 +15,9 @@ import type { Clock } from '../../lib/clock.js';
 type KeyPending = {
   lastUsed: number;
   /** day -> route -> status -> count */
-  counts: Map<string, Map<string, Map<number, number>>>;
-  /** client address -> last seen (epoch ms) */
-  ips: Map<string, number>;
+  counts: Map<string, Map<string, Map<number, Count>>>;
+  /** client address -> last seen */
+  ips: Map<string, Seen>;
 };
 
 type Pending = Map<string, KeyPending>;
@@ -21,13 +26,25 @@ function newKeyPending(): KeyPending {
   return { lastUsed: 0, counts: new Map(), ips: new Map() };
 }
 
-function addCount(entry: KeyPending, day: string, route: string, status: number, n: number): void {
-  const byStatus = child(child(entry.counts, day, newMap<string, Map<number, number>>), route, newMap<number, number>);
-  byStatus.set(status, (byStatus.get(status) ?? 0) + n);
+function countOf(entry: KeyPending, day: string, route: string, status: number): Count {
+  const byStatus = child(child(entry.counts, day, newMap<string, Map<number, Count>>), route, newMap<number, Count>);
+  return child(byStatus, status, newCount);
+}
+
+function seenOf(entry: KeyPending, ip: string): Seen {
+  return child(entry.ips, ip, newSeen);
 }
 
 function newMap<K, V>(): Map<K, V> {
   return new Map<K, V>();
+}
+
+function newCount(): Count {
+  return { n: 0 };
+}
+
+function newSeen(): Seen {
+  return { at: 0 };
 }
 
 function child<K, V>(map: Map<K, V>, key: K, create: () => V): V {
@@ -37,6 +54,45 @@ function child<K, V>(map: Map<K, V>, key: K, create: () => V): V {
     map.set(key, value);
   }
   return value;
+}
+
+const DAY_MS = 86_400_000;
+
+/** One request's use of a key: the route as its method and pattern ("GET", "/whoami"). */
+export type Use = Readonly<{ keyId: string; method: string; url: string; status: number; ip: string }>;
+
+/**
+ * Where a connection's last request was counted. A keep-alive client repeats the same key,
+ * route, status and address on nearly every request; a repeat adds to the counters it names,
+ * with no map lookup. It holds only for the batch and the UTC day it was taken in: after a flush
+ * or at midnight the next request takes the lookups again.
+ */
+export type UsageMemo = {
+  batch: Pending | undefined;
+  dayStart: number;
+  keyId: string;
+  method: string;
+  url: string;
+  status: number;
+  ip: string;
+  entry: KeyPending | undefined;
+  count: Count;
+  seen: Seen;
+};
+
+export function newUsageMemo(): UsageMemo {
+  return { batch: undefined, dayStart: 0, keyId: '', method: '', url: '', status: 0, ip: '', entry: undefined, count: newCount(), seen: newSeen() };
+}
+
+// "GET /whoami" per method and route pattern, built once: counts are stored by this label.
+const routeLabels = new Map<string, Map<string, string>>();
+
+function routeLabel(method: string, url: string): string {
+  let byMethod = routeLabels.get(url);
+  if (!byMethod) routeLabels.set(url, (byMethod = new Map()));
+  let label = byMethod.get(method);
+  if (label === undefined) byMethod.set(method, (label = `${method} ${url}`));
+  return label;
 }
 
 export type KeyUsage = {
@@ -71,12 +127,43 @@ export class UsageRecorder {
     await this.flush().catch(() => undefined);
   }
 
-  record(input: { keyId: string; route: string; status: number; ip: string }): void {
+  /** Counts one request; `memo` is the connection's (see UsageMemo), when it has one. */
+  record(use: Use, memo?: UsageMemo): void {
     const now = this.clock.nowMs();
-    const entry = child(this.pending, input.keyId, newKeyPending);
+    if (
+      memo !== undefined &&
+      memo.batch === this.pending &&
+      memo.keyId === use.keyId &&
+      memo.method === use.method &&
+      memo.url === use.url &&
+      memo.status === use.status &&
+      memo.ip === use.ip &&
+      now >= memo.dayStart &&
+      now < memo.dayStart + DAY_MS
+    ) {
+      memo.entry!.lastUsed = now;
+      memo.count.n += 1;
+      memo.seen.at = now;
+      return;
+    }
+    const entry = child(this.pending, use.keyId, newKeyPending);
     entry.lastUsed = now;
-    addCount(entry, this.dayOf(now), input.route, input.status, 1);
-    entry.ips.set(input.ip, now);
+    const day = this.dayOf(now);
+    const count = countOf(entry, day, routeLabel(use.method, use.url), use.status);
+    count.n += 1;
+    const seen = seenOf(entry, use.ip);
+    seen.at = now;
+    if (memo === undefined) return;
+    memo.batch = this.pending;
+    memo.dayStart = this.dayStart;
+    memo.keyId = use.keyId;
+    memo.method = use.method;
+    memo.url = use.url;
+    memo.status = use.status;
+    memo.ip = use.ip;
+    memo.entry = entry;
+    memo.count = count;
+    memo.seen = seen;
   }
 
   private dayStart = 0;
@@ -84,8 +171,8 @@ export class UsageRecorder {
 
   /** The UTC date of `ms`, formatted once per day rather than once per request. */
   private dayOf(ms: number): string {
-    if (ms < this.dayStart || ms >= this.dayStart + 86_400_000) {
-      this.dayStart = ms - (ms % 86_400_000);
+    if (ms < this.dayStart || ms >= this.dayStart + DAY_MS) {
+      this.dayStart = ms - (ms % DAY_MS);
       this.dayText = new Date(this.dayStart).toISOString().slice(0, 10);
     }
     return this.dayText;
@@ -112,10 +199,10 @@ export class UsageRecorder {
     for (const [keyId, entry] of batch) {
       for (const [day, byRoute] of entry.counts) {
         for (const [route, byStatus] of byRoute) {
-          for (const [status, count] of byStatus) counts.push({ keyId, day, route, status, count });
+          for (const [status, count] of byStatus) counts.push({ keyId, day, route, status, count: count.n });
         }
       }
-      for (const [ip, ms] of entry.ips) ips.push({ keyId, ip, lastSeenAt: new Date(ms) });
+      for (const [ip, seen] of entry.ips) ips.push({ keyId, ip, lastSeenAt: new Date(seen.at) });
     }
     try {
       await this.db.transaction(async (tx) => {
@@ -154,17 +241,20 @@ export class UsageRecorder {
       entry.lastUsed = Math.max(entry.lastUsed, old.lastUsed);
       for (const [day, byRoute] of old.counts) {
         for (const [route, byStatus] of byRoute) {
-          for (const [status, count] of byStatus) addCount(entry, day, route, status, count);
+          for (const [status, count] of byStatus) countOf(entry, day, route, status).n += count.n;
         }
       }
-      for (const [ip, ms] of old.ips) entry.ips.set(ip, Math.max(ms, entry.ips.get(ip) ?? 0));
+      for (const [ip, seen] of old.ips) {
+        const into = seenOf(entry, ip);
+        into.at = Math.max(into.at, seen.at);
+      }
     }
   }
 
   /** Requests per day (oldest first) by route and status, and the ten most recent client IPs. */
   async usage(keyId: string, days: number): Promise<KeyUsage> {
     await this.flush();
-    const since = new Date(this.clock.nowMs() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+    const since = new Date(this.clock.nowMs() - (days - 1) * DAY_MS).toISOString().slice(0, 10);
     const rows = await this.db
       .select()
       .from(apiKeyUsage)
@@ -172,7 +262,7 @@ export class UsageRecorder {
       .orderBy(apiKeyUsage.day, apiKeyUsage.route, apiKeyUsage.status);
     const byDay = new Map<string, KeyUsage['days'][number]>();
     for (let i = days - 1; i >= 0; i--) {
-      const date = new Date(this.clock.nowMs() - i * 86_400_000).toISOString().slice(0, 10);
+      const date = new Date(this.clock.nowMs() - i * DAY_MS).toISOString().slice(0, 10);
       byDay.set(date, { date, total: 0, routes: [] });
     }
     for (const row of rows) {
