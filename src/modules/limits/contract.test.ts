@@ -190,6 +190,22 @@ describe.each(backends)('$name limits', (backend) => {
       expect(next.ok).toBe(true);
       await limiter.close();
     });
+
+    it('keeps alive a slot taken again by a key that had gone idle', async () => {
+      const limiter = backend.concurrency(300);
+      const key = newKey();
+      const first = await limiter.acquire(key, 1);
+      if (first.ok) await first.release();
+      // Idle for longer than the TTL: the refreshes have forgotten the key.
+      await sleep(500);
+      const slot = await limiter.acquire(key, 1);
+      expect(slot.ok).toBe(true);
+      await sleep(800);
+      expect((await limiter.acquire(key, 1)).ok).toBe(false);
+      if (slot.ok) await slot.release();
+      expect((await limiter.acquire(key, 1)).ok).toBe(true);
+      await limiter.close();
+    });
   });
 
   describe('failure counter', () => {

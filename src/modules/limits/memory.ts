@@ -53,11 +53,20 @@ export function createMemoryConcurrencyLimiter(options: MemoryConcurrencyOptions
   // A count back at zero stays in the map for the key's next request (not deleted and made again
   // on every request); it is stale, so the map sweeps it at its ceiling.
   const byKey = new BoundedMap<HeldSlots>(options.maxKeys ?? DEFAULT_MAX_KEYS, (slots) => expired(slots, clock.nowMs()));
-  // The keys holding slots, for the refresh.
-  const holding = new Set<HeldSlots>();
+  // The counts the timer refreshes: those holding slots, and those that held some since its last
+  // run. A count leaves the set when the timer finds it at zero, not at each release: a client
+  // whose requests come one at a time would otherwise leave and rejoin it on every request.
+  const refreshed = new Set<HeldSlots>();
   const timer = setInterval(() => {
     const expiry = clock.nowMs() + ttlMs;
-    for (const slots of holding) slots.expiresAtMs = expiry;
+    for (const slots of refreshed) {
+      if (slots.held > 0) {
+        slots.expiresAtMs = expiry;
+      } else {
+        refreshed.delete(slots);
+        slots.refreshed = false;
+      }
+    }
   }, Math.max(1, Math.floor(ttlMs / 3)));
   timer.unref();
   return {
@@ -68,25 +77,30 @@ export function createMemoryConcurrencyLimiter(options: MemoryConcurrencyOptions
       if (!slots || (slots.held > 0 && slots.expiresAtMs <= now)) {
         // New, or held slots never released nor refreshed (refreshes stopped): a fresh count, and
         // the expired slots' releases now count against the replaced one, freeing nothing.
-        if (slots) holding.delete(slots);
-        byKey.set(key, (slots = { held: 0, expiresAtMs: 0 }));
+        if (slots) refreshed.delete(slots);
+        byKey.set(key, (slots = { held: 0, expiresAtMs: 0, refreshed: false }));
       }
       if (slots.held >= max) return REFUSED;
-      if (slots.held++ === 0) holding.add(slots);
+      slots.held += 1;
       slots.expiresAtMs = now + ttlMs;
-      return new MemorySlot(slots, holding);
+      if (!slots.refreshed) {
+        slots.refreshed = true;
+        refreshed.add(slots);
+      }
+      return new MemorySlot(slots);
     },
     // Stops the refreshes: held slots then expire after their TTL, as after a crash.
     close: async () => {
       clearInterval(timer);
-      holding.clear();
+      refreshed.clear();
     },
   };
 }
 
 const REFUSED = Object.freeze({ ok: false as const });
 
-type HeldSlots = { held: number; expiresAtMs: number };
+/** A key's slots in process; `refreshed`: whether it is in the timer's set. */
+type HeldSlots = { held: number; expiresAtMs: number; refreshed: boolean };
 
 function expired(slots: HeldSlots, nowMs: number): boolean {
   return slots.held === 0 || slots.expiresAtMs <= nowMs;
@@ -97,15 +111,12 @@ class MemorySlot implements ConcurrencySlot {
   readonly ok = true;
   private released = false;
 
-  constructor(
-    private readonly slots: HeldSlots,
-    private readonly holding: Set<HeldSlots>,
-  ) {}
+  constructor(private readonly slots: HeldSlots) {}
 
   release(): void {
     if (this.released) return; // idempotent
     this.released = true;
-    if (--this.slots.held === 0) this.holding.delete(this.slots);
+    this.slots.held -= 1;
   }
 }
 
