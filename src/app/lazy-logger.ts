@@ -85,8 +85,8 @@ type LoggingOptions = Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | '
  * child carrying its reqId, so what a route or Fastify logs about a request is written at any
  * level. Only with request logging (debug, trace) is Fastify given the logger itself: it then
  * also times every reply, with two listeners per response, for its "request completed" line.
- * Without, it has none, and only its own start-up line is not written (main prints where
- * everything listens).
+ * Without, it has none: only what Fastify logs for the server as a whole goes unwritten (its
+ * start-up line; main prints where everything listens).
  */
 export function fastifyLogging(logger: FastifyBaseLogger, level: string): LoggingOptions {
   const requestLogging = level === 'debug' || level === 'trace';
