@@ -70,18 +70,19 @@ export type Use = Readonly<{ keyId: string; method: string; url: string; status:
 export type UsageMemo = {
   batch: Pending | undefined;
   dayStart: number;
-  keyId: string;
-  method: string;
-  url: string;
-  status: number;
-  ip: string;
+  /** The use it counted last; a repeat matches it field by field. */
+  use: Use | undefined;
   entry: KeyPending | undefined;
   count: Count;
   seen: Seen;
 };
 
 export function newUsageMemo(): UsageMemo {
-  return { batch: undefined, dayStart: 0, keyId: '', method: '', url: '', status: 0, ip: '', entry: undefined, count: newCount(), seen: newSeen() };
+  return { batch: undefined, dayStart: 0, use: undefined, entry: undefined, count: newCount(), seen: newSeen() };
+}
+
+function sameUse(a: Use | undefined, b: Use): boolean {
+  return a !== undefined && a.keyId === b.keyId && a.method === b.method && a.url === b.url && a.status === b.status && a.ip === b.ip;
 }
 
 // "GET /whoami" per method and route pattern, built once: counts are stored by this label.
@@ -133,11 +134,7 @@ export class UsageRecorder {
     if (
       memo !== undefined &&
       memo.batch === this.pending &&
-      memo.keyId === use.keyId &&
-      memo.method === use.method &&
-      memo.url === use.url &&
-      memo.status === use.status &&
-      memo.ip === use.ip &&
+      sameUse(memo.use, use) &&
       now >= memo.dayStart &&
       now < memo.dayStart + DAY_MS
     ) {
@@ -156,11 +153,7 @@ export class UsageRecorder {
     if (memo === undefined) return;
     memo.batch = this.pending;
     memo.dayStart = this.dayStart;
-    memo.keyId = use.keyId;
-    memo.method = use.method;
-    memo.url = use.url;
-    memo.status = use.status;
-    memo.ip = use.ip;
+    memo.use = use;
     memo.entry = entry;
     memo.count = count;
     memo.seen = seen;
