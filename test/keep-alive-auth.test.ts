@@ -1,5 +1,7 @@
 import http from 'node:http';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiKeys } from '../src/db/schema.js';
 import { bearer, keyFor, orgWithKey, type OrgFixture } from './factories.js';
 import { createTestContext, type TestContext } from './harness.js';
 
@@ -96,6 +98,28 @@ describe('keys on one keep-alive connection', () => {
     await warm(key.token);
     ctx.clock.advance(61_000);
     expect((await send('GET', '/whoami', key.token)).status).toBe(401);
+  });
+
+  it('reads the database again once the key cache is off or its entry has aged out', async () => {
+    const dropRow = (id: string) => ctx.deps.database.db.delete(apiKeys).where(eq(apiKeys.id, id));
+    // Deleted behind the cache's back (no invalidation): only a read of the database can tell.
+    const unplugged = await keyFor(ctx.deps, admin.org, { name: 'bus-lost' });
+    await warm(unplugged.token);
+    await dropRow(unplugged.id);
+    ctx.deps.keyCache.setEnabled(false);
+    try {
+      const refused = await send('GET', '/whoami', unplugged.token);
+      expect(refused.reused).toBe(true);
+      expect(refused.status).toBe(401);
+    } finally {
+      ctx.deps.keyCache.setEnabled(true);
+    }
+    const aged = await keyFor(ctx.deps, admin.org, { name: 'aged' });
+    await warm(aged.token);
+    await dropRow(aged.id);
+    expect((await send('GET', '/whoami', aged.token)).status).toBe(200);
+    ctx.clock.advance(ctx.deps.config.keyCacheTtlMs + 1);
+    expect((await send('GET', '/whoami', aged.token)).status).toBe(401);
   });
 
   it('does not let another token ride on a verified one', async () => {

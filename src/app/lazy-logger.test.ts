@@ -86,6 +86,48 @@ describe('lazyLogger', () => {
     await app.close();
   });
 
+  it("writes Fastify's own lines about a request at info, with its request id", async () => {
+    const { logger, lines } = capture();
+    const app = Fastify(fastifyLogging(logger, 'info'));
+    app.get('/twice', (_request, reply) => {
+      void reply.send({ first: true });
+      void reply.send({ second: true });
+    });
+    await app.ready();
+    const reply = await app.inject({ url: '/twice' });
+    expect(reply.json()).toEqual({ first: true });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toEqual([expect.objectContaining({ level: 40, reqId: expect.any(String), err: expect.objectContaining({ code: 'FST_ERR_REP_ALREADY_SENT' }) })]);
+    await app.close();
+  });
+
+  it('gives each request a logger of its own, with its own request id', async () => {
+    const { logger, lines } = capture();
+    const app = Fastify(fastifyLogging(logger, 'info'));
+    app.get('/say', async (request) => {
+      request.log.info('said');
+      return { id: request.id };
+    });
+    await app.ready();
+    const ids = [(await app.inject({ url: '/say' })).json().id, (await app.inject({ url: '/say' })).json().id];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ids[0]).not.toBe(ids[1]);
+    expect(lines.map((line) => line.reqId)).toEqual(ids);
+    await app.close();
+  });
+
+  it('writes the line of a request refused while the server closes, which Fastify logs before any request exists', async () => {
+    const { logger, lines } = capture();
+    const options = fastifyLogging(logger, 'info');
+    const app = Fastify(options);
+    await app.ready();
+    // Fastify passes the logger it has for the refused connection: without a logger of its own, its null logger.
+    options.logController!.serviceUnavailable(app.log, app);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toEqual([expect.objectContaining({ level: 30, msg: expect.stringContaining('server is closing') })]);
+    await app.close();
+  });
+
   it('writes a line per request received and completed at debug, with the request id', async () => {
     const { logger, lines } = capture();
     logger.level = 'debug';

@@ -1,4 +1,4 @@
-import { LogController, type FastifyBaseLogger, type FastifyServerOptions, type LogLevel } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type LogLevel } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 
 type LogCall = (...args: unknown[]) => void;
@@ -9,9 +9,8 @@ type LogCall = (...args: unknown[]) => void;
  * debug) almost no request ever logs. A lazy logger stands in for the child and builds it on the
  * first line actually written: the same lines, with the same bindings, for a fraction of the cost.
  *
- * The application hands Fastify a lazy logger (`lazyLogger`) whose children are lazy too, so
- * Fastify's own child factory serves: a custom `childLoggerFactory` would have Fastify check
- * the returned logger's seven methods on every request.
+ * The application hands Fastify a lazy logger (`lazyLogger`) whose children are lazy too (at
+ * debug), or gives each request a lazy child itself (`RequestLoggers`, below).
  */
 class LazyLogger implements FastifyBaseLogger {
   private built: FastifyBaseLogger | undefined;
@@ -78,7 +77,33 @@ export function lazyLogger(logger: FastifyBaseLogger): FastifyBaseLogger {
   return new LazyLogger(logger, undefined, {});
 }
 
-type LoggingOptions = Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | 'childLoggerFactory' | 'logController'>;
+type LoggingOptions = Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | 'logController'>;
+
+/**
+ * Fastify's log lines with request logging off (outside debug), where Fastify is given no logger.
+ * Fastify then hands each request its null logger; this controller replaces it with a lazy child
+ * carrying the request id as soon as the request exists (`incomingRequest` is called for every
+ * request Fastify builds: routed, not found, or refused before routing), so what a route or
+ * Fastify writes about a request is written as with a logger. It costs less than a custom
+ * `childLoggerFactory`, whose returned logger Fastify checks method by method on every request.
+ */
+class RequestLoggers extends LogController {
+  constructor(private readonly root: FastifyBaseLogger) {
+    super({ disableRequestLogging: true });
+  }
+
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    // `reqId`: LogController's default requestIdLogLabel, which this one keeps.
+    const log = this.root.child({ reqId: request.id }, {});
+    request.log = log;
+    reply.log = log;
+  }
+
+  /** Refused while closing, before any request exists: written by the application's logger. */
+  override serviceUnavailable(_none: FastifyBaseLogger, server: FastifyInstance): void {
+    super.serviceUnavailable(this.root, server);
+  }
+}
 
 /**
  * Fastify's logging options for the application's logger at `level`. Every request gets a lazy
@@ -89,11 +114,9 @@ type LoggingOptions = Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | '
  * start-up line; main prints where everything listens).
  */
 export function fastifyLogging(logger: FastifyBaseLogger, level: string): LoggingOptions {
-  const requestLogging = level === 'debug' || level === 'trace';
   const lazy = lazyLogger(logger);
-  return {
-    ...(requestLogging ? { loggerInstance: lazy } : { logger: false, childLoggerFactory: (_none, bindings, options) => lazy.child(bindings, options) }),
-    // Per-request lines only at debug: two log writes per request would dominate a warm request.
-    logController: new LogController({ disableRequestLogging: !requestLogging }),
-  };
+  if (level === 'debug' || level === 'trace') {
+    return { loggerInstance: lazy, logController: new LogController({ disableRequestLogging: false }) };
+  }
+  return { logger: false, logController: new RequestLoggers(lazy) };
 }
