@@ -4,6 +4,10 @@
 // V8's heap. On the embedded database, a compact heap: the young generation stays near its
 // starting size (1 MB semi-spaces instead of growing to 16 MB) and the old one is collected once
 // it grows 20% past what survived the last collection (V8 otherwise lets it grow up to 4x).
+// Its collections are then small and frequent (one every 1 MB allocated, about every 100 warm
+// requests, keeping some 3 KB, 0.3%), so each runs on the main thread alone: spread over helper
+// threads, waking and joining them cost more than the copying they share, and twice the main
+// thread's time in collections (9.4% against 4.6% of a warm /whoami load, bench/RESULTS.md).
 // PGlite's WebAssembly memory makes that process the larger one. On PostgreSQL (DATABASE_URL set;
 // empty counts as unset, as in the configuration), V8 keeps its defaults: the server stays far
 // smaller, and the compact heap cost it about a third of its email throughput. An operator who
@@ -11,7 +15,7 @@
 
 const OPERATOR_HEAP_FLAGS = /--(max-semi-space-size|min-semi-space-size|max-old-space-size|heap-growing-percent|semi-space-growth-factor)\b/;
 
-export const COMPACT_HEAP_FLAGS = Object.freeze(['--semi-space-growth-factor=1', '--heap-growing-percent=20']);
+export const COMPACT_HEAP_FLAGS = Object.freeze(['--semi-space-growth-factor=1', '--heap-growing-percent=20', '--no-parallel-scavenge']);
 
 /** The V8 flags to set for a process with this environment and these node arguments. */
 export function heapFlags(env, execArgv) {
