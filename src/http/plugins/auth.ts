@@ -7,6 +7,7 @@ import { hasScope, type Scope } from '../../modules/api-keys/scopes.js';
 import { newUsageMemo, type UsageMemo } from '../../modules/api-keys/usage-recorder.js';
 import { recallMemo, verifyApiKey, type TokenMemo, type VerifyDenial, type VerifyDeps, type VerifyResult } from '../../modules/api-keys/verify.js';
 import { AuthGuard } from '../../modules/limits/auth-guard.js';
+import type { ConcurrencySlot } from '../../modules/limits/types.js';
 import { sendError } from './errors.js';
 import { admitConcurrent, clientKey, enforcePlanRate } from './limits.js';
 
@@ -63,30 +64,48 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     // Fastify 5 builds a new routeOptions object at each read: read once.
     const route = request.routeOptions;
     const connection = connectionOf(request);
-    const outcome = chain(admitConcurrent(deps, request, reply, route.url), (slot) => {
-      if (slot === null) return undefined;
-      // 'close' fires on completion and on client abort alike (release is idempotent): one
-      // listener frees the slot and records the key's use, so no onResponse hook is needed.
-      const finished = (): void => {
-        void slot.release();
-        const principal = request.principal;
-        if (principal) {
-          const use = { keyId: principal.keyId, method: request.method, url: route.url ?? '', status: reply.statusCode, ip: request.client.text };
-          deps.usage.record(use, connection?.usage);
-        }
-      };
-      // A client gone while a remote store was taking the slot has closed already: free it now.
-      // `on`, not `once`: a response closes once, and once's wrapper and removal cost more.
-      if (reply.raw.destroyed) finished();
-      else reply.raw.on('close', finished);
-      const auth = route.config.auth;
-      // Unknown routes (404) carry no config; they are answered by the not-found handler.
-      if (auth === undefined || auth === 'public' || auth === 'session') return undefined;
-      return authenticate(ctx, request, reply, auth, connection?.token);
-    });
-    if (outcome instanceof Promise) outcome.then(() => done(), done);
-    else done();
+    let slot: ConcurrencySlot | null = null;
+    // Fastify runs the rest of the request from done(): a warm request has been answered when it
+    // returns, and is settled at once; otherwise when its response closes. A step that failed
+    // (a database error) is answered by the error handler, and its slot freed all the same.
+    const proceed = (error?: unknown): void => {
+      done(error as Error | undefined);
+      if (slot !== null) settleWhenClosed(deps, request, reply, route.url, slot, connection?.usage);
+    };
+    let outcome: MaybePromise<unknown>;
+    try {
+      outcome = chain(admitConcurrent(deps, request, reply, route.url), (taken) => {
+        if (taken === null) return undefined;
+        slot = taken;
+        const auth = route.config.auth;
+        // Unknown routes (404) carry no config; they are answered by the not-found handler.
+        if (auth === undefined || auth === 'public' || auth === 'session') return undefined;
+        return authenticate(ctx, request, reply, auth, connection?.token);
+      });
+    } catch (error) {
+      return proceed(error);
+    }
+    if (outcome instanceof Promise) outcome.then(() => proceed(), proceed);
+    else proceed();
   });
+}
+
+/**
+ * Frees the request's concurrency slot and records the key's use once its response has ended,
+ * or its client has gone: now if so already, else on the response's 'close' (fired on completion
+ * and on client abort alike; release is idempotent). No onResponse hook is needed.
+ */
+function settleWhenClosed(deps: Deps, request: FastifyRequest, reply: FastifyReply, url: string | undefined, slot: ConcurrencySlot, usage: UsageMemo | undefined): void {
+  const response = reply.raw;
+  // `on`, not `once`: a response closes once, and once's wrapper and removal cost more.
+  if (!response.writableEnded && !response.destroyed) response.on('close', () => settle(deps, request, reply, url, slot, usage));
+  else settle(deps, request, reply, url, slot, usage);
+}
+
+function settle(deps: Deps, request: FastifyRequest, reply: FastifyReply, url: string | undefined, slot: ConcurrencySlot, usage: UsageMemo | undefined): void {
+  void slot.release();
+  const principal = request.principal;
+  if (principal) deps.usage.record({ keyId: principal.keyId, method: request.method, url: url ?? '', status: reply.statusCode, ip: request.client.text }, usage);
 }
 
 type AuthContext = { deps: Deps; verifyDeps: VerifyDeps; guard: AuthGuard };
