@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, keyFor, orgWithKey, type OrgFixture } from './factories.js';
 import { createTestContext, type TestContext } from './harness.js';
@@ -59,6 +60,28 @@ describe('client IP and allow-lists', () => {
     expect((await whoami(proxied, key.token, '127.0.0.1', '203.0.113.9, 10.1.1.1, 10.9.0.4')).statusCode).toBe(200);
     // An untrusted peer's header is ignored even when it names an allowed address.
     expect((await whoami(proxied, key.token, '198.51.100.1', '10.1.1.1')).statusCode).toBe(403);
+  });
+
+  it("takes each request's client from its own X-Forwarded-For on a proxy's keep-alive connection", async () => {
+    const key = await keyFor(proxied.deps, b.org, { name: 'pooled', allowed_ips: ['10.1.0.0/16'] });
+    const base = await proxied.app.listen({ host: '127.0.0.1', port: 0 });
+    // One connection from the trusted proxy (127.0.0.1) carries several clients' requests.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (xff: string): Promise<{ status: number; reused: boolean }> =>
+      new Promise((resolve, reject) => {
+        const req = http.get(`${base}/whoami`, { agent, headers: { ...bearer(key.token), 'x-forwarded-for': xff } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+      });
+    try {
+      expect(await get('10.1.1.1')).toEqual({ status: 200, reused: false });
+      expect(await get('203.0.113.9')).toEqual({ status: 403, reused: true });
+      expect(await get('10.1.2.2')).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('refuses every ambiguous allow-list entry with 422 naming the entry', async () => {

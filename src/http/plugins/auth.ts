@@ -42,6 +42,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     verifyDeps: { db: deps.database.db, clock: deps.clock, keyCache: deps.keyCache },
     guard: new AuthGuard(deps.limits.failures, deps.clock),
   };
+  const proxied = deps.config.trustProxy.length > 0;
   app.decorateRequest('principal', undefined);
   app.decorateRequest('client', undefined as unknown as ClientAddress);
 
@@ -60,10 +61,12 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
   // warm request runs it synchronously, with no promise. A step that answers (401, 429) sends the
   // reply itself; Fastify then skips the rest of the request.
   app.addHook('onRequest', (request, reply, done) => {
-    request.client = clientAddress(request.ip);
+    const connection = connectionOf(request);
+    // A connection's peer never changes: parsed once per connection, unless a trusted proxy may
+    // name another client on each request (X-Forwarded-For).
+    request.client = connection && !proxied ? (connection.peer ??= clientAddress(request.ip)) : clientAddress(request.ip);
     // Fastify 5 builds a new routeOptions object at each read: read once.
     const route = request.routeOptions;
-    const connection = connectionOf(request);
     let slot: ConcurrencySlot | null = null;
     // Fastify runs the rest of the request from done(): a warm request has been answered when it
     // returns, and is settled at once; otherwise when its response closes. A step that failed
@@ -159,17 +162,17 @@ async function refuse(ctx: AuthContext, request: FastifyRequest, reply: FastifyR
   return sendError(reply, 'invalid_api_key', 'Invalid API key');
 }
 
-/** What a connection remembers of its last request: it lives and dies with the socket. */
-type ConnectionMemo = { token: TokenMemo; usage: UsageMemo };
+/** What a connection remembers: its peer, and its last request. It lives and dies with the socket. */
+type ConnectionMemo = { token: TokenMemo; usage: UsageMemo; peer: ClientAddress | undefined };
 
 const CONNECTION_MEMO = Symbol('postgate.connectionMemo');
 type MemoSocket = { [CONNECTION_MEMO]?: ConnectionMemo };
 
-/** The memo of the request's connection: its credential (verify.ts) and its use (usage-recorder.ts). */
+/** The memo of the request's connection: its peer's address, its credential (verify.ts) and its use (usage-recorder.ts). */
 function connectionOf(request: FastifyRequest): ConnectionMemo | undefined {
   const socket = request.raw.socket as (typeof request.raw.socket & MemoSocket) | null;
   if (!socket) return undefined;
-  return (socket[CONNECTION_MEMO] ??= { token: { last: undefined }, usage: newUsageMemo() });
+  return (socket[CONNECTION_MEMO] ??= { token: { last: undefined }, usage: newUsageMemo(), peer: undefined });
 }
 
 function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {
