@@ -127,3 +127,12 @@ async function verifiedDomain(env: Record<string, string>, orgId: string): Promi
     return undefined;
   }
 }
+
+/**
+ * The body Postgate's `GET /whoami` answers for `token` under load, for the bare route to answer:
+ * asked twice, since the key's first use gives it a `last_used_at` (a timestamp, not null).
+ */
+export async function steadyWhoamiBody(url: string, token: string): Promise<string> {
+  await expectStatus(request(`${url}/whoami`, { token }), 200, 'GET /whoami');
+  return (await expectStatus(request(`${url}/whoami`, { token }), 200, 'GET /whoami')).body;
+}

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expectStatus, request } from '../lib/http.js';
 import { describeLoad, SERVER_CORE, warmThenMeasure, autocannon, type LoadOptions, type LoadResult } from '../lib/load.js';
-import { hasEmailApi, sendingKey, type Instance } from '../lib/postgate.js';
+import { hasEmailApi, sendingKey, steadyWhoamiBody, type Instance } from '../lib/postgate.js';
 import { freshDatabase } from '../lib/postgres.js';
 import { ROOT, spawnServer, withRssPeak } from '../lib/processes.js';
 import { fmt, progress, ratio, verdict, type Report } from '../lib/report.js';
@@ -55,9 +55,8 @@ export async function httpStage(o: { report: Report; seconds: number; tmp: strin
   };
 
   // The ceiling answers exactly what Postgate's /whoami answers for this key.
-  const whoami = await expectStatus(request(`${pglite.url}/whoami`, { token: pglite.token }), 200, 'GET /whoami');
   const bodyFile = path.join(o.tmp, 'whoami.json');
-  writeFileSync(bodyFile, whoami.body);
+  writeFileSync(bodyFile, await steadyWhoamiBody(pglite.url, pglite.token));
   const bare = await spawnServer({
     core: SERVER_CORE,
     args: [path.join(ROOT, 'bench/servers/bare.js')],

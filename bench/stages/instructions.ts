@@ -2,9 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MALLOC_ARENAS } from '../../bin/memory.js';
-import { expectStatus, request } from '../lib/http.js';
 import { autocannon, LOAD_CORE, SERVER_CORE } from '../lib/load.js';
-import { launch, newBackend, TMP } from '../lib/postgate.js';
+import { launch, newBackend, steadyWhoamiBody, TMP } from '../lib/postgate.js';
 import { inheritedEnv, POSTGATE_HOST, ROOT, spawnServer, type Spawned } from '../lib/processes.js';
 import { fmt, progress, ratio, type Report } from '../lib/report.js';
 
@@ -115,11 +114,11 @@ export async function instructionsStage(o: { report: Report; postgres: boolean }
       env: { MALLOC_ARENA_MAX: MALLOC_ARENAS },
     });
     const { token } = postgate;
-    const whoami = await expectStatus(request(`${postgate.url}/whoami`, { token }), 200, 'GET /whoami').catch(async (error: unknown) => {
+    const body = await steadyWhoamiBody(postgate.url, token).catch(async (error: unknown) => {
       await postgate.stop();
       throw error;
     });
-    writeFileSync(`${bodyFile}.part`, whoami.body);
+    writeFileSync(`${bodyFile}.part`, body);
     renameSync(`${bodyFile}.part`, bodyFile);
     p = await count(postgate.server, POSTGATE_HOST, outDir, `${postgate.url}/whoami`, token, LOAD_CORE);
   } catch (error) {
