@@ -87,6 +87,9 @@ type LoggingOptions = Pick<FastifyServerOptions, 'logger' | 'loggerInstance' | '
  * Fastify writes about a request is written as with a logger. It costs less than a custom
  * `childLoggerFactory`, whose returned logger Fastify checks method by method on every request.
  */
+/** The options of every request's child: none (the level and serializers are the parent's). */
+const NO_OPTIONS: ChildLoggerOptions = Object.freeze({});
+
 class RequestLoggers extends LogController {
   constructor(private readonly root: FastifyBaseLogger) {
     super({ disableRequestLogging: true });
@@ -94,7 +97,7 @@ class RequestLoggers extends LogController {
 
   override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
     // `reqId`: LogController's default requestIdLogLabel, which this one keeps.
-    const log = this.root.child({ reqId: request.id }, {});
+    const log = this.root.child({ reqId: request.id }, NO_OPTIONS);
     request.log = log;
     reply.log = log;
   }

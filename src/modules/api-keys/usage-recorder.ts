@@ -58,6 +58,11 @@ function child<K, V>(map: Map<K, V>, key: K, create: () => V): V {
 
 const DAY_MS = 86_400_000;
 
+/** Whether `ms` falls in the UTC day that starts at `dayStart`. */
+function inDay(dayStart: number, ms: number): boolean {
+  return ms >= dayStart && ms < dayStart + DAY_MS;
+}
+
 /** One request's use of a key: the route as its method and pattern ("GET", "/whoami"). */
 export type Use = Readonly<{ keyId: string; method: string; url: string; status: number; ip: string }>;
 
@@ -135,8 +140,7 @@ export class UsageRecorder {
       memo !== undefined &&
       memo.batch === this.pending &&
       sameUse(memo.use, use) &&
-      now >= memo.dayStart &&
-      now < memo.dayStart + DAY_MS
+      inDay(memo.dayStart, now)
     ) {
       memo.entry!.lastUsed = now;
       memo.count.n += 1;
@@ -164,7 +168,7 @@ export class UsageRecorder {
 
   /** The UTC date of `ms`, formatted once per day rather than once per request. */
   private dayOf(ms: number): string {
-    if (ms < this.dayStart || ms >= this.dayStart + DAY_MS) {
+    if (!inDay(this.dayStart, ms)) {
       this.dayStart = ms - (ms % DAY_MS);
       this.dayText = new Date(this.dayStart).toISOString().slice(0, 10);
     }

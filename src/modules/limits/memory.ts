@@ -60,12 +60,8 @@ export function createMemoryConcurrencyLimiter(options: MemoryConcurrencyOptions
   const timer = setInterval(() => {
     const expiry = clock.nowMs() + ttlMs;
     for (const slots of refreshed) {
-      if (slots.held > 0) {
-        slots.expiresAtMs = expiry;
-      } else {
-        refreshed.delete(slots);
-        slots.refreshed = false;
-      }
+      if (slots.held > 0) slots.expiresAtMs = expiry;
+      else refreshed.delete(slots);
     }
   }, Math.max(1, Math.floor(ttlMs / 3)));
   timer.unref();
@@ -78,15 +74,12 @@ export function createMemoryConcurrencyLimiter(options: MemoryConcurrencyOptions
         // New, or held slots never released nor refreshed (refreshes stopped): a fresh count, and
         // the expired slots' releases now count against the replaced one, freeing nothing.
         if (slots) refreshed.delete(slots);
-        byKey.set(key, (slots = { held: 0, expiresAtMs: 0, refreshed: false }));
+        byKey.set(key, (slots = { held: 0, expiresAtMs: 0 }));
       }
       if (slots.held >= max) return REFUSED;
       slots.held += 1;
       slots.expiresAtMs = now + ttlMs;
-      if (!slots.refreshed) {
-        slots.refreshed = true;
-        refreshed.add(slots);
-      }
+      refreshed.add(slots);
       return new MemorySlot(slots);
     },
     // Stops the refreshes: held slots then expire after their TTL, as after a crash.
@@ -99,8 +92,8 @@ export function createMemoryConcurrencyLimiter(options: MemoryConcurrencyOptions
 
 const REFUSED = Object.freeze({ ok: false as const });
 
-/** A key's slots in process; `refreshed`: whether it is in the timer's set. */
-type HeldSlots = { held: number; expiresAtMs: number; refreshed: boolean };
+/** A key's slots in process. */
+type HeldSlots = { held: number; expiresAtMs: number };
 
 function expired(slots: HeldSlots, nowMs: number): boolean {
   return slots.held === 0 || slots.expiresAtMs <= nowMs;
