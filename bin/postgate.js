@@ -7,6 +7,7 @@
 import v8 from 'node:v8';
 import { canReexecute, heapFlags, mallocArenaEnv } from './memory.js';
 import { DIST_MAIN_URL, serverBuildIsFresh } from './server-build.js';
+import { keepTickObjectShape } from './tick-objects.js';
 
 // Memory settings go first, before anything is loaded (memory.js says which, and why). The
 // server may re-execute itself here, in place, to start with glibc's malloc arenas limited.
@@ -19,6 +20,8 @@ if (process.argv[2] === 'start') {
   }
 }
 for (const flag of heapFlags(process.env, process.execArgv)) v8.setFlagsFromString(flag);
+// Before start-up's first collections (tick-objects.js says why).
+if (process.argv[2] === 'start') keepTickObjectShape();
 
 async function loadCli() {
   if (serverBuildIsFresh()) return import(DIST_MAIN_URL);

@@ -1,0 +1,44 @@
+// One of Node's own tick objects, kept for the life of the server, so that V8 keeps their hidden
+// classes (maps) and process.nextTick stays on its fast path. Applied by bin/postgate.js to
+// `postgate start`, before anything else is loaded. Figures: bench/RESULTS.md.
+//
+// Why: process.nextTick builds each tick object as an object literal with computed (symbol)
+// keys. The maps those keys lead to hang off weak transitions: a full garbage collection that
+// finds no tick object alive (the server idle, or between collections at start-up) frees them,
+// and the next tick object gets new ones. Each generation adds a map to the inline caches of
+// nextTick's literal; past four they go megamorphic for good, and every nextTick then adds its
+// properties through V8's runtime. Node's streams call nextTick several times per HTTP request:
+// a server in that state spent about 4 µs more per /whoami (19.4 against 15.5 µs of CPU, 0.79x
+// of the bare route) on Node 20, after a pause of 30 s (V8's memory reducer) or after the SMTP
+// role's first start (generating its certificate). A live tick object keeps every map of the
+// chain alive (each map holds its parent), so the caches stay monomorphic.
+
+import { createHook } from 'node:async_hooks';
+
+/** @type {object | undefined} */
+let kept;
+
+function noop() {}
+
+/** The tick object kept, if one is. */
+export function keptTickObject() {
+  return kept;
+}
+
+/** Keeps one tick object alive from now on (once per process); returns it. */
+export function keepTickObjectShape() {
+  if (kept !== undefined) return kept;
+  // The init hook sees the resource of each async operation: for a nextTick, the tick object
+  // itself. It runs synchronously inside process.nextTick, and is disabled at its first call.
+  const hook = createHook({
+    init(_asyncId, type, _triggerAsyncId, resource) {
+      if (type !== 'TickObject' || kept !== undefined) return;
+      kept = resource;
+      hook.disable();
+    },
+  });
+  hook.enable();
+  process.nextTick(noop);
+  hook.disable();
+  return kept;
+}
