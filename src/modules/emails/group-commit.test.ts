@@ -103,6 +103,54 @@ for (const backend of BACKENDS) {
       expect(await stored([email.row.id])).toEqual({ emails: 1, messages: 1, events: 1, jobs: 1 });
     });
 
+    it.runIf(backend === 'postgres')('sends a second group while one is being written, once it holds as many emails as that one', async () => {
+      const pool = ctx.deps.database.pool!;
+      // Acceptance statements waiting on the lock held below.
+      const blocked = async (): Promise<number> =>
+        Number(
+          (
+            await pool.query<{ n: string }>(
+              "select count(*) n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query like '%json_to_recordset%'",
+            )
+          ).rows[0]!.n,
+        );
+      // The emails of each job: a job names the emails of one group.
+      const groups = async (ids: string[]): Promise<string[][]> => {
+        const { rows } = await pool.query<{ named: string[] }>(
+          "select array(select jsonb_array_elements_text(data->'emailIds') order by 1) named from pgboss.job where name = $1 and data->'emailIds' ?| $2::text[]",
+          [DELIVERY_QUEUE, ids],
+        );
+        return rows.map((r) => r.named).sort((a, b) => a[0]!.localeCompare(b[0]!));
+      };
+      const emails = Array.from({ length: 9 }, (_, i) => newEmail(`em_inflight_${i}_${newId('email').slice(3)}`));
+      const ids = emails.map((e) => e.row.id);
+      const holder = await pool.connect();
+      try {
+        await holder.query('begin');
+        await holder.query('lock table email_events in exclusive mode');
+        const first = ctx.deps.intake.accept(emails.slice(0, 3));
+        await expect.poll(blocked).toBe(1);
+        // Fewer emails than the group being written: they wait for it.
+        const second = ctx.deps.intake.accept(emails.slice(3, 5));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(await blocked()).toBe(1);
+        // As many: they go out as a second group.
+        const third = ctx.deps.intake.accept(emails.slice(5, 6));
+        await expect.poll(blocked).toBe(2);
+        // Two being written: the next waits, however large.
+        const fourth = ctx.deps.intake.accept(emails.slice(6, 9));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(await blocked()).toBe(2);
+        await holder.query('commit');
+        await Promise.all([first, second, third, fourth]);
+      } finally {
+        await holder.query('rollback').catch(() => undefined);
+        holder.release();
+      }
+      expect(await stored(ids)).toEqual({ emails: 9, messages: 9, events: 9, jobs: 9 });
+      expect(await groups(ids)).toEqual([ids.slice(0, 3), ids.slice(3, 6), ids.slice(6, 9)].map((g) => [...g].sort()));
+    });
+
     it('fails only the acceptance that breaks a constraint; the rest of its group is stored', async () => {
       const taken = newEmail();
       await ctx.deps.intake.accept([taken]);

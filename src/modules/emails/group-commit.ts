@@ -12,9 +12,13 @@ import { acceptanceStatement } from './insert-statement.js';
 // one fsync per email. Every caller is answered only after its group's commit, so an email
 // answered 200 is durable exactly as before.
 //
-// There is no timer: a group starts as soon as fewer than `maxInFlight` are being written, so a
-// lone request waits for nothing, and under load the requests that arrive while groups are being
-// written form the next group by themselves (the way PostgreSQL groups its own WAL flushes).
+// There is no timer: a group starts at once when none is being written, so a lone request waits
+// for nothing, and under load the requests that arrive while a group is being written form the
+// next group by themselves (the way PostgreSQL groups its own WAL flushes). On PostgreSQL a second
+// group may go out while one is being written, once it holds as many emails as the last one
+// started: the database then executes one statement while it waits on the other's commit, and
+// groups stay as large as the load makes them (a second group sent as soon as anything waited
+// made groups smaller, each statement's fixed cost shared by fewer emails).
 //
 // When a group's statement fails (a constraint one email breaks, say), nothing of it was stored:
 // each acceptance is then written alone, so only the one at fault fails.
@@ -35,7 +39,7 @@ export type IntakeOptions = Readonly<{
   database: Database;
   queue: EmailQueue;
   logger?: Logger | undefined;
-  /** Groups written at once (PGlite runs one statement at a time in any case). */
+  /** Groups written at once: 2 on PostgreSQL, 1 on PGlite (which runs one statement at a time in any case). */
   maxInFlight?: number;
   /** Emails per group at most. */
   maxGroupEmails?: number;
@@ -47,18 +51,22 @@ type Waiting = { emails: readonly NewEmail[]; bytes: number; resolve(): void; re
 
 export function createIntake(options: IntakeOptions): Intake {
   const { database, queue } = options;
-  // One at a time, on PostgreSQL too: the next group forms while one is written. Each statement
-  // costs the database a fixed part (its round trip, its commit) that fewer, larger groups share.
-  // Under the bench's load PostgreSQL spent ~490 µs of CPU per email with four groups in flight,
-  // ~300-380 with two (a slow machine), and on a faster one ~93 µs with one against ~124 with
-  // two, for 5,800-6,000 emails/s against 5,400-5,600 (bench/RESULTS.md).
-  const maxInFlight = options.maxInFlight ?? 1;
+  // Each statement costs the database a fixed part (its round trip, its commit) that fewer, larger
+  // groups share. Two or four groups in flight whatever their size cost PostgreSQL more CPU per
+  // email than one (~124 against ~93 µs; 5,400-5,600 against 5,800-6,000 emails/s). Two, the
+  // second as large as the first, took the bench's load from 4,300-4,600 to 4,900-5,400 emails/s
+  // on a machine where one group's statement and commit take about a millisecond, with CPU per
+  // email within 5% (bench/RESULTS.md).
+  const maxInFlight = options.maxInFlight ?? (database.pglite ? 1 : 2);
   const maxGroupEmails = options.maxGroupEmails ?? 500;
   const maxGroupBytes = options.maxGroupBytes ?? 8 * 1024 * 1024;
   const run = statementRunner(database);
 
   let waiting: Waiting[] = [];
+  let waitingEmails = 0;
   let inFlight = 0;
+  /** Emails in the group started last. */
+  let lastGroupEmails = 0;
   let scheduled = false;
   let closed = false;
   let drained: (() => void) | undefined;
@@ -96,12 +104,16 @@ export function createIntake(options: IntakeOptions): Intake {
     }
     const group = waiting.slice(0, n);
     waiting = waiting.slice(n);
+    waitingEmails -= emails;
+    lastGroupEmails = emails;
     return group;
   };
 
+  const mayStart = (): boolean => waiting.length > 0 && (inFlight === 0 || (inFlight < maxInFlight && waitingEmails >= lastGroupEmails));
+
   const flush = (): void => {
     scheduled = false;
-    if (inFlight >= maxInFlight || waiting.length === 0) return;
+    if (!mayStart()) return;
     const group = take();
     inFlight++;
     void commit(group).finally(() => {
@@ -114,7 +126,7 @@ export function createIntake(options: IntakeOptions): Intake {
 
   // setImmediate: the requests whose bodies arrived in this turn of the event loop join the group.
   const schedule = (): void => {
-    if (scheduled || inFlight >= maxInFlight || waiting.length === 0) return;
+    if (scheduled || !mayStart()) return;
     scheduled = true;
     setImmediate(flush);
   };
@@ -125,6 +137,7 @@ export function createIntake(options: IntakeOptions): Intake {
       if (emails.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         waiting.push({ emails, bytes: emails.reduce((sum, e) => sum + approximateBytes(e), 0), resolve, reject });
+        waitingEmails += emails.length;
         schedule();
       });
     },
