@@ -82,6 +82,21 @@ describe("process.nextTick's tick objects, kept alive", () => {
     expect(new Set(kept)).toEqual(new Set(['MONOMORPHIC']));
   });
 
+  it('leaves no async hook behind: the promise hooks it needed for a moment are gone after it', async () => {
+    // Node's own record of the promise hooks installed (an internal binding, hence --expose-internals).
+    const script = `
+import { createRequire } from 'node:module';
+const { internalBinding } = createRequire(import.meta.url)('internal/test/binding');
+const installed = () => internalBinding('async_wrap').getPromiseHooks().filter(Boolean).length;
+const before = installed();
+(await import(${TICK_OBJECTS_URL})).keepTickObjectShape();
+await new Promise((resolve) => setTimeout(resolve, 10));
+process.stdout.write(JSON.stringify({ before, after: installed() }));
+`;
+    const { stdout } = await run(process.execPath, ['--expose-internals', '--no-warnings', '--input-type=module', '-e', script]);
+    expect(JSON.parse(stdout)).toEqual({ before: 0, after: 0 });
+  });
+
   it('`postgate start` keeps one from its start, and new tick objects keep its hidden class', async () => {
     const dataDir = mkdtempSync(path.join(dir, 'data-'));
     const server = await startPostgate({ POSTGATE_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', TICK_PROBE_ON_SIGNAL: '1' }, 'api', {
