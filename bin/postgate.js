@@ -10,7 +10,8 @@ import { DIST_MAIN_URL, serverBuildIsFresh } from './server-build.js';
 import { keepTickObjectShape } from './tick-objects.js';
 
 // Memory settings go first, before anything is loaded (memory.js says which, and why). The
-// server may re-execute itself here, in place, to start with glibc's malloc arenas limited.
+// server may re-execute itself here, in place, to start with glibc's malloc arenas limited; it
+// then keeps one tick object before start-up's first collections (tick-objects.js says why).
 if (process.argv[2] === 'start') {
   const env = mallocArenaEnv(process.env, process.platform, canReexecute(process));
   try {
@@ -18,10 +19,9 @@ if (process.argv[2] === 'start') {
   } catch {
     // It returns only on failure: the server then runs as it was started.
   }
+  keepTickObjectShape();
 }
 for (const flag of heapFlags(process.env, process.execArgv)) v8.setFlagsFromString(flag);
-// Before start-up's first collections (tick-objects.js says why).
-if (process.argv[2] === 'start') keepTickObjectShape();
 
 async function loadCli() {
   if (serverBuildIsFresh()) return import(DIST_MAIN_URL);

@@ -63,6 +63,7 @@ export function createIntake(options: IntakeOptions): Intake {
   const run = statementRunner(database);
 
   let waiting: Waiting[] = [];
+  /** Emails in `waiting`, kept as a count: every acceptance asks whether a group may start. */
   let waitingEmails = 0;
   let inFlight = 0;
   /** Emails in the group started last. */
