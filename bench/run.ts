@@ -120,7 +120,13 @@ async function main(): Promise<void> {
       value: freshRss === undefined ? 'n/a' : `${fmt(freshRss)} MB`,
     });
     if (emails?.postgresPeakRssMb !== undefined) {
-      report.add({ stage: '6 memory', metric: 'RSS, Postgate on PostgreSQL, peak under POST /emails', value: `${fmt(emails.postgresPeakRssMb)} MB` });
+      report.add({
+        stage: '6 memory',
+        metric: 'RSS, Postgate on PostgreSQL, peak under POST /emails',
+        value: `${fmt(emails.postgresPeakRssMb)} MB`,
+        budget: '< 250 MB',
+        verdict: verdict(emails.postgresPeakRssMb < 250),
+      });
     }
   }
 

@@ -8,20 +8,37 @@
 // requests, keeping some 3 KB, 0.3%), so each runs on the main thread alone: spread over helper
 // threads, waking and joining them cost more than the copying they share, and twice the main
 // thread's time in collections (9.4% against 4.6% of a warm /whoami load, bench/RESULTS.md).
-// PGlite's WebAssembly memory makes that process the larger one. On PostgreSQL (DATABASE_URL set;
-// empty counts as unset, as in the configuration), V8 keeps its defaults: the server stays far
-// smaller, and the compact heap cost it about a third of its email throughput. An operator who
-// sizes the heap with node's own flags (NODE_OPTIONS or the command line) keeps exactly those.
+// PGlite's WebAssembly memory makes that process the larger one. V8 reads these flags as the heap
+// grows, so they are set from JavaScript at start.
+//
+// On PostgreSQL (DATABASE_URL set; empty counts as unset, as in the configuration) the compact
+// heap cost about a third of the email throughput, and the young generation may grow, up to
+// semi-spaces of 16 MB: Node 20's limit. Node 24 allows 64 MB, and under the bench's
+// `POST /emails` load its server then held 292 MB against 152 with the limit, for no measurable
+// gain in throughput. V8 reads that limit only when the process starts, so it is a node argument
+// of the re-execution below. An operator who sizes the heap with node's own flags (NODE_OPTIONS or
+// the command line) keeps exactly those.
 
 const OPERATOR_HEAP_FLAGS = /--(max-semi-space-size|min-semi-space-size|max-old-space-size|heap-growing-percent|semi-space-growth-factor)\b/;
 
 export const COMPACT_HEAP_FLAGS = Object.freeze(['--semi-space-growth-factor=1', '--heap-growing-percent=20', '--no-parallel-scavenge']);
 
-/** The V8 flags to set for a process with this environment and these node arguments. */
+export const POSTGRES_START_FLAGS = Object.freeze(['--max-semi-space-size=16']);
+
+function operatorSizedHeap(env, execArgv) {
+  return OPERATOR_HEAP_FLAGS.test([...execArgv, env.NODE_OPTIONS ?? ''].join(' '));
+}
+
+/** The V8 flags to set from JavaScript in a process with this environment and these node arguments. */
 export function heapFlags(env, execArgv) {
-  if (env.DATABASE_URL) return [];
-  if (OPERATOR_HEAP_FLAGS.test([...execArgv, env.NODE_OPTIONS ?? ''].join(' '))) return [];
+  if (env.DATABASE_URL || operatorSizedHeap(env, execArgv)) return [];
   return [...COMPACT_HEAP_FLAGS];
+}
+
+/** The node arguments the server must start with (V8 reads them at start only), beyond its own. */
+export function startFlags(env, execArgv) {
+  if (!env.DATABASE_URL || operatorSizedHeap(env, execArgv)) return [];
+  return [...POSTGRES_START_FLAGS];
 }
 
 // glibc's malloc. Each thread that allocates gets an arena of its own (up to 8 per core), and
@@ -35,17 +52,22 @@ export function heapFlags(env, execArgv) {
 export const MALLOC_ARENAS = '2';
 
 /**
- * The environment `postgate start` re-executes itself with, or undefined to run as it is: on
- * Linux, where it can re-execute (process.execve exists, and no IPC channel to a parent process,
- * a process manager's, would be lost with the re-execution), unless MALLOC_ARENA_MAX is set (by
- * the operator, or by the re-execution itself).
+ * How `postgate start` re-executes itself, or undefined to run as it is: on Linux, where it can
+ * re-execute (process.execve exists, and no IPC channel to a parent process, a process manager's,
+ * would be lost with the re-execution), when MALLOC_ARENA_MAX is unset (by the operator, or by the
+ * re-execution itself) or a start flag is missing (startFlags: a re-executed process has them).
  */
-export function mallocArenaEnv(env, platform, canReexecute) {
-  if (platform !== 'linux' || !canReexecute || env.MALLOC_ARENA_MAX !== undefined) return undefined;
-  return { ...env, MALLOC_ARENA_MAX: MALLOC_ARENAS };
+export function reexecution(env, execArgv, platform, canReexecute) {
+  if (platform !== 'linux' || !canReexecute) return undefined;
+  const flags = startFlags(env, execArgv);
+  if (env.MALLOC_ARENA_MAX !== undefined && flags.length === 0) return undefined;
+  return {
+    env: env.MALLOC_ARENA_MAX === undefined ? { ...env, MALLOC_ARENA_MAX: MALLOC_ARENAS } : env,
+    execArgv: [...execArgv, ...flags],
+  };
 }
 
-/** Whether this process can re-execute itself in place (see mallocArenaEnv). */
+/** Whether this process can re-execute itself in place (see reexecution). */
 export function canReexecute(proc) {
   return typeof proc.execve === 'function' && proc.channel === undefined;
 }

@@ -5,17 +5,18 @@
 // compiled server is the lighter: no loader thread and no transform per file (about 80 MB less
 // resident memory).
 import v8 from 'node:v8';
-import { canReexecute, heapFlags, mallocArenaEnv } from './memory.js';
+import { canReexecute, heapFlags, reexecution } from './memory.js';
 import { DIST_MAIN_URL, serverBuildIsFresh } from './server-build.js';
 import { keepTickObjectShape } from './tick-objects.js';
 
 // Memory settings go first, before anything is loaded (memory.js says which, and why). The
-// server may re-execute itself here, in place, to start with glibc's malloc arenas limited; it
-// then keeps one tick object before start-up's first collections (tick-objects.js says why).
+// server may re-execute itself here, in place, to start with glibc's malloc arenas limited and
+// node's start flags; it then keeps one tick object before start-up's first collections
+// (tick-objects.js says why).
 if (process.argv[2] === 'start') {
-  const env = mallocArenaEnv(process.env, process.platform, canReexecute(process));
+  const again = reexecution(process.env, process.execArgv, process.platform, canReexecute(process));
   try {
-    if (env) process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], env);
+    if (again) process.execve(process.execPath, [process.execPath, ...again.execArgv, ...process.argv.slice(1)], again.env);
   } catch {
     // It returns only on failure: the server then runs as it was started.
   }
