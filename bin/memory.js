@@ -14,8 +14,8 @@
 // On PostgreSQL (DATABASE_URL set; empty counts as unset, as in the configuration) the compact
 // heap cost about a third of the email throughput, and the young generation may grow, up to
 // semi-spaces of 16 MB: Node 20's limit. Node 24 allows 64 MB, and under the bench's
-// `POST /emails` load its server then held 292 MB against 152 with the limit, for no measurable
-// gain in throughput. V8 reads that limit only when the process starts, so it is a node argument
+// `POST /emails` load its server then held 292 MB against 152 to 166 with the limit, for no
+// measurable gain in throughput. V8 reads that limit only when the process starts, so it is a node argument
 // of the re-execution below. An operator who sizes the heap with node's own flags (NODE_OPTIONS or
 // the command line) keeps exactly those.
 
