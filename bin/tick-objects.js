@@ -25,16 +25,19 @@ export function keptTickObject() {
   return kept;
 }
 
-/** Keeps one tick object alive from now on (once per process); returns it. */
-export function keepTickObjectShape() {
-  if (kept !== undefined) return kept;
-  // The init hook sees the resource of each async operation: for a nextTick, the tick object
-  // itself, synchronously inside process.nextTick. The hook is disabled right after, outside its
-  // own callback: disabled from within it, Node 20 left its promise hooks installed (a cost on
-  // every promise: 108 against 100 µs of CPU per POST /emails on PostgreSQL).
+/**
+ * The tick object of one `process.nextTick`: an async hook's init sees the resource of each async
+ * operation, for a nextTick the tick object itself, synchronously inside the call. The hook is
+ * disabled right after, outside its own callback: disabled from within it, Node 20 left its
+ * promise hooks installed (a cost on every promise: 108 against 100 µs of CPU per POST /emails
+ * on PostgreSQL).
+ */
+export function tickObject() {
+  /** @type {object | undefined} */
+  let taken;
   const hook = createHook({
     init(_asyncId, type, _triggerAsyncId, resource) {
-      if (type === 'TickObject') kept ??= resource;
+      if (type === 'TickObject') taken ??= resource;
     },
   });
   hook.enable();
@@ -43,5 +46,11 @@ export function keepTickObjectShape() {
   } finally {
     hook.disable();
   }
+  return taken;
+}
+
+/** Keeps one tick object alive from now on (once per process); returns it. */
+export function keepTickObjectShape() {
+  kept ??= tickObject();
   return kept;
 }

@@ -10,6 +10,8 @@ import { BIN, startPostgate } from './processes.js';
 
 const run = promisify(execFile);
 const MEMORY_URL = new URL('../bin/memory.js', import.meta.url).href;
+// Any URL: these cases read only whether DATABASE_URL is set.
+const POSTGRES_URL = 'postgres://root@127.0.0.1:5432/test';
 
 // Applies the flags as bin/postgate.js does, then keeps a working set churning through the young
 // generation, sampling the size of its space: prints the median and the largest sample, in MB.
@@ -40,7 +42,7 @@ async function youngGeneration(env: Record<string, string>, nodeArgs: readonly s
 
 describe('the memory settings of the postgate command', () => {
   it('asks for the compact heap on the embedded database, a young generation limit on PostgreSQL, and never over the operator', () => {
-    const postgres = { DATABASE_URL: 'postgres://root@127.0.0.1:5432/test' };
+    const postgres = { DATABASE_URL: POSTGRES_URL };
     expect(heapFlags({}, [])).toEqual([...COMPACT_HEAP_FLAGS]);
     expect(startFlags({}, [])).toEqual([]);
     // Empty counts as unset, as in the configuration.
@@ -58,7 +60,7 @@ describe('the memory settings of the postgate command', () => {
 
   it('keeps the young generation small when set at run time, and within 16 MB semi-spaces on PostgreSQL when started so', async () => {
     // The premise of setting the compact heap's flags from JavaScript: V8 reads them as the heap grows.
-    const postgresEnv = { DATABASE_URL: 'postgres://root@127.0.0.1:5432/test' };
+    const postgresEnv = { DATABASE_URL: POSTGRES_URL };
     const embedded = await youngGeneration({ DATABASE_URL: '' });
     const postgres = await youngGeneration(postgresEnv);
     const limited = await youngGeneration(postgresEnv, startFlags(postgresEnv, []));
@@ -75,7 +77,7 @@ describe('the memory settings of the postgate command', () => {
 
   it('re-executes the server with two malloc arenas and its start flags on Linux where node can, unless the operator set them', () => {
     const env = { PATH: '/usr/bin', DATABASE_URL: '' };
-    const postgres = { ...env, DATABASE_URL: 'postgres://root@127.0.0.1:5432/test' };
+    const postgres = { ...env, DATABASE_URL: POSTGRES_URL };
     const execArgv = ['--enable-source-maps'];
     expect(reexecution(env, execArgv, 'linux', true)).toEqual({ env: { ...env, MALLOC_ARENA_MAX: MALLOC_ARENAS }, execArgv });
     expect(reexecution(postgres, execArgv, 'linux', true)).toEqual({

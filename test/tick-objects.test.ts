@@ -18,8 +18,7 @@ const PROBE = path.join(dir, 'probe.mjs');
 writeFileSync(
   PROBE,
   `
-import { createHook } from 'node:async_hooks';
-import { keptTickObject } from ${TICK_OBJECTS_URL};
+import { keptTickObject, tickObject } from ${TICK_OBJECTS_URL};
 
 async function collectionsWithoutTicks() {
   const tick = () => new Promise((resolve) => process.nextTick(resolve));
@@ -39,10 +38,7 @@ export async function probeTickCaches() {
 /** Then whether a new tick object has the hidden class of the one kept (false if none is). */
 async function probeKeptShape() {
   await collectionsWithoutTicks();
-  let fresh;
-  const hook = createHook({ init(_id, type, _trigger, resource) { if (type === 'TickObject') fresh ??= resource; } }).enable();
-  process.nextTick(() => {});
-  hook.disable();
+  const fresh = tickObject();
   const kept = keptTickObject();
   process.stdout.write('KEPT_SHAPE ' + (kept !== undefined && %HaveSameMap(kept, fresh)) + '\\n');
 }
