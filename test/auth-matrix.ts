@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteAuth } from '../src/http/plugins/auth.js';
 import { apiKeyDeps } from '../src/http/routes/api-keys.js';
-import { OPERATOR_SCOPES } from '../src/modules/api-keys/principal.js';
+import { operator } from '../src/modules/api-keys/principal.js';
 import { deleteApiKey, rotateApiKey } from '../src/modules/api-keys/service.js';
 import { hashToken } from '../src/modules/api-keys/token.js';
 import type { OrganizationObject } from '../src/modules/organizations/service.js';
@@ -41,7 +41,7 @@ export function runAuthMatrix(backend: Backend, routes: MatrixRoute[]): void {
       a = await orgWithKey(ctx.deps, 'org-a');
       b = await orgWithKey(ctx.deps, 'org-b');
       const svc = apiKeyDeps(ctx.deps);
-      const actor = { organizationId: a.org.id, projectId: a.org.default_project_id, scopes: OPERATOR_SCOPES };
+      const actor = operator(a.org.id, a.org.default_project_id);
       const revoked = await keyFor(ctx.deps, a.org, { name: 'revoked' });
       await deleteApiKey(svc, actor, revoked.id);
       tokens.revoked = revoked.token;

@@ -1,6 +1,6 @@
 import type { Deps } from '../src/app/deps.js';
 import { apiKeyDeps } from '../src/http/routes/api-keys.js';
-import { OPERATOR_SCOPES } from '../src/modules/api-keys/principal.js';
+import { operator } from '../src/modules/api-keys/principal.js';
 import type { CreateKeyBody } from '../src/modules/api-keys/schemas.js';
 import { createApiKey, type KeyWithToken } from '../src/modules/api-keys/service.js';
 import { createOrganization, type OrganizationObject } from '../src/modules/organizations/service.js';
@@ -17,7 +17,7 @@ export async function orgWithKey(deps: Deps, name = 'acme', key: Partial<CreateK
 }
 
 export async function keyFor(deps: Deps, org: OrganizationObject, body: Partial<CreateKeyBody>): Promise<KeyWithToken> {
-  const actor = { organizationId: org.id, projectId: org.default_project_id, scopes: OPERATOR_SCOPES };
+  const actor = operator(org.id, org.default_project_id);
   return createApiKey(apiKeyDeps(deps), actor, { name: 'key', ...body });
 }
 

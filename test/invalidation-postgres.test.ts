@@ -4,7 +4,7 @@ import { createDeps, type Deps } from '../src/app/deps.js';
 import { loadConfig } from '../src/config/config.js';
 import { parseIp } from '../src/lib/ip.js';
 import { apiKeyDeps } from '../src/http/routes/api-keys.js';
-import { OPERATOR_SCOPES } from '../src/modules/api-keys/principal.js';
+import { operator } from '../src/modules/api-keys/principal.js';
 import { deleteApiKey, updateApiKey } from '../src/modules/api-keys/service.js';
 import { verifyApiKey } from '../src/modules/api-keys/verify.js';
 import { keyFor, orgWithKey, type OrgFixture } from './factories.js';
@@ -36,7 +36,7 @@ describe.runIf(process.env.DATABASE_URL)('invalidation over PostgreSQL LISTEN/NO
   });
 
   const verifyOnB = (token: string) => verifyApiKey({ db: b.database.db, clock: b.clock, keyCache: b.keyCache }, token, ip);
-  const actor = () => ({ organizationId: acme.org.id, projectId: acme.org.default_project_id, scopes: OPERATOR_SCOPES });
+  const actor = () => operator(acme.org.id, acme.org.default_project_id);
 
   it('a key deleted on A is refused on B within one second, though B had it cached', async () => {
     expect(b.keyCache.isEnabled).toBe(true);

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyDeps } from '../src/http/routes/api-keys.js';
-import { OPERATOR_SCOPES } from '../src/modules/api-keys/principal.js';
+import { operator } from '../src/modules/api-keys/principal.js';
 import { deleteApiKey } from '../src/modules/api-keys/service.js';
 import { startSmtp, type RunningSmtp } from '../src/smtp/server.js';
 import { smtpServices } from '../src/smtp/services.js';
@@ -194,7 +194,7 @@ describe('SMTP submission', () => {
     expect(await client.authPlain('postgate', doomed.token)).toMatch(/^235 /);
     expect(await client.command('MAIL FROM:<app@acme.test>')).toMatch(/^250 /);
     expect(await client.command('RSET')).toMatch(/^250 /);
-    const actor = { organizationId: acme.org.id, projectId: acme.org.default_project_id, scopes: OPERATOR_SCOPES };
+    const actor = operator(acme.org.id, acme.org.default_project_id);
     await deleteApiKey(apiKeyDeps(ctx.deps), actor, doomed.id);
     expect(await client.command('MAIL FROM:<app@acme.test>')).toMatch(/^535 5\.7\.8 /);
     client.close();

@@ -1,7 +1,7 @@
 import type { Deps } from '../app/deps.js';
 import type { Plan } from '../config/config.js';
 import { validationError } from '../lib/errors.js';
-import { OPERATOR_SCOPES, type Actor } from '../modules/api-keys/principal.js';
+import { operator, type Actor } from '../modules/api-keys/principal.js';
 import { createDomain, trustDomain } from '../modules/domains/service.js';
 import { domainDeps } from '../http/routes/domains.js';
 import { createKeyBody } from '../modules/api-keys/schemas.js';
@@ -26,7 +26,7 @@ function plan(value: unknown, field: string): Plan {
 /** The operator acting on an organization: full access within it, in its default project. */
 async function operatorOf(deps: Deps, org: unknown): Promise<Actor> {
   const found = await getOrganization({ db: deps.database.db, clock: deps.clock }, String(org ?? ''));
-  return { organizationId: found.id, projectId: found.default_project_id, scopes: OPERATOR_SCOPES };
+  return operator(found.id, found.default_project_id);
 }
 
 export const OPERATIONS: Readonly<Record<string, Operation>> = {

@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'invalid_header',
   /** The request is malformed in a way no more specific code covers. */
   'bad_request',
+  /** The URL cannot be decoded (bad percent-encoding, invalid UTF-8). */
+  'invalid_url',
   /** No Authorization header, or an empty bearer token. */
   'missing_api_key',
   /** The key is malformed, unknown, revoked, expired or rotated out: one answer for all. */
@@ -21,6 +23,8 @@ export const ERROR_CODES = [
   'csrf_rejected',
   /** The key is valid but lacks the scope the route needs. */
   'insufficient_scope',
+  /** A key tried to make or manage a key broader than itself (domains, IP ranges, expiry, mode), itself included. */
+  'privilege_escalation',
   /** The client address is outside the key's allowed_ips. */
   'ip_not_allowed',
   /** The sending domain is outside the key's domain_ids. */
@@ -43,6 +47,8 @@ export const ERROR_CODES = [
   'unsupported_media_type',
   /** A field is missing, unknown or invalid; the message names it. */
   'validation_error',
+  /** A submitted message is malformed: several From headers, NUL characters. */
+  'invalid_message',
   /** The organization already holds as many API keys as it may. */
   'api_key_limit_reached',
   /** The organization's plan rate was exceeded. */

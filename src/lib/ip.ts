@@ -97,6 +97,14 @@ export function ipAllowed(ip: IpAddress | undefined, ranges: readonly IpRange[])
   return false;
 }
 
+/** True when every address of `inner` falls in one of `outers` (a range inside an allow-list). */
+export function rangeWithin(inner: IpRange, outers: readonly IpRange[]): boolean {
+  const kind = inner.address.kind();
+  return outers.some(
+    (outer) => outer.address.kind() === kind && inner.prefixLength >= outer.prefixLength && inner.address.match(outer.address, outer.prefixLength),
+  );
+}
+
 /** Canonical text of a peer address as sockets report it (`::ffff:1.2.3.4` becomes `1.2.3.4`). */
 export function normalizeIp(text: string): string {
   const parsed = parseIp(text);

@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
-import { OPERATOR_SCOPES, type Actor } from '../../modules/api-keys/principal.js';
+import { operator, type Actor } from '../../modules/api-keys/principal.js';
 import { csrfTokenFor, randomSecret, sameToken } from '../../modules/accounts/secrets.js';
 import { resolveSession, type DashboardSession, type StartedSession } from '../../modules/accounts/sessions.js';
 import { sendError } from './errors.js';
@@ -70,7 +70,7 @@ export function sessionOf(request: FastifyRequest): RequestSession {
 /** A signed-in user acts with full access, within their own organization only. */
 export function actorOf(request: FastifyRequest): Actor {
   const session = sessionOf(request);
-  return { organizationId: session.organizationId, projectId: session.projectId, scopes: OPERATOR_SCOPES };
+  return operator(session.organizationId, session.projectId);
 }
 
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, started: StartedSession): void {

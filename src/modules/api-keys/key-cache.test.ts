@@ -36,6 +36,7 @@ function cachedKey(keyId: string, organizationId: string, hash: string): CachedK
     scopes: new Set(['*']),
     domainIds: [],
     allowedIps: [],
+    expiresAtMs: null,
     plan: 'free' as const,
   };
   return {

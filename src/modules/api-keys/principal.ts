@@ -19,16 +19,35 @@ export type Principal = Readonly<{
   domainIds: readonly string[];
   /** Client ranges the key may be used from; empty: any address. */
   allowedIps: readonly IpRange[];
+  /** When the key stops working (epoch ms), or null: a key it makes may not outlive it. */
+  expiresAtMs: number | null;
   plan: Plan;
 }>;
 
-/** What a service needs to know of its caller: an API key principal, the dashboard or the CLI. */
-export type Actor = Readonly<{
+/** The dashboard's signed-in user or the CLI's operator: full access within one organization. */
+export type Operator = Readonly<{
+  kind: 'operator';
   organizationId: string;
   projectId: string;
   scopes: ReadonlySet<string>;
-  /** The calling key, when the actor is a key (not the dashboard or the CLI). */
-  keyId?: string;
 }>;
 
+/**
+ * What a service needs to know of its caller. A key acts within its own bounds on every axis
+ * (scopes, domains, IP ranges, expiry, mode); an operator within its organization only.
+ */
+export type Actor = Principal | Operator;
+
 export const OPERATOR_SCOPES: ReadonlySet<string> = new Set(['*']);
+
+export function operator(organizationId: string, projectId: string): Operator {
+  return { kind: 'operator', organizationId, projectId, scopes: OPERATOR_SCOPES };
+}
+
+/**
+ * The mode of the objects an actor sees: a key sees only objects of its own mode (a test key
+ * never reads live emails or keys, as in Stripe); an operator sees both (undefined).
+ */
+export function visibleMode(actor: Actor): KeyMode | undefined {
+  return actor.kind === 'api_key' ? actor.mode : undefined;
+}

@@ -1,4 +1,4 @@
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { apiKeys, organizations, type ApiKeyRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -10,9 +10,10 @@ import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination
 import { RenderedJson } from '../../lib/rendered-json.js';
 import type { Invalidation } from './invalidation.js';
 import type { KeyCache, KeySnapshot } from './key-cache.js';
-import type { Actor, Principal } from './principal.js';
+import { assertWithinActor } from './bounds.js';
+import { visibleMode, type Actor, type Principal } from './principal.js';
 import type { ApiKeyObject, CreateKeyBody, UpdateKeyBody } from './schemas.js';
-import { scopesBeyond, type HeldScope } from './scopes.js';
+import type { HeldScope } from './scopes.js';
 import { resolveSettings, type KeySettings } from './settings.js';
 import { generateToken, redactToken } from './token.js';
 import type { KeyUsage, UsageRecorder } from './usage-recorder.js';
@@ -30,8 +31,9 @@ export type KeyWithToken = ApiKeyObject & { token: string };
 
 export async function createApiKey(deps: ApiKeyDeps, actor: Actor, input: CreateKeyBody): Promise<KeyWithToken> {
   const now = deps.clock.now();
-  const settings = await resolveSettings({ db: deps.db, actor, input, current: undefined, now });
-  const mode = input.mode ?? 'live';
+  // A key makes keys of its own mode unless told otherwise (and a test key only test keys: bounds.ts).
+  const mode = input.mode ?? visibleMode(actor) ?? 'live';
+  const settings = await resolveSettings({ db: deps.db, actor, input, current: undefined, mode, now });
   const generated = generateToken(mode);
   const row = await deps.db.transaction(async (tx) => {
     // Lock the organization row so concurrent creates cannot both pass the cap.
@@ -64,7 +66,7 @@ export async function createApiKey(deps: ApiKeyDeps, actor: Actor, input: Create
 }
 
 export async function listApiKeys(deps: ApiKeyDeps, actor: Actor, cursor: Cursor): Promise<ListPage<ApiKeyObject>> {
-  const page = pageOf(apiKeys.id, eq(apiKeys.organizationId, actor.organizationId), cursor);
+  const page = pageOf(apiKeys.id, ownedBy(actor), cursor);
   const rows = await deps.db.select().from(apiKeys).where(page.where).orderBy(page.orderBy).limit(page.limit);
   return toPage(rows, cursor, (row) => presentKey(row, deps.usage.pendingLastUsed(row.id)));
 }
@@ -77,7 +79,7 @@ export async function getApiKey(deps: ApiKeyDeps, actor: Actor, id: string): Pro
 export async function updateApiKey(deps: ApiKeyDeps, actor: Actor, id: string, input: UpdateKeyBody): Promise<ApiKeyObject> {
   const current = await findManageableKey(deps.db, actor, id);
   const now = deps.clock.now();
-  const settings = await resolveSettings({ db: deps.db, actor, input, current: settingsOf(current), now });
+  const settings = await resolveSettings({ db: deps.db, actor, input, current: settingsOf(current), mode: current.mode, now });
   const [row] = await deps.db
     .update(apiKeys)
     .set({ ...settings, ...(input.name !== undefined ? { name: input.name } : {}), updatedAt: now })
@@ -189,27 +191,27 @@ function describe(body: KeyDescription): Description {
   return { body, rendered: new RenderedJson(body) };
 }
 
+/** The keys an actor sees: its organization's, and a key only those of its own mode. */
+function ownedBy(actor: Actor): SQL {
+  const mode = visibleMode(actor);
+  const organization = eq(apiKeys.organizationId, actor.organizationId);
+  return mode === undefined ? organization : and(organization, eq(apiKeys.mode, mode))!;
+}
+
 async function findOwnKey(db: Db, actor: Actor, id: string): Promise<ApiKeyRow> {
-  const [row] = await db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.organizationId, actor.organizationId)))
-    .limit(1);
+  const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.id, id), ownedBy(actor))).limit(1);
   // Another organization's key is "not found", never "forbidden": ids do not leak existence.
   if (!row) throw notFound('API key');
   return row;
 }
 
 /**
- * Editing, rotating or deleting a key that holds scopes the actor lacks would be an escalation
- * (rotation hands out the more powerful key's new token), so it is refused.
+ * Editing, rotating or deleting a key broader than the actor would be an escalation (rotation
+ * hands out the broader key's new token), so it is refused (bounds.ts).
  */
 async function findManageableKey(db: Db, actor: Actor, id: string): Promise<ApiKeyRow> {
   const row = await findOwnKey(db, actor, id);
-  const beyond = scopesBeyond(actor.scopes, row.scopes as HeldScope[]);
-  if (beyond.length > 0) {
-    throw new AppError('insufficient_scope', `This key holds scopes yours lacks (${beyond.join(', ')}), so it cannot manage it`);
-  }
+  assertWithinActor(actor, { mode: row.mode, ...settingsOf(row) });
   return row;
 }
 

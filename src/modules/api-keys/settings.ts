@@ -3,8 +3,10 @@ import type { Db } from '../../db/client.js';
 import { domains } from '../../db/schema.js';
 import { AppError, validationError } from '../../lib/errors.js';
 import { parseIpList } from '../../lib/ip.js';
+import { assertScopesWithin, assertWithinActor } from './bounds.js';
 import type { Actor } from './principal.js';
-import { scopesBeyond, scopesFor, type HeldScope, type Permission, type Scope } from './scopes.js';
+import { scopesFor, type HeldScope, type Permission, type Scope } from './scopes.js';
+import type { KeyMode } from './token.js';
 
 /** The settings a key carries, resolved and checked, ready to store. */
 export type KeySettings = {
@@ -26,17 +28,21 @@ export type SettingsInput = {
 
 /**
  * Resolves create/update input against the current settings (none on create) and checks every
- * rule: scopes only with `custom`, no granting beyond the actor's own scopes, domains of the
- * organization only and only on sending keys, strict IP entries, expiry in the future.
+ * rule: scopes only with `custom`, domains of the organization only and only on sending keys,
+ * strict IP entries, expiry in the future, and nothing broader than the calling key (bounds.ts).
+ * On create, a calling key's own domains, IP ranges and expiry stand for the ones not given.
  */
 export async function resolveSettings(options: {
   db: Db;
   actor: Actor;
   input: SettingsInput;
   current: KeySettings | undefined;
+  mode: KeyMode;
   now: Date;
 }): Promise<KeySettings> {
-  const { db, actor, input, current, now } = options;
+  const { db, actor, now, mode } = options;
+  const input = options.current === undefined ? inheritBounds(options.input, actor) : options.input;
+  const current = options.current;
   const permission = resolvePermission(input, current);
   let customScopes: Scope[] = [];
   if (permission === 'custom') {
@@ -46,10 +52,7 @@ export async function resolveSettings(options: {
     throw validationError('scopes', `scopes are set only with permission "custom", not "${permission}"`);
   }
   const scopes = scopesFor(permission, customScopes);
-  const beyond = scopesBeyond(actor.scopes, scopes);
-  if (beyond.length > 0) {
-    throw new AppError('insufficient_scope', `A key cannot grant scopes it lacks itself: ${beyond.join(', ')}`);
-  }
+  assertScopesWithin(actor, scopes);
 
   const domainIds = await resolveDomainIds({ db, actor, input, current, fullAccess: scopes.includes('*') });
   const allowedIps = resolveAllowedIps(input.allowed_ips, current?.allowedIps ?? []);
@@ -58,7 +61,19 @@ export async function resolveSettings(options: {
     expiresAt = input.expires_at === null ? null : new Date(input.expires_at);
     if (expiresAt && expiresAt.getTime() <= now.getTime()) throw validationError('expires_at', 'must be in the future');
   }
-  return { permission, scopes, domainIds, allowedIps, expiresAt };
+  const settings = { permission, scopes, domainIds, allowedIps, expiresAt };
+  assertWithinActor(actor, { mode, ...settings });
+  return settings;
+}
+
+/** A new key made by a key is bounded like it unless told otherwise (and told, no wider: bounds.ts). */
+function inheritBounds(input: SettingsInput, actor: Actor): SettingsInput {
+  if (actor.kind !== 'api_key') return input;
+  const inherited = { ...input };
+  if (input.domain_ids === undefined && input.domain_id === undefined && actor.domainIds.length > 0) inherited.domain_ids = [...actor.domainIds];
+  if (input.allowed_ips === undefined && actor.allowedIps.length > 0) inherited.allowed_ips = actor.allowedIps.map((range) => range.text);
+  if (input.expires_at === undefined && actor.expiresAtMs !== null) inherited.expires_at = new Date(actor.expiresAtMs).toISOString();
+  return inherited;
 }
 
 function resolvePermission(input: SettingsInput, current: KeySettings | undefined): Permission {

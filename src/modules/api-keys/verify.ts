@@ -116,6 +116,7 @@ function toCachedKey(key: ApiKeyRow, organization: { id: string; name: string; p
     scopes: new Set(key.scopes),
     domainIds: Object.freeze([...key.domainIds]),
     allowedIps: Object.freeze(parsedIps.ranges),
+    expiresAtMs: key.expiresAt?.getTime() ?? null,
     plan: organization.plan,
   });
   return Object.freeze({

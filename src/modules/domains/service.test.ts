@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { domains } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
-import { OPERATOR_SCOPES, type Actor } from '../api-keys/principal.js';
+import { operator, type Actor } from '../api-keys/principal.js';
 import { createOrganization } from '../organizations/service.js';
 import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
 import { start, type TestDnsServer } from '../../../test/dns-server.js';
@@ -66,7 +66,7 @@ for (const backend of BACKENDS) {
       deps = { db: ctx.deps.database.db, clock: ctx.clock, dnsServers: [dns.address], dnsTimeoutMs: 1_000 };
       const actorOf = async (name: string): Promise<Actor> => {
         const org = await createOrganization({ db: deps.db, clock: ctx.clock }, { name });
-        return { organizationId: org.id, projectId: org.default_project_id, scopes: OPERATOR_SCOPES };
+        return operator(org.id, org.default_project_id);
       };
       a = await actorOf('org-a');
       b = await actorOf('org-b');
@@ -220,7 +220,7 @@ for (const backend of BACKENDS) {
       const c = await createTestContext(backend);
       try {
         const org = await createOrganization({ db: c.deps.database.db, clock: c.clock }, { name: 'lister' });
-        const actor: Actor = { organizationId: org.id, projectId: org.default_project_id, scopes: OPERATOR_SCOPES };
+        const actor: Actor = operator(org.id, org.default_project_id);
         const d = { ...deps, db: c.deps.database.db, clock: c.clock };
         const ids: string[] = [];
         for (const name of ['one.example.com', 'two.example.com', 'three.example.com']) {

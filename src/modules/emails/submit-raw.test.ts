@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailMessages } from '../../db/schema.js';
 import { emailDeps } from '../../http/routes/emails.js';
 import { AppError } from '../../lib/errors.js';
-import { OPERATOR_SCOPES } from '../api-keys/principal.js';
+import { operator } from '../api-keys/principal.js';
 import { startWorker } from '../../worker/worker.js';
 import { countRows, eventually, senderFor } from '../../../test/email-fixtures.js';
 import { bearer, domainFor, orgWithKey, type OrgFixture } from '../../../test/factories.js';
@@ -56,7 +56,7 @@ for (const backend of BACKENDS) {
         recipients: ['customer@example.net', 'hidden@example.net'],
         raw,
       });
-      const email = await getEmail(svc, { ...senderFor(acme.org), scopes: OPERATOR_SCOPES }, id);
+      const email = await getEmail(svc, operator(acme.org.id, acme.org.default_project_id), id);
       expect(email).toMatchObject({
         from: 'Acme Support <support@a.acme.test>',
         to: ['Customer <customer@example.net>'],
@@ -91,7 +91,7 @@ for (const backend of BACKENDS) {
         recipients: ['r@example.net'],
         raw: message(['From: x@a.acme.test', 'To: r@example.net', 'Subject: mine', 'Message-ID: <client-1@a.acme.test>', 'Date: Tue, 1 Jan 2030 00:00:00 +0000']),
       });
-      const email = await getEmail(svc, { ...senderFor(acme.org), scopes: OPERATOR_SCOPES }, id);
+      const email = await getEmail(svc, operator(acme.org.id, acme.org.default_project_id), id);
       expect(email.message_id).toBe('<client-1@a.acme.test>');
       const [stored] = await ctx.deps.database.db.select().from(emailMessages).where(eq(emailMessages.emailId, id));
       expect(stored!.raw!.toString().match(/^Message-ID:/gim)).toHaveLength(1);
