@@ -5,6 +5,7 @@ import { adminSocketPath, acquireLock, type DataDirLock } from './cli/data-dir-l
 import { serveAdminSocket } from './cli/admin-socket.js';
 import type { Config } from './config/config.js';
 import { pgdataOf, pgliteExists } from './db/pglite.js';
+import { openPrivateDir } from './lib/private-dir.js';
 import { startSmtp } from './smtp/server.js';
 import { smtpServices } from './smtp/services.js';
 import { loadTlsMaterial } from './smtp/tls.js';
@@ -18,6 +19,7 @@ export type Running = { deps: Deps; urls: string[]; stop(): Promise<void> };
 
 /** The composition root: config -> deps -> the roles asked for. Prints where everything listens. */
 export async function start(config: Config, roles: readonly Role[], print: (line: string) => void): Promise<Running> {
+  openPrivateDir(config.dataDir);
   let lock: DataDirLock | undefined;
   if (!config.databaseUrl) {
     const taken = acquireLock(config.dataDir);

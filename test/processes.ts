@@ -23,10 +23,16 @@ export function runPostgate(args: string[], env: Record<string, string>, stdin =
   });
 }
 
-/** Starts `postgate start` and resolves once it prints its API address; `ipc`: with a channel to this process, as process managers start it; `nodeArgs`: node's own, before the script. */
-export function startPostgate(env: Record<string, string>, roles = 'api', options: { ipc?: boolean; nodeArgs?: string[] } = {}): Promise<ServerProcess> {
+/**
+ * Starts `postgate start` and resolves once it prints its API address; `ipc`: with a channel to
+ * this process, as process managers start it; `nodeArgs`: node's own, before the script; `umask`:
+ * the umask it is started with (through the shell, as a user's login would set it).
+ */
+export function startPostgate(env: Record<string, string>, roles = 'api', options: { ipc?: boolean; nodeArgs?: string[]; umask?: string } = {}): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, 'start', '--roles', roles], {
+    const command = [process.execPath, ...(options.nodeArgs ?? []), BIN, 'start', '--roles', roles];
+    const [file, ...args] = options.umask === undefined ? command : ['/bin/sh', '-c', `umask ${options.umask} && exec "$0" "$@"`, ...command];
+    const child = spawn(file!, args, {
       env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
       stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
     });

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import type { Deps } from '../app/deps.js';
 import { AppError } from '../lib/errors.js';
@@ -28,6 +28,9 @@ export async function serveAdminSocket(socketPath: string, deps: Deps): Promise<
     server.once('error', reject);
     server.listen({ path: socketPath, readableAll: false, writableAll: false }, resolve);
   });
+  // Security: whoever can connect can run operator commands. The umask already made it 0600
+  // (lib/private-dir.ts); said again here so the socket never depends on it.
+  chmodSync(socketPath, 0o600);
   return server;
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 // PGlite is embedded: only one process may open a data directory. The process that opens it
@@ -32,9 +32,8 @@ export function lockHolder(dataDir: string): number | undefined {
   }
 }
 
-/** Takes the lock, or returns the live holder's pid. */
+/** Takes the lock, or returns the live holder's pid. The directory exists (openPrivateDir). */
 export function acquireLock(dataDir: string): DataDirLock | { heldBy: number } {
-  mkdirSync(dataDir, { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(lockPath(dataDir), 'wx', 0o600);

@@ -4,6 +4,8 @@ import { createDeps } from '../app/deps.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { AppError } from '../lib/errors.js';
 import { ROLES, start, type Role } from '../main.js';
+import { pgdataOf, pgliteExists } from '../db/pglite.js';
+import { openPrivateDir } from '../lib/private-dir.js';
 import { acquireLock, adminSocketPath } from './data-dir-lock.js';
 import { callAdminSocket } from './admin-socket.js';
 import { ensureDashboardBuilt } from './dashboard-build.js';
@@ -95,10 +97,16 @@ export async function runCli(argv: string[], io: Out = defaultOut, env: NodeJS.P
  */
 async function runOperation(config: Config, op: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
   if (!config.databaseUrl) {
+    openPrivateDir(config.dataDir);
     const taken = acquireLock(config.dataDir);
     if ('heldBy' in taken) {
       if (op === 'migrate') return {}; // the running server applied them at start
       return callAdminSocket(adminSocketPath(config.dataDir), op, args);
+    }
+    if (!pgliteExists(pgdataOf(config.dataDir))) {
+      // stderr: stdout carries the command's output only. Without a word, the first command
+      // on a new data directory would sit silent for the seconds initdb takes.
+      process.stderr.write(`Database           creating the embedded database in ${config.dataDir} (first use, a few seconds)...\n`);
     }
     try {
       return await runDirect(config, op, args);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { PGlite, protocol } from '@electric-sql/pglite';
+import { keepPrivate } from '../lib/private-dir.js';
 
 // The embedded database, opened so that it stays small in a long-running server.
 //
@@ -49,6 +50,8 @@ export async function openPglite(pgdata: string | undefined): Promise<PGlite> {
   if (pgdata) await ensureInitialised(pgdata);
   const client = new PGlite(pgdata, { postgresqlconf: PGLITE_CONF });
   await client.waitReady;
+  // PGlite gives the files it creates mode 0666, whatever the umask (lib/private-dir.ts).
+  if (pgdata) keepPrivate(pgdata);
   return client;
 }
 
