@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildApp } from '../src/app/build-app.js';
 import { createDeps, type Deps } from '../src/app/deps.js';
 import { loadConfig, type Config } from '../src/config/config.js';
@@ -50,7 +50,8 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Pr
   };
 }
 
-export async function createTestContext(backend: Backend, env: Record<string, string> = {}): Promise<TestContext> {
+/** `logger`: where the app logs (silent by default), for tests of what reaches the log. */
+export async function createTestContext(backend: Backend, env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<TestContext> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'postgate-test-'));
   // Plan rates high by default: tests of other behaviour send bursts; limit tests set their own.
   const config = loadConfig({ LOG_LEVEL: 'silent', POSTGATE_DATA_DIR: dataDir, POSTGATE_RATE_FREE: '100000', POSTGATE_AUTH_FAILURE_LIMIT: '100000', ...env });
@@ -62,7 +63,7 @@ export async function createTestContext(backend: Backend, env: Record<string, st
     drop = fresh.drop;
   }
   const clock = manualClock();
-  const deps = await createDeps({ config, dbTarget: target, clock, logger: pino({ level: 'silent' }) });
+  const deps = await createDeps({ config, dbTarget: target, clock, logger: options.logger ?? pino({ level: 'silent' }) });
   const app = await buildApp(deps);
   return {
     deps,

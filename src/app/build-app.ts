@@ -2,16 +2,27 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from '../http/plugins/auth.js';
-import { registerErrorHandling } from '../http/plugins/errors.js';
+import { frameworkErrors, registerErrorHandling } from '../http/plugins/errors.js';
+import { registerTextInputCheck } from '../http/plugins/text-input.js';
 import { apiKeyRoutes } from '../http/routes/api-keys.js';
 import { dashboardRoutes } from '../http/routes/dashboard/index.js';
 import { domainRoutes } from '../http/routes/domains.js';
 import { emailRoutes } from '../http/routes/emails.js';
 import { systemRoutes } from '../http/routes/system.js';
 import { whoamiRoutes } from '../http/routes/whoami.js';
+import { validationError } from '../lib/errors.js';
 import { serializeJson } from '../lib/rendered-json.js';
 import type { Deps } from './deps.js';
 import { fastifyLogging } from './lazy-logger.js';
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type RouteEntry = { method: string; url: string; auth: unknown };
 
@@ -31,6 +42,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    // A URL that cannot be decoded is answered before routing: in the catalogue's shape too.
+    frameworkErrors,
   });
 
   app.setValidatorCompiler(validatorCompiler);
@@ -44,10 +57,15 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
-    defaultJson(request, body as string, done);
+    defaultJson(request, body as string, (error, parsed) => {
+      // Fastify refuses prototype keys as "invalid JSON"; valid JSON refused for them is told as such.
+      if (error && isJson(body as string)) return done(validationError('__proto__', 'the keys __proto__ and constructor.prototype are not accepted'), undefined);
+      done(error, parsed);
+    });
   });
 
   registerErrorHandling(app);
+  registerTextInputCheck(app);
 
   app.decorate('routeCatalog', [] as RouteEntry[]);
   app.addHook('onRoute', (route) => {

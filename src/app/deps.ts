@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '../lib/logger.js';
 import type { Config } from '../config/config.js';
 import { createDatabase, type Database, type DbTarget } from '../db/client.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -83,13 +84,7 @@ async function createInvalidation(o: { config: Config; target: DbTarget; databas
 
 export async function createDeps(options: DepsOptions): Promise<Deps> {
   const { config } = options;
-  const logger =
-    options.logger ??
-    pino({
-      level: config.logLevel,
-      // Security: tokens travel in Authorization; they never reach a log line.
-      redact: { paths: ['req.headers.authorization', 'headers.authorization', 'authorization', 'token'], censor: '[redacted]' },
-    });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
   const target = options.dbTarget ?? dbTargetFor(config);
   const database = options.database ?? (await createDatabase(target));

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { createDeps } from '../app/deps.js';
 import { ConfigError, loadConfig, type Config } from '../config/config.js';
 import { AppError } from '../lib/errors.js';
+import { createLogger } from '../lib/logger.js';
 import { ROLES, start, type Role } from '../main.js';
 import { pgdataOf, pgliteExists } from '../db/pglite.js';
 import { openPrivateDir } from '../lib/private-dir.js';
@@ -119,7 +120,7 @@ async function runOperation(config: Config, op: string, args: Record<string, unk
 
 async function runDirect(config: Config, op: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
   // Logs go to stderr: stdout carries the command's output only (one object with --json).
-  const deps = await createDeps({ config, logger: pino({ level: 'warn' }, pino.destination(2)) });
+  const deps = await createDeps({ config, logger: createLogger({ level: 'warn', destination: pino.destination(2) }) });
   try {
     if (op === 'migrate') return {};
     const operation = OPERATIONS[op];

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode } from '../../lib/errors.js';
 
@@ -74,29 +74,56 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const field = [...context, ...path].join('.') || 'body';
       return sendError(reply, 'validation_error', `${field}: ${first?.message ?? 'is invalid'}`);
     }
-    switch (error.code) {
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return sendError(reply, 'unsupported_media_type', 'Send JSON with Content-Type: application/json');
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return sendError(reply, 'payload_too_large', 'The request body is larger than this server accepts');
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return sendError(reply, 'invalid_json', 'The request body is not valid JSON');
-    }
-    if (error instanceof SyntaxError || error.statusCode === 400) {
-      return sendError(reply, 'invalid_json', 'The request body is not valid JSON');
-    }
+    const framework = frameworkError(error);
+    if (framework) return sendError(reply, framework.code, framework.message);
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
       reply.header('retry-after', '1');
       return sendError(reply, 'service_unavailable', 'The database is unavailable; retry shortly');
-    }
-    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-      return sendError(reply, 'bad_request', error.message);
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendError(reply, 'internal_server_error', `Internal error; reference ${request.id}`);
   });
 
   app.setNotFoundHandler((request, reply) => sendError(reply, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+}
+
+type Refusal = { code: ErrorCode; message: string };
+
+/**
+ * The catalogue's code for an error Fastify or a plugin raised about the request itself. Their
+ * own messages are never passed on: they name internals, and a client needs only the catalogue.
+ */
+function frameworkError(error: FastifyError): Refusal | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'payload_too_large', message: 'The request body is larger than this server accepts' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { code: 'invalid_json', message: 'The request body is not valid JSON' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { code: 'bad_request', message: 'Content-Length does not match the body' };
+  }
+  if (error instanceof SyntaxError) return { code: 'invalid_json', message: 'The request body is not valid JSON' };
+  const status = typeof error.statusCode === 'number' ? error.statusCode : 0;
+  if (status < 400 || status >= 500) return undefined;
+  return BY_STATUS[status] ?? { code: 'bad_request', message: 'The request is malformed' };
+}
+
+const BY_STATUS: Readonly<Record<number, Refusal>> = {
+  404: { code: 'not_found', message: 'Not found' },
+  405: { code: 'method_not_allowed', message: 'Method not allowed' },
+  413: { code: 'payload_too_large', message: 'The request body is larger than this server accepts' },
+  415: { code: 'unsupported_media_type', message: 'Send JSON with Content-Type: application/json' },
+};
+
+/** Fastify's own replies before routing (a URL that cannot be decoded), in the catalogue's shape. */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    sendError(reply, 'invalid_url', 'The URL cannot be decoded: check its percent-encoding');
+    return;
+  }
+  sendError(reply, 'bad_request', 'The request is malformed');
 }

@@ -11,13 +11,23 @@ export const MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024;
 const MAX_SCHEDULE_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
- * Headers that carry structure or identity: set through their own fields or by Postgate itself,
- * never as custom headers (a custom Bcc or DKIM-Signature would be a way around the rules).
+ * Headers that carry structure, identity or trust: set through their own fields, by Postgate
+ * itself or by the receiving servers, never as custom headers (a custom Bcc or DKIM-Signature
+ * would be a way around the rules; a forged Authentication-Results or Received-SPF would vouch
+ * for a check no one made, and Resent-From would name another sender).
  */
 const RESERVED_HEADERS = new Set([
   'from', 'sender', 'to', 'cc', 'bcc', 'reply-to', 'subject', 'date', 'message-id', 'return-path', 'received',
   'mime-version', 'content-type', 'content-transfer-encoding', 'content-disposition', 'dkim-signature',
+  'authentication-results', 'received-spf',
 ]);
+/** Whole families: Resent-From, Resent-Sender, ...; ARC-Seal, ARC-Message-Signature, ARC-Authentication-Results. */
+const RESERVED_PREFIXES = ['resent-', 'arc-'];
+
+function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return RESERVED_HEADERS.has(lower) || RESERVED_PREFIXES.some((prefix) => lower.startsWith(prefix));
+}
 // RFC 5322 field-name: printable ASCII but the colon.
 const HEADER_NAME = /^[\x21-\x39\x3b-\x7e]{1,100}$/;
 const CONTENT_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
@@ -86,7 +96,7 @@ function customHeaders(headers: Record<string, string>, field: string): { key: s
     const nameProblem = headerTextProblem(key);
     if (nameProblem) throw validationError(field, `the header name ${JSON.stringify(key)} ${nameProblem}`);
     if (!HEADER_NAME.test(key)) throw validationError(field, `${JSON.stringify(key)} is not a header name (printable ASCII, no colon or space)`);
-    if (RESERVED_HEADERS.has(key.toLowerCase())) throw validationError(`${field}.${key}`, 'is set by Postgate or by its own field');
+    if (isReservedHeader(key)) throw validationError(`${field}.${key}`, 'is set by Postgate or by its own field');
     const valueProblem = headerTextProblem(value);
     if (valueProblem) throw validationError(`${field}.${key}`, valueProblem);
     return { key, value };
