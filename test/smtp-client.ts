@@ -13,10 +13,11 @@ export class RawSmtp {
     this.attach(socket);
   }
 
-  static async connect(port: number, implicitTls = false): Promise<{ client: RawSmtp; greeting: string }> {
+  /** `localAddress`: another loopback address to connect from (127.0.0.2: another client). */
+  static async connect(port: number, implicitTls = false, localAddress?: string): Promise<{ client: RawSmtp; greeting: string }> {
     const socket = implicitTls
-      ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false })
-      : net.createConnection({ port, host: '127.0.0.1' });
+      ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, ...(localAddress ? { localAddress } : {}) })
+      : net.createConnection({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
     socket.on('error', () => undefined);
     const client = new RawSmtp(socket);
     return { client, greeting: await client.reply() };
@@ -79,6 +80,11 @@ export class RawSmtp {
 
   async authPlain(user: string, password: string): Promise<string> {
     return this.command(`AUTH PLAIN ${Buffer.from(`\0${user}\0${password}`).toString('base64')}`);
+  }
+
+  /** Whether the server has closed the connection. */
+  get closed(): boolean {
+    return this.socket.destroyed || this.socket.readableEnded;
   }
 
   close(): void {

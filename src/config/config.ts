@@ -47,6 +47,8 @@ const envSchema = z.object({
   POSTGATE_RATE_PRO: positiveInt.default(100),
   POSTGATE_RATE_SCALE: positiveInt.default(1000),
   POSTGATE_AUTH_FAILURE_LIMIT: positiveInt.default(20),
+  POSTGATE_SMTP_CONNECTIONS_PER_CLIENT: positiveInt.default(20),
+  POSTGATE_SMTP_AUTH_TIMEOUT_SECONDS: digits.pipe(z.number().min(1, 'must be 1 or more').max(600, 'must be 600 or less')).default(30),
   POSTGATE_DELIVERY_RETRY_BASE_MS: positiveInt.default(30_000),
   POSTGATE_DELIVERY_MAX_ATTEMPTS: positiveInt.pipe(z.number().max(50, 'must be 50 or less')).default(10),
   POSTGATE_DELIVERY_LEASE_SECONDS: digits.pipe(z.number().min(2, 'must be 2 or more').max(3600, 'must be 3600 or less')).default(300),
@@ -75,6 +77,10 @@ export type Config = Readonly<{
   keyCacheTtlMs: number;
   /** Failed authentications per client address per minute before it is refused (HTTP and SMTP). */
   authFailureLimit: number;
+  /** SMTP connections open at once from one client (an IPv4 address, an IPv6 /64), across instances with Redis. */
+  smtpConnectionsPerClient: number;
+  /** How long an SMTP connection may stay open without authenticating. */
+  smtpAuthTimeoutMs: number;
   /** Delivery retries: the first waits about this long, each next one twice as long (with jitter). */
   deliveryRetryBaseMs: number;
   /** Attempts before a soft-failing email is given up (`failed`). */
@@ -146,6 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     keyCacheTtlMs: e.POSTGATE_KEY_CACHE_TTL_SECONDS * 1000,
     authFailureLimit: e.POSTGATE_AUTH_FAILURE_LIMIT,
+    smtpConnectionsPerClient: e.POSTGATE_SMTP_CONNECTIONS_PER_CLIENT,
+    smtpAuthTimeoutMs: e.POSTGATE_SMTP_AUTH_TIMEOUT_SECONDS * 1000,
     deliveryRetryBaseMs: e.POSTGATE_DELIVERY_RETRY_BASE_MS,
     deliveryMaxAttempts: e.POSTGATE_DELIVERY_MAX_ATTEMPTS,
     deliveryLeaseSeconds: e.POSTGATE_DELIVERY_LEASE_SECONDS,

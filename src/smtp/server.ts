@@ -1,12 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Deps } from '../app/deps.js';
+import { clientAddress } from '../lib/client-address.js';
 import { parseIp } from '../lib/ip.js';
 import { hasScope } from '../modules/api-keys/scopes.js';
 import type { Principal } from '../modules/api-keys/principal.js';
 import type { RawSubmission } from '../modules/emails/service.js';
 import { verifyApiKey, type VerifyDeps } from '../modules/api-keys/verify.js';
 import { AuthGuard } from '../modules/limits/auth-guard.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { readMessage } from './message.js';
 import { BAD_CREDENTIALS, protocolError, smtpError, toSmtpError } from './replies.js';
 import type { TlsMaterial } from './tls.js';
@@ -39,6 +41,13 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
   const { config } = deps;
   const verifyDeps: VerifyDeps = { db: deps.database.db, clock: deps.clock, keyCache: deps.keyCache };
   const guard = new AuthGuard(deps.limits.failures, deps.clock);
+  const connections = new ConnectionGuard({
+    limiter: deps.limits.concurrency,
+    perClient: config.smtpConnectionsPerClient,
+    authTimeoutMs: config.smtpAuthTimeoutMs,
+  });
+  // Failures are counted per client as on HTTP: an IPv6 host owns its whole /64.
+  const clientOf = (session: SMTPServerSession): string => clientAddress(session.remoteAddress).limitKey;
   // Tokens of authenticated sessions, to re-verify the key at each MAIL FROM (revocation).
   const tokens = new Map<string, string>();
   const maxRecipients = options.maxRecipients ?? 50;
@@ -52,13 +61,17 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
 
   const handlers: Partial<SMTPServerOptions> = {
     onConnect(session, callback) {
-      const wait = guard.blockedFor(session.remoteAddress);
-      callback(wait > 0 ? smtpError('too_many_auth_failures', `Too many failed authentications; retry after ${wait}s`) : undefined);
+      const wait = guard.blockedFor(clientOf(session));
+      if (wait > 0) return callback(smtpError('too_many_auth_failures', `Too many failed authentications; retry after ${wait}s`));
+      connections.admit(session).then(
+        () => callback(),
+        (error: unknown) => callback(toSmtpError(error)),
+      );
     },
 
     onAuth(auth, session, callback) {
       void (async () => {
-        const client = session.remoteAddress;
+        const client = clientOf(session);
         if (guard.blockedFor(client) > 0) throw smtpError('too_many_auth_failures', 'Too many failed authentications');
         const token = auth.password ?? '';
         const result = auth.username === USERNAME ? await verifyApiKey(verifyDeps, token, parseIp(client)) : undefined;
@@ -70,6 +83,7 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
         }
         if (!hasScope(result.principal.scopes, 'emails:send')) throw smtpError('insufficient_scope', 'This API key lacks the emails:send scope');
         tokens.set(session.id, token);
+        connections.authenticated(session);
         return { user: result.principal.keyId };
       })().then(
         (user) => callback(null, user),
@@ -121,6 +135,7 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
 
     onClose(session) {
       tokens.delete(session.id);
+      connections.closed(session);
     },
   };
 
@@ -147,6 +162,7 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
   const listen = async (server: SMTPServer, port: number): Promise<number> => {
     servers.push(server);
     patchConnections(server);
+    connections.watch(server.server);
     server.on('error', (err) => deps.logger.warn({ err }, 'smtp: connection error'));
     await new Promise<void>((resolve, reject) => {
       server.server.once('error', reject);

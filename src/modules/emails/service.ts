@@ -1,4 +1,5 @@
-import PostalMime, { type Address } from 'postal-mime';
+import PostalMime, { addressParser, type Address, type Email } from 'postal-mime';
+import { badTextPath } from '../../lib/storable-text.js';
 import { AppError, validationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { SendingDomain } from '../domains/service.js';
@@ -59,12 +60,19 @@ export async function submitRawEmail(deps: EmailDeps, sender: Sender, submission
   const mailFrom = parseAddress(submission.mailFrom);
   if (!mailFrom) throw validationError('mail_from', `${JSON.stringify(submission.mailFrom)} is not a valid sender address`);
   const recipients = envelopeRecipients(submission.recipients);
+  // A NUL is not text (RFC 5322) and PostgreSQL cannot store it: a permanent refusal, not a 451 retried for days.
+  if (submission.raw.includes(0)) throw new AppError('invalid_message', 'message: NUL characters are not allowed');
   const parsed = await PostalMime.parse(submission.raw);
-  const fromHeader = parsed.from?.address ? parseAddress(parsed.from.address) : undefined;
-  if (!fromHeader) throw validationError('From', 'the message needs a From header with one valid address');
+  const authors = authorsOf(parsed);
   const domains = new Map<string, SendingDomain | undefined>();
   assertAllowed(await checkSender(deps.intake.sendingDomain, sender, domainOf(mailFrom), domains), 'mail_from');
-  const domain = assertAllowed(await checkSender(deps.intake.sendingDomain, sender, domainOf(fromHeader), domains), 'From');
+  // Security: every address the message claims as its author or sender is checked, not only the first.
+  let domain: SendingDomain | undefined;
+  for (const [i, author] of authors.entries()) {
+    const allowed = assertAllowed(await checkSender(deps.intake.sendingDomain, sender, domainOf(author.address), domains), author.field);
+    if (i === 0) domain = allowed; // the From domain, which signs the message
+  }
+  const fromHeader = authors[0]!.address;
 
   const now = deps.clock.now();
   const id = newId('email', now.getTime());
@@ -92,7 +100,39 @@ export async function submitRawEmail(deps: EmailDeps, sender: Sender, submission
     }),
     message: { raw: message.raw },
   };
+  // Decoding can bring a NUL back (an encoded word, a base64 part) into what the row stores.
+  const { subject, html, text, fromAddress, toAddresses, ccAddresses, replyTo } = email.row;
+  const unstorable = badTextPath({ subject, html, text, from: fromAddress, to: toAddresses, cc: ccAddresses, reply_to: replyTo }, '');
+  if (unstorable !== undefined) throw new AppError('invalid_message', `${unstorable}: NUL characters are not allowed, even encoded`);
   return acceptEmails(deps, [email], { id });
+}
+
+type Author = { address: string; field: string };
+
+/**
+ * The addresses a message names as its author (From) and sender (Sender), each parsed, with the
+ * header it came from. Exactly one From header (RFC 5322 section 3.6); any address in it that is
+ * not valid refuses the message rather than being skipped.
+ */
+function authorsOf(parsed: Email): Author[] {
+  const fromHeaders = parsed.headers.filter((h) => h.key === 'from');
+  if (fromHeaders.length !== 1) {
+    throw new AppError('invalid_message', `From: the message needs exactly one From header (it has ${fromHeaders.length})`);
+  }
+  const authors: Author[] = [];
+  for (const header of parsed.headers) {
+    if (header.key !== 'from' && header.key !== 'sender') continue;
+    const field = header.key === 'from' ? 'From' : 'Sender';
+    const listed = addressParser(header.value).flatMap((entry) => ('group' in entry && entry.group ? entry.group : [entry]));
+    if (listed.length === 0) throw new AppError('invalid_message', `${field}: names no address`);
+    for (const mailbox of listed) {
+      const address = mailbox.address ? parseAddress(mailbox.address) : undefined;
+      if (!address) throw new AppError('invalid_message', `${field}: ${JSON.stringify(mailbox.address ?? '')} is not a valid address`);
+      authors.push({ address, field });
+    }
+  }
+  // From comes first: the message is signed for its first address's domain.
+  return authors.sort((a, b) => (a.field === b.field ? 0 : a.field === 'From' ? -1 : 1));
 }
 
 function idempotencyFor(sender: Sender, kind: string, body: unknown, options: SendOptions): IdempotencyRequest | undefined {
