@@ -54,8 +54,10 @@ for (const backend of BACKENDS) {
       expect(res.statusCode, res.body).toBe(200);
       return (res.json() as { id: string }).id;
     };
-    const email = async (id: string) => (await ctx.app.inject({ method: 'GET', url: `/emails/${id}`, headers: bearer(acme.token) })).json();
-    const settled = (id: string) => eventually(async () => ['delivered', 'bounced', 'failed'].includes((await email(id)).last_event), 10_000, `email ${id} to settle`);
+    // `token`: a key of the email's mode (keys see only objects of their own mode).
+    const email = async (id: string, token = acme.token) => (await ctx.app.inject({ method: 'GET', url: `/emails/${id}`, headers: bearer(token) })).json();
+    const settled = (id: string, token = acme.token) =>
+      eventually(async () => ['delivered', 'bounced', 'failed'].includes((await email(id, token)).last_event), 10_000, `email ${id} to settle`);
     const relayed = (id: string) => relay.messages.filter((m) => m.messageId === `<${id}@mail.acme.test>`);
 
     it('relays DKIM-signed mail (mailauth verifies it) to the envelope recipients, Bcc included, logged in to the relay', async () => {
@@ -122,15 +124,16 @@ for (const backend of BACKENDS) {
       worker = startWorker(ctx.deps);
       const signedId = await send(emailBody('hello@mail.acme.test', { subject: 'test mode' }), test.token);
       const unsignedId = await send(emailBody('hello@unverified.example', { subject: 'test mode, any domain' }), test.token);
-      await settled(signedId);
-      await settled(unsignedId);
+      await settled(signedId, test.token);
+      await settled(unsignedId, test.token);
       expect(relayed(signedId)).toHaveLength(0);
       expect(relay.messages.filter((m) => m.messageId?.includes(unsignedId))).toHaveLength(0);
-      const raw = await ctx.app.inject({ method: 'GET', url: `/emails/${signedId}/raw`, headers: bearer(acme.token) });
+      // Test-mode mail is read with a test key: live keys see live objects only.
+      const raw = await ctx.app.inject({ method: 'GET', url: `/emails/${signedId}/raw`, headers: bearer(test.token) });
       expect(raw.statusCode).toBe(200);
       expect(raw.headers['content-type']).toMatch(/^message\/rfc822/);
       expect(raw.body).toMatch(/^DKIM-Signature: .*d=mail\.acme\.test/);
-      const unsigned = await ctx.app.inject({ method: 'GET', url: `/emails/${unsignedId}/raw`, headers: bearer(acme.token) });
+      const unsigned = await ctx.app.inject({ method: 'GET', url: `/emails/${unsignedId}/raw`, headers: bearer(test.token) });
       expect(unsigned.body).not.toMatch(/DKIM-Signature/);
       expect(unsigned.body).toMatch(/Subject: test mode, any domain/);
       // Relayed mail was not captured: there is nothing to read back.
