@@ -141,7 +141,9 @@ describe('dashboard sessions', () => {
 
   it('changes nothing on GET: there is no GET sign-out, and GETs need no token', async () => {
     const s = await sessionFor(ctx.deps, member);
-    expect((await ctx.app.inject({ method: 'GET', url: '/dashboard/api/logout', headers: { cookie: s.cookie } })).statusCode).toBe(404);
+    const getLogout = await ctx.app.inject({ method: 'GET', url: '/dashboard/api/logout', headers: { cookie: s.cookie } });
+    expect(getLogout.statusCode).toBe(405);
+    expect(getLogout.headers.allow).toBe('POST');
     expect((await ctx.app.inject({ method: 'GET', url: '/dashboard/api/me', headers: { cookie: s.cookie } })).statusCode).toBe(200);
   });
 

@@ -1,37 +1,7 @@
-import { AppError, type ErrorCode } from '../lib/errors.js';
+import { AppError, catalogueColumn, type ErrorCode } from '../lib/errors.js';
 
-/** SMTP reply code and enhanced status of every error code (docs/errors.md, SMTP column). */
-export const SMTP_REPLY = {
-  invalid_json: [501, '5.5.2'],
-  invalid_header: [501, '5.5.2'],
-  bad_request: [501, '5.5.2'],
-  invalid_url: [501, '5.5.2'],
-  missing_api_key: [530, '5.7.0'],
-  invalid_api_key: [535, '5.7.8'],
-  session_required: [530, '5.7.0'],
-  invalid_credentials: [535, '5.7.8'],
-  csrf_rejected: [550, '5.7.1'],
-  insufficient_scope: [550, '5.7.1'],
-  privilege_escalation: [550, '5.7.1'],
-  ip_not_allowed: [550, '5.7.1'],
-  domain_not_allowed: [550, '5.7.1'],
-  domain_not_verified: [550, '5.7.1'],
-  not_found: [550, '5.1.1'],
-  method_not_allowed: [502, '5.5.1'],
-  conflict: [451, '4.3.0'],
-  invalid_idempotent_request: [554, '5.5.0'],
-  concurrent_idempotent_requests: [451, '4.3.0'],
-  payload_too_large: [552, '5.3.4'],
-  unsupported_media_type: [554, '5.6.0'],
-  validation_error: [501, '5.5.4'],
-  invalid_message: [554, '5.6.0'],
-  api_key_limit_reached: [550, '5.7.1'],
-  rate_limit_exceeded: [451, '4.7.0'],
-  concurrency_limit_exceeded: [421, '4.7.0'],
-  too_many_auth_failures: [421, '4.7.0'],
-  service_unavailable: [451, '4.3.0'],
-  internal_server_error: [451, '4.3.0'],
-} as const satisfies Record<ErrorCode, readonly [number, string]>;
+/** SMTP reply code and enhanced status of every code, read from the catalogue (lib/errors.ts). */
+export const SMTP_REPLY = catalogueColumn((record) => record.smtp);
 
 export type SmtpError = Error & { responseCode: number };
 

@@ -6,15 +6,24 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The JSON path of the field the error names (`allowed_ips[0]`), from the body's `field`. */
+    readonly field?: string,
   ) {
     super(message);
   }
 
-  /** The field a 422 names (`allowed_ips[0]: ...` -> `allowed_ips`), if any. */
-  get field(): string | undefined {
-    if (this.code !== 'validation_error') return undefined;
-    return /^([a-z_]+)(?:\[\d+\])?[.:]/.exec(this.message)?.[1];
+  /** The top-level field named (`allowed_ips[0]` -> `allowed_ips`): the form input to show it beside. */
+  get topLevelField(): string | undefined {
+    return this.field?.split(/[.[]/, 1)[0] || undefined;
   }
+}
+
+/** The server's error body: `{statusCode, name, message, field?}` (docs/errors.md). */
+type ErrorBody = { name?: unknown; message?: unknown; field?: unknown };
+
+function errorFrom(response: Response, body: ErrorBody | undefined): ApiError {
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  return new ApiError(response.status, text(body?.name) ?? 'error', text(body?.message) ?? `The server answered ${response.status}`, text(body?.field));
 }
 
 let csrfToken = '';
@@ -46,10 +55,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   } catch {
     throw new ApiError(0, 'network_error', 'The server cannot be reached. Check your connection and try again.');
   }
-  const data = (await response.json().catch(() => undefined)) as { name?: string; message?: string } | undefined;
+  const data = (await response.json().catch(() => undefined)) as unknown;
   if (!response.ok) {
     if (response.status === 401 && !ANONYMOUS.has(path.split('?')[0]!)) onSignedOut();
-    throw new ApiError(response.status, data?.name ?? 'error', data?.message ?? `The server answered ${response.status}`);
+    throw errorFrom(response, data as ErrorBody | undefined);
   }
   return data as T;
 }
@@ -64,9 +73,9 @@ async function getBytes(path: string): Promise<ArrayBuffer | null> {
   }
   if (response.status === 404) return null;
   if (!response.ok) {
-    const data = (await response.json().catch(() => undefined)) as { name?: string; message?: string } | undefined;
+    const data = (await response.json().catch(() => undefined)) as ErrorBody | undefined;
     if (response.status === 401) onSignedOut();
-    throw new ApiError(response.status, data?.name ?? 'error', data?.message ?? `The server answered ${response.status}`);
+    throw errorFrom(response, data);
   }
   return response.arrayBuffer();
 }

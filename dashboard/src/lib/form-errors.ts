@@ -8,7 +8,7 @@ export type SplitErrors<F extends string> = { fields: Partial<Record<F, string>>
  */
 export function splitError<F extends string>(error: unknown, fields: readonly F[], aliases: Record<string, F> = {}): SplitErrors<F> {
   if (!(error instanceof ApiError)) return { fields: {}, form: String(error) };
-  const named = error.field;
+  const named = error.topLevelField;
   const field = named === undefined ? undefined : (aliases[named] ?? (fields as readonly string[]).find((f) => f === named));
   if (field) return { fields: { [field]: error.message } as Partial<Record<F, string>>, form: undefined };
   return { fields: {}, form: error.message };

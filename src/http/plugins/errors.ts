@@ -1,45 +1,16 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, type ErrorCode } from '../../lib/errors.js';
+import { AppError, catalogueColumn, type ErrorCode } from '../../lib/errors.js';
 
-/** HTTP status of every code: `satisfies` makes a new code impossible to forget here. */
-export const HTTP_STATUS = {
-  invalid_json: 400,
-  invalid_header: 400,
-  bad_request: 400,
-  invalid_url: 400,
-  missing_api_key: 401,
-  invalid_api_key: 401,
-  session_required: 401,
-  invalid_credentials: 401,
-  csrf_rejected: 403,
-  insufficient_scope: 403,
-  privilege_escalation: 403,
-  ip_not_allowed: 403,
-  domain_not_allowed: 403,
-  domain_not_verified: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  conflict: 409,
-  invalid_idempotent_request: 409,
-  concurrent_idempotent_requests: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  validation_error: 422,
-  invalid_message: 422,
-  api_key_limit_reached: 422,
-  rate_limit_exceeded: 429,
-  concurrency_limit_exceeded: 429,
-  too_many_auth_failures: 429,
-  internal_server_error: 500,
-  service_unavailable: 503,
-} as const satisfies Record<ErrorCode, number>;
+/** HTTP status of every code, read from the catalogue (lib/errors.ts). */
+export const HTTP_STATUS = catalogueColumn((record) => record.http);
 
-export type ErrorBody = { statusCode: number; name: ErrorCode; message: string };
+/** `field` is the JSON path of the field the error names (`to[2]`, `params.id`), when it names one. */
+export type ErrorBody = { statusCode: number; name: ErrorCode; message: string; field?: string };
 
-export function sendError(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
+export function sendError(reply: FastifyReply, code: ErrorCode, message: string, field?: string): FastifyReply {
   const statusCode = HTTP_STATUS[code];
-  const body: ErrorBody = { statusCode, name: code, message };
+  const body: ErrorBody = field === undefined ? { statusCode, name: code, message } : { statusCode, name: code, message, field };
   return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
 }
 
@@ -61,18 +32,18 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 /** Maps every error to the Resend-shaped body; nothing a client sends can produce a 500. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof AppError) return sendError(reply, error.code, error.message);
+    if (error instanceof AppError) return sendError(reply, error.code, error.message, error.field);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const first = error.validation[0];
       const context = error.validationContext === 'body' ? [] : [error.validationContext ?? 'request'];
-      const path = (first?.instancePath ?? '').split('/').filter(Boolean);
+      const path = [...context, ...(first?.instancePath ?? '').split('/').filter(Boolean)];
       const unknownKeys = first?.keyword === 'unrecognized_keys' ? (first.params as { keys?: string[] }).keys : undefined;
       if (unknownKeys?.[0]) {
-        const field = [...context, ...path, unknownKeys[0]].join('.');
-        return sendError(reply, 'validation_error', `${field}: unknown field; it cannot be set here`);
+        const field = jsonPath([...path, unknownKeys[0]]);
+        return sendError(reply, 'validation_error', `${field}: unknown field; it cannot be set here`, field);
       }
-      const field = [...context, ...path].join('.') || 'body';
-      return sendError(reply, 'validation_error', `${field}: ${first?.message ?? 'is invalid'}`);
+      const field = jsonPath(path) || 'body';
+      return sendError(reply, 'validation_error', `${field}: ${first?.message ?? 'is invalid'}`, field);
     }
     const framework = frameworkError(error);
     if (framework) return sendError(reply, framework.code, framework.message);
@@ -85,7 +56,21 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return sendError(reply, 'internal_server_error', `Internal error; reference ${request.id}`);
   });
 
-  app.setNotFoundHandler((request, reply) => sendError(reply, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  // Routes registered after this point (all of them, in buildApp) are indexed for the 405s.
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => routes.add(route.url, route.method));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = routes.methodsFor(path);
+    if (allowed.length === 0 || allowed.includes(request.method)) return sendError(reply, 'not_found', `No route ${request.method} ${path}`);
+    reply.header('allow', allowed.join(', '));
+    return sendError(reply, 'method_not_allowed', `${path} does not accept ${request.method}; it accepts ${allowed.join(', ')}`);
+  });
+}
+
+/** Path segments as a JSON path, the way services name fields: `to[2]`, `headers.X-Ref`, `[1].subject`. */
+function jsonPath(segments: readonly string[]): string {
+  return segments.map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');
 }
 
 type Refusal = { code: ErrorCode; message: string };
@@ -126,4 +111,60 @@ export function frameworkErrors(error: FastifyError, _request: FastifyRequest, r
     return;
   }
   sendError(reply, 'bad_request', 'The request is malformed');
+}
+
+/**
+ * The methods registered for each route pattern, so a path that exists with other methods gets a
+ * 405 naming them rather than a 404. Built from onRoute (Fastify's public API) and matched here:
+ * the router answers only "is there a route for this method and URL", never "for which methods".
+ */
+class RouteMethods {
+  private readonly byPattern = new Map<string, { segments: readonly string[]; methods: Set<string> }>();
+
+  add(url: string, method: string | readonly string[]): void {
+    const key = withoutTrailingSlash(url);
+    let entry = this.byPattern.get(key);
+    if (!entry) this.byPattern.set(key, (entry = { segments: key.split('/'), methods: new Set() }));
+    for (const m of typeof method === 'string' ? [method] : method) entry.methods.add(m);
+  }
+
+  /** Every method some route accepts at this request path, sorted; none for an unknown path. */
+  methodsFor(requestPath: string): string[] {
+    const segments = decodedSegments(requestPath);
+    if (!segments) return [];
+    const methods = new Set<string>();
+    for (const entry of this.byPattern.values()) {
+      if (matches(entry.segments, segments)) for (const m of entry.methods) methods.add(m);
+    }
+    return [...methods].sort();
+  }
+}
+
+/** The router ignores one trailing slash (buildApp's ignoreTrailingSlash), so the index does too. */
+function withoutTrailingSlash(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+function decodedSegments(requestPath: string): string[] | undefined {
+  try {
+    return withoutTrailingSlash(requestPath).split('/').map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a pattern such as `/api-keys/:id` or `/assets/*` covers the path. A segment with a
+ * parameter matches any non-empty segment (a parameter's regular expression, which no route of
+ * ours uses, is not checked); `*` matches the rest.
+ */
+function matches(pattern: readonly string[], path: readonly string[]): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const expected = pattern[i]!;
+    if (expected === '*' && i === pattern.length - 1) return path.length >= i;
+    const actual = path[i];
+    if (actual === undefined) return false;
+    if (expected.includes(':') ? actual === '' : actual !== expected) return false;
+  }
+  return path.length === pattern.length;
 }

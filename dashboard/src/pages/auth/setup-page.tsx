@@ -22,7 +22,7 @@ export function SetupPage({ onSignedIn }: { onSignedIn: (session: Session) => vo
     } catch (e) {
       const error = e instanceof ApiError ? e : new ApiError(0, 'error', String(e));
       // The organization service names its field `name`.
-      const field = (error.field === 'name' ? 'organization_name' : error.field) as keyof Values | undefined;
+      const field = (error.topLevelField === 'name' ? 'organization_name' : error.topLevelField) as keyof Values | undefined;
       setErrors(field && field in values ? { [field]: error.message } : { form: error.message });
       setBusy(false);
     }
