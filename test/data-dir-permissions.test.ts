@@ -2,6 +2,7 @@ import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from './email-fixtures.js';
 import { freePort, startPostgate } from './processes.js';
 
 // Security (SECURITY.md, local files): whatever the umask, the data directory and everything in
@@ -22,9 +23,6 @@ function exposed(dir: string): string[] {
 
 const modeOf = (target: string): number => lstatSync(target).mode & 0o777;
 
-async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 100));
-}
 
 describe('data directory permissions', () => {
   const parent = mkdtempSync(path.join(tmpdir(), 'postgate-perm-'));
@@ -42,7 +40,7 @@ describe('data directory permissions', () => {
     const server = await start();
     try {
       // The SMTP role starts after the API line is printed.
-      await eventually(() => server.output().includes('SMTP submission'));
+      await eventually(() => server.output().includes('SMTP submission'), 10_000, 'the SMTP role');
       expect(modeOf(dataDir)).toBe(0o700);
       expect(lstatSync(path.join(dataDir, 'admin.sock')).isSocket()).toBe(true);
       expect(modeOf(path.join(dataDir, 'admin.sock'))).toBe(0o600);

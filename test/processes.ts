@@ -1,8 +1,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 // Real processes for multi-instance and crash tests: `postgate start`, and private redis-servers.
+// Every child is killed when it overruns its time and when the test process exits, so a failed
+// test never leaves a server holding a port or a data directory; each server gets a data
+// directory of its own unless the test names one.
+
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** A new, empty data directory under the system's temporary directory. */
+export function freshDataDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'postgate-proc-'));
+}
 
 export const BIN = path.resolve(import.meta.dirname, '../bin/postgate.js');
 
@@ -10,34 +31,40 @@ export type ServerProcess = { child: ChildProcess; url: string; output: () => st
 
 export type CliRun = { code: number | null; stdout: string; stderr: string };
 
-/** Runs one `postgate` command to its end; `stdin` is written to it (passwords). */
-export function runPostgate(args: string[], env: Record<string, string>, stdin = ''): Promise<CliRun> {
+/** Runs one `postgate` command to its end (killed after `timeoutMs`); `stdin` is written to it (passwords). */
+export function runPostgate(args: string[], env: Record<string, string>, stdin = '', timeoutMs = 60_000): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = track(spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin!.end(stdin);
   });
 }
 
 /**
- * Starts `postgate start` and resolves once it prints its API address; `ipc`: with a channel to
- * this process, as process managers start it; `nodeArgs`: node's own, before the script; `umask`:
- * the umask it is started with (through the shell, as a user's login would set it).
+ * Starts `postgate start` and resolves once it prints its API address (killed if it has not in
+ * 30 s); `umask`: the umask it is started with (through the shell, as a user's login sets it).
  */
-export function startPostgate(env: Record<string, string>, roles = 'api', options: { ipc?: boolean; nodeArgs?: string[]; umask?: string } = {}): Promise<ServerProcess> {
+export function startPostgate(env: Record<string, string>, roles = 'api', options: { umask?: string } = {}): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const command = [process.execPath, ...(options.nodeArgs ?? []), BIN, 'start', '--roles', roles];
+    const command = [process.execPath, BIN, 'start', '--roles', roles];
     const [file, ...args] = options.umask === undefined ? command : ['/bin/sh', '-c', `umask ${options.umask} && exec "$0" "$@"`, ...command];
-    const child = spawn(file!, args, {
-      env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env },
-      stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
-    });
+    const child = track(spawn(file!, args, {
+      env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', POSTGATE_DATA_DIR: freshDataDir(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }));
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start in 30 s:\n${out}`));
+    }, 30_000);
     const onData = (d: Buffer): void => {
       out += d.toString();
       const match = /Postgate API\s+(http:\/\/\S+)/.exec(out);
@@ -75,7 +102,7 @@ export async function freePort(): Promise<number> {
 /** A private redis-server (the machine's binary) on its own port, so a test may stop it. */
 export async function startRedis(port?: number): Promise<{ url: string; port: number; stop(): Promise<void> }> {
   const p = port ?? (await freePort());
-  const child = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = track(spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }));
   for (let i = 0; i < 100; i++) {
     const up = await new Promise<boolean>((resolve) => {
       const s = net.createConnection({ port: p, host: '127.0.0.1' }, () => {

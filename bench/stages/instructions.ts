@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MALLOC_ARENAS, POSTGRES_START_FLAGS } from '../../bin/memory.js';
 import { autocannon, LOAD_CORE, SERVER_CORE } from '../lib/load.js';
 import { launch, newBackend, steadyWhoamiBody, TMP } from '../lib/postgate.js';
 import { inheritedEnv, POSTGATE_HOST, ROOT, spawnServer, type Spawned } from '../lib/processes.js';
@@ -107,11 +106,8 @@ export async function instructionsStage(o: { report: Report; postgres: boolean }
       backend: await newBackend('postgres', 'instructions'),
       core: SERVER_CORE,
       command: 'valgrind',
-      // The start flags and the variable set as `postgate start` would set them for itself by
-      // re-executing (bin/memory.js), which would leave valgrind's process behind on a Node.js that can.
-      nodeArgs: [...callgrindArgs(outDir), process.execPath, ...POSTGRES_START_FLAGS],
+      nodeArgs: [...callgrindArgs(outDir), process.execPath],
       timeoutMs: 300_000,
-      env: { MALLOC_ARENA_MAX: MALLOC_ARENAS },
     });
     const { token } = postgate;
     const body = await steadyWhoamiBody(postgate.url, token).catch(async (error: unknown) => {

@@ -1,5 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from '../http/plugins/auth.js';
 import { frameworkErrors, registerErrorHandling } from '../http/plugins/errors.js';
@@ -11,9 +11,7 @@ import { emailRoutes } from '../http/routes/emails.js';
 import { systemRoutes } from '../http/routes/system.js';
 import { whoamiRoutes } from '../http/routes/whoami.js';
 import { validationError } from '../lib/errors.js';
-import { serializeJson } from '../lib/rendered-json.js';
 import type { Deps } from './deps.js';
-import { fastifyLogging } from './lazy-logger.js';
 
 function isJson(text: string): boolean {
   try {
@@ -36,7 +34,9 @@ declare module 'fastify' {
 /** The Fastify instance with every route, never listening: `main` listens, tests use inject. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
-    ...fastifyLogging(deps.logger as FastifyBaseLogger, deps.config.logLevel),
+    // Each request logs through a pino child carrying its id; a line per request only at debug.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(deps.config.logLevel) }),
     // Only the listed proxies may set the client address through X-Forwarded-For (right-most untrusted hop).
     trustProxy: deps.config.trustProxy.length > 0 ? [...deps.config.trustProxy] : false,
     bodyLimit: 1024 * 1024,
@@ -47,9 +47,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
 
   app.setValidatorCompiler(validatorCompiler);
-  // Responses are built by explicit presenters (never a raw row), so plain JSON is enough; a body
-  // rendered once (lib/rendered-json.ts) is sent as it was rendered.
-  app.setSerializerCompiler(() => serializeJson);
+  // Responses are built by explicit presenters (never a raw row), so plain JSON is enough.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   // JSON with an empty body is "no body" (the Resend SDK sends Content-Type on DELETE too).
   // JSON only: a text/plain body is 415, not a string handed to the validators.

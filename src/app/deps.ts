@@ -7,6 +7,7 @@ import { busInvalidation, localInvalidation, type Invalidation } from '../module
 import { postgresBus } from '../modules/api-keys/invalidation-postgres.js';
 import { KeyCache } from '../modules/api-keys/key-cache.js';
 import { UsageRecorder } from '../modules/api-keys/usage-recorder.js';
+import { createAuthenticator, type Authenticator } from '../modules/api-keys/authenticate.js';
 import { LOGIN_FAILURE_POLICY } from '../modules/accounts/login-throttle.js';
 import { DEFAULT_PREFIX } from '../modules/limits/redis.js';
 import { createLimits, type Limits } from '../modules/limits/resilient.js';
@@ -25,6 +26,8 @@ export type Deps = Readonly<{
   keyCache: KeyCache;
   invalidation: Invalidation;
   usage: UsageRecorder;
+  /** The one authentication path of every edge (HTTP, SMTP): key, failure guard, scope, plan rate, usage. */
+  authenticator: Authenticator;
   /** Rate limits, per-IP concurrency and auth-failure counters: Redis-backed when REDIS_URL is set. */
   limits: Limits;
   /** Dashboard sign-in failures per account and client address (5 per 15 min), shared like `limits`. */
@@ -112,6 +115,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     prefix: `${options.limitsPrefix ?? DEFAULT_PREFIX}login:`,
     failurePolicy: LOGIN_FAILURE_POLICY,
   });
+  const authenticator = createAuthenticator({ db: database.db, clock, keyCache, limits, usage, planRates: config.planRates });
   return {
     config,
     logger,
@@ -120,6 +124,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     keyCache,
     invalidation,
     usage,
+    authenticator,
     limits,
     queue,
     intake,

@@ -2,12 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Deps } from '../app/deps.js';
 import { clientAddress } from '../lib/client-address.js';
-import { parseIp } from '../lib/ip.js';
-import { hasScope } from '../modules/api-keys/scopes.js';
 import type { Principal } from '../modules/api-keys/principal.js';
 import type { RawSubmission } from '../modules/emails/service.js';
-import { verifyApiKey, type VerifyDeps } from '../modules/api-keys/verify.js';
-import { AuthGuard } from '../modules/limits/auth-guard.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { readMessage } from './message.js';
 import { BAD_CREDENTIALS, protocolError, smtpError, toSmtpError } from './replies.js';
@@ -39,30 +35,32 @@ type Session = SMTPServerSession & { principal?: Principal };
 
 export async function startSmtp(deps: Deps, services: SmtpServices, options: SmtpOptions): Promise<RunningSmtp> {
   const { config } = deps;
-  const verifyDeps: VerifyDeps = { db: deps.database.db, clock: deps.clock, keyCache: deps.keyCache };
-  const guard = new AuthGuard(deps.limits.failures, deps.clock);
   const connections = new ConnectionGuard({
     limiter: deps.limits.concurrency,
     perClient: config.smtpConnectionsPerClient,
     authTimeoutMs: config.smtpAuthTimeoutMs,
   });
-  // Failures are counted per client as on HTTP: an IPv6 host owns its whole /64.
-  const clientOf = (session: SMTPServerSession): string => clientAddress(session.remoteAddress).limitKey;
-  // Tokens of authenticated sessions, to re-verify the key at each MAIL FROM (revocation).
+  // Tokens of authenticated sessions: the key is authenticated again at each MAIL FROM, so a
+  // revocation, an edit or the plan's rate apply within an open session.
   const tokens = new Map<string, string>();
   const maxRecipients = options.maxRecipients ?? 50;
 
-  const reverify = async (session: Session): Promise<Principal> => {
-    const token = tokens.get(session.id);
-    const result = token ? await verifyApiKey(verifyDeps, token, parseIp(session.remoteAddress)) : undefined;
-    if (!result?.ok) throw smtpError(result?.code ?? 'invalid_api_key', result?.code === 'ip_not_allowed' ? 'Not allowed from this address' : BAD_CREDENTIALS);
-    return result.principal;
+  /** The one authentication path (modules/api-keys/authenticate.ts), its denial as an SMTP reply. */
+  const authenticate = async (session: SMTPServerSession, credential: string): Promise<Principal> => {
+    const outcome = await deps.authenticator.authenticate({ credential, client: clientAddress(session.remoteAddress), need: 'emails:send' });
+    if (outcome.ok) return outcome.principal;
+    // One reply for a wrong key and a wrong username, so the two cannot be told apart.
+    throw smtpError(outcome.code, outcome.code === 'invalid_api_key' ? BAD_CREDENTIALS : outcome.message);
+  };
+
+  /** A message submitted with the session's key counts as a use of it, as an HTTP request does. */
+  const recordUse = (session: Session, status: number): void => {
+    if (!session.principal) return;
+    deps.authenticator.recordUse({ keyId: session.principal.keyId, method: 'SMTP', url: 'DATA', status, ip: clientAddress(session.remoteAddress).text });
   };
 
   const handlers: Partial<SMTPServerOptions> = {
     onConnect(session, callback) {
-      const wait = guard.blockedFor(clientOf(session));
-      if (wait > 0) return callback(smtpError('too_many_auth_failures', `Too many failed authentications; retry after ${wait}s`));
       connections.admit(session).then(
         () => callback(),
         (error: unknown) => callback(toSmtpError(error)),
@@ -70,32 +68,21 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
     },
 
     onAuth(auth, session, callback) {
-      void (async () => {
-        const client = clientOf(session);
-        if (guard.blockedFor(client) > 0) throw smtpError('too_many_auth_failures', 'Too many failed authentications');
-        const token = auth.password ?? '';
-        const result = auth.username === USERNAME ? await verifyApiKey(verifyDeps, token, parseIp(client)) : undefined;
-        if (!result?.ok) {
-          if (result?.code === 'ip_not_allowed') throw smtpError('ip_not_allowed', 'This API key cannot be used from this address');
-          const wait = await guard.recordFailure(client);
-          if (wait > 0) throw smtpError('too_many_auth_failures', `Too many failed authentications; retry after ${wait}s`);
-          throw smtpError('invalid_api_key', BAD_CREDENTIALS);
-        }
-        if (!hasScope(result.principal.scopes, 'emails:send')) throw smtpError('insufficient_scope', 'This API key lacks the emails:send scope');
-        tokens.set(session.id, token);
-        connections.authenticated(session);
-        return { user: result.principal.keyId };
-      })().then(
-        (user) => callback(null, user),
+      // A wrong username is a failed authentication like a wrong key ('' never verifies).
+      const credential = auth.username === USERNAME ? (auth.password ?? '') : '';
+      authenticate(session, credential).then(
+        (principal) => {
+          tokens.set(session.id, credential);
+          connections.authenticated(session);
+          callback(null, { user: principal.keyId });
+        },
         (error: unknown) => callback(toSmtpError(error)),
       );
     },
 
     onMailFrom(address, session: Session, callback) {
       void (async () => {
-        const principal = await reverify(session);
-        const decision = await deps.limits.rate.consume(`org:${principal.organizationId}`, config.planRates[principal.plan]);
-        if (!decision.allowed) throw smtpError('rate_limit_exceeded', `Over the plan's rate; retry after ${decision.retryAfterSeconds}s`);
+        const principal = await authenticate(session, tokens.get(session.id) ?? '');
         await services.checkSender(principal, address.address);
         session.principal = principal;
       })().then(
@@ -128,8 +115,15 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
           return `Queued as ${accepted.id}`;
         })
         .then(
-          (reply) => callback(null, reply),
-          (error: unknown) => callback(toSmtpError(error)),
+          (reply) => {
+            recordUse(session, 250);
+            callback(null, reply);
+          },
+          (error: unknown) => {
+            const reply = toSmtpError(error);
+            recordUse(session, reply.responseCode);
+            callback(reply);
+          },
         );
     },
 

@@ -2,8 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
-import { chain } from '../../lib/maybe-promise.js';
-import { asReply } from '../../lib/rendered-json.js';
 import { apiKeyObject } from '../../modules/api-keys/schemas.js';
 import { describeKey } from '../../modules/api-keys/service.js';
 import { principalOf } from '../plugins/auth.js';
@@ -21,8 +19,6 @@ export function whoamiRoutes(app: FastifyInstance, deps: Deps): void {
     // Any valid key may read itself, whatever its scopes: scripts use this to check a key.
     config: { auth: 'any_key' },
     schema: { tags: ['API keys'], summary: 'The calling key and its organization', response: { 200: whoami } },
-    // Not async: a warm key is described with no promise, and Fastify sends a plain value as is.
-    // The description comes rendered (lib/rendered-json.ts): the serializer sends its text.
-    handler: (req) => chain(describeKey(svc, principalOf(req)), asReply),
+    handler: async (req) => describeKey(svc, principalOf(req)),
   });
 }

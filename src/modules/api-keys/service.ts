@@ -4,10 +4,7 @@ import { apiKeys, organizations, type ApiKeyRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, notFound } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
-import { isoTime } from '../../lib/iso-time.js';
-import type { MaybePromise } from '../../lib/maybe-promise.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
-import { RenderedJson } from '../../lib/rendered-json.js';
 import type { Invalidation } from './invalidation.js';
 import type { KeyCache, KeySnapshot } from './key-cache.js';
 import { assertWithinActor } from './bounds.js';
@@ -140,18 +137,14 @@ export async function getApiKeyUsage(
 /** The body of GET /whoami: the calling key and its organization. */
 export type KeyDescription = Readonly<{ object: 'whoami'; api_key: ApiKeyObject; organization: KeySnapshot['organization'] }>;
 
-type Description = { body: KeyDescription; rendered: RenderedJson<KeyDescription> };
-
-/**
- * The calling key and its organization: from the verification cache when warm, then with no
- * database and no promise (/whoami is a hot route); one SELECT when cold. The description is
- * rendered once (lib/rendered-json.ts): it changes only with the key, or with its last use.
- */
-export function describeKey(deps: ApiKeyDeps, principal: Principal): MaybePromise<RenderedJson<KeyDescription>> {
-  const snapshot = deps.keyCache.snapshotOf(principal.keyId);
-  // No closure on the warm path: it runs on every /whoami.
-  if (snapshot) return describeSnapshot(deps, snapshot);
-  return loadSnapshot(deps.db, principal.keyId).then((loaded) => describeSnapshot(deps, loaded));
+/** The calling key and its organization: from the verification cache when warm, else one SELECT. */
+export async function describeKey(deps: ApiKeyDeps, principal: Principal): Promise<KeyDescription> {
+  const snapshot = deps.keyCache.snapshotOf(principal.keyId) ?? (await loadSnapshot(deps.db, principal.keyId));
+  return {
+    object: 'whoami',
+    api_key: presentKey(snapshot.key, deps.usage.pendingLastUsed(snapshot.key.id)),
+    organization: snapshot.organization,
+  };
 }
 
 async function loadSnapshot(db: Db, keyId: string): Promise<KeySnapshot> {
@@ -163,32 +156,6 @@ async function loadSnapshot(db: Db, keyId: string): Promise<KeySnapshot> {
     .limit(1);
   if (!row) throw notFound('API key');
   return row;
-}
-
-// The description of a cached snapshot, built once, and its copy with this instance's latest use
-// of the key, rebuilt only when that moment changes (at most once a millisecond).
-type Described = { base: Description; storedMs: number; usedMs: number; used: Description };
-const described = new WeakMap<KeySnapshot, Described>();
-
-function describeSnapshot(deps: ApiKeyDeps, snapshot: KeySnapshot): RenderedJson<KeyDescription> {
-  const pendingLastUsedMs = deps.usage.pendingLastUsed(snapshot.key.id);
-  let memo = described.get(snapshot);
-  if (!memo) {
-    const base = describe({ object: 'whoami', api_key: presentKey(snapshot.key, undefined), organization: snapshot.organization });
-    memo = { base, storedMs: snapshot.key.lastUsedAt?.getTime() ?? 0, usedMs: 0, used: base };
-    described.set(snapshot, memo);
-  }
-  if (pendingLastUsedMs === undefined || pendingLastUsedMs <= memo.storedMs) return memo.base.rendered;
-  if (memo.usedMs !== pendingLastUsedMs) {
-    memo.usedMs = pendingLastUsedMs;
-    const base = memo.base.body;
-    memo.used = describe({ ...base, api_key: { ...base.api_key, last_used_at: isoTime(pendingLastUsedMs) } });
-  }
-  return memo.used.rendered;
-}
-
-function describe(body: KeyDescription): Description {
-  return { body, rendered: new RenderedJson(body) };
 }
 
 /** The keys an actor sees: its organization's, and a key only those of its own mode. */

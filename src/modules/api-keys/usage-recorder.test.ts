@@ -2,7 +2,10 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyFor, orgWithKey, type OrgFixture } from '../../../test/factories.js';
 import { createTestContext, type TestContext } from '../../../test/harness.js';
-import { newUsageMemo } from './usage-recorder.js';
+import { apiKeyDeps } from '../../http/routes/api-keys.js';
+import { operator } from './principal.js';
+import { deleteApiKey } from './service.js';
+import { CLIENT_IPS_PER_KEY } from './usage-recorder.js';
 
 // Usage is kept in memory and written in batches. A batch whose write fails goes back into the
 // pending use, merged with what came in meanwhile: no request is counted twice or lost.
@@ -53,43 +56,65 @@ describe('usage recorder', () => {
     expect(usage.pendingLastUsed(key.id)).toBeUndefined();
   });
 
-  it("counts a connection's repeated requests through its memo, after a flush and past midnight too", async () => {
+  it('counts repeated requests across a flush and past midnight, each day on its own', async () => {
     const { usage } = ctx.deps;
     const { clock } = ctx;
-    const key = await keyFor(ctx.deps, acme.org, { name: 'memo' });
-    const memo = newUsageMemo();
+    const key = await keyFor(ctx.deps, acme.org, { name: 'days' });
     const whoami = { keyId: key.id, method: 'GET', url: '/whoami', status: 200, ip: '10.0.0.1' };
-    usage.record(whoami, memo);
-    usage.record(whoami, memo);
+    usage.record(whoami);
+    usage.record(whoami);
     clock.advance(1_000);
-    usage.record(whoami, memo);
-    // A repeat moves the key's last use and its address's last sighting.
+    usage.record({ ...whoami, status: 429 });
     expect(usage.pendingLastUsed(key.id)).toBe(clock.nowMs());
-    // Another status, then the same route again: each counted where it belongs.
-    usage.record({ ...whoami, status: 429 }, memo);
-    usage.record(whoami, memo);
-    // A flush takes the batch the memo points into: the next repeat goes into the new one.
     await usage.flush();
-    usage.record(whoami, memo);
-    usage.record(whoami, memo);
+    usage.record(whoami);
     // Past midnight (UTC): the next day's count.
     clock.advance(86_400_000 - (clock.nowMs() % 86_400_000) + 1);
-    usage.record(whoami, memo);
-    clock.advance(1_000);
-    usage.record(whoami, memo);
+    usage.record(whoami);
     await usage.flush();
 
     const report = await usage.usage(key.id, 2);
     expect(report.days.map((d) => [d.total, d.routes])).toEqual([
       [
-        7,
+        4,
         [
-          { route: 'GET /whoami', status: 200, count: 6 },
+          { route: 'GET /whoami', status: 200, count: 3 },
           { route: 'GET /whoami', status: 429, count: 1 },
         ],
       ],
-      [2, [{ route: 'GET /whoami', status: 200, count: 2 }]],
+      [1, [{ route: 'GET /whoami', status: 200, count: 1 }]],
     ]);
     expect(report.recent_ips).toEqual([{ ip: '10.0.0.1', last_seen_at: new Date(clock.nowMs()).toISOString() }]);
+  });
+
+  it(`keeps the ${CLIENT_IPS_PER_KEY} most recent client addresses of a key, however many it meets`, async () => {
+    const { usage, database } = ctx.deps;
+    const { clock } = ctx;
+    const key = await keyFor(ctx.deps, acme.org, { name: 'many-ips' });
+    for (let i = 0; i < CLIENT_IPS_PER_KEY + 30; i++) {
+      clock.advance(1_000);
+      usage.record({ keyId: key.id, method: 'GET', url: '/whoami', status: 200, ip: `10.1.${Math.floor(i / 250)}.${i % 250}` });
+      // Several flushes: the bound holds across batches, not only within one.
+      if (i % 40 === 39) await usage.flush();
+    }
+    await usage.flush();
+    const rows = (await database.db.execute(sql`select ip from api_key_client_ips where key_id = ${key.id}`)) as unknown as { rows: { ip: string }[] };
+    expect(rows.rows).toHaveLength(CLIENT_IPS_PER_KEY);
+    // The newest survive: the last address recorded is there, the first is gone.
+    const kept = new Set(rows.rows.map((r) => r.ip));
+    expect(kept.has(`10.1.0.${CLIENT_IPS_PER_KEY + 29}`)).toBe(true);
+    expect(kept.has('10.1.0.0')).toBe(false);
+  });
+
+  it('drops the pending use of a key deleted before the flush, and still writes the others', async () => {
+    const { usage } = ctx.deps;
+    const doomed = await keyFor(ctx.deps, acme.org, { name: 'doomed' });
+    const kept = await keyFor(ctx.deps, acme.org, { name: 'kept' });
+    usage.record({ keyId: doomed.id, method: 'GET', url: '/whoami', status: 200, ip: '10.0.0.9' });
+    usage.record({ keyId: kept.id, method: 'GET', url: '/whoami', status: 200, ip: '10.0.0.9' });
+    await deleteApiKey(apiKeyDeps(ctx.deps), operator(acme.org.id, acme.org.default_project_id), doomed.id);
+    await usage.flush();
+    expect(usage.pendingLastUsed(doomed.id)).toBeUndefined();
+    expect((await usage.usage(kept.id, 1)).days.at(-1)!.total).toBe(1);
   });
 });

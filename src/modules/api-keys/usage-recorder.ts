@@ -1,104 +1,31 @@
-import { and, desc, eq, gte, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { apiKeyClientIps, apiKeys, apiKeyUsage } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 
-/** A counter the request path adds to in place (a repeat finds it in its memo, with no lookup). */
-type Count = { n: number };
-/** When a client address was last seen with a key (epoch ms). */
-type Seen = { at: number };
-
-/**
- * What one key did since the last flush. Nested maps keyed by strings the request already holds
- * (key id, route label, client address): recording a request builds no composite key.
- */
+/** What one key did since the last flush. */
 type KeyPending = {
   lastUsed: number;
-  /** day -> route -> status -> count */
-  counts: Map<string, Map<string, Map<number, Count>>>;
-  /** client address -> last seen */
-  ips: Map<string, Seen>;
+  /** `day route status` (tab-separated) -> requests */
+  counts: Map<string, number>;
+  /** client address -> last seen (epoch ms) */
+  ips: Map<string, number>;
 };
 
 type Pending = Map<string, KeyPending>;
 
-function newKeyPending(): KeyPending {
-  return { lastUsed: 0, counts: new Map(), ips: new Map() };
-}
-
-function countOf(entry: KeyPending, day: string, route: string, status: number): Count {
-  const byStatus = child(child(entry.counts, day, newMap<string, Map<number, Count>>), route, newMap<number, Count>);
-  return child(byStatus, status, newCount);
-}
-
-function seenOf(entry: KeyPending, ip: string): Seen {
-  return child(entry.ips, ip, newSeen);
-}
-
-function newMap<K, V>(): Map<K, V> {
-  return new Map<K, V>();
-}
-
-function newCount(): Count {
-  return { n: 0 };
-}
-
-function newSeen(): Seen {
-  return { at: 0 };
-}
-
-function child<K, V>(map: Map<K, V>, key: K, create: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = create();
-    map.set(key, value);
-  }
-  return value;
-}
-
 const DAY_MS = 86_400_000;
 
-/** Whether `ms` falls in the UTC day that starts at `dayStart`. */
-function inDay(dayStart: number, ms: number): boolean {
-  return ms >= dayStart && ms < dayStart + DAY_MS;
-}
+/** Client addresses kept per key: enough to see where a key is used, bounded however many it meets. */
+export const CLIENT_IPS_PER_KEY = 50;
 
-/** One request's use of a key: the route as its method and pattern ("GET", "/whoami"). */
+/** One use of a key: an HTTP request (method and route pattern: "GET", "/whoami") or an SMTP message ("SMTP", "DATA"). */
 export type Use = Readonly<{ keyId: string; method: string; url: string; status: number; ip: string }>;
 
-/**
- * Where a connection's last request was counted. A keep-alive client repeats the same key,
- * route, status and address on nearly every request; a repeat adds to the counters it names,
- * with no map lookup. It holds only for the batch and the UTC day it was taken in: after a flush
- * or at midnight the next request takes the lookups again.
- */
-export type UsageMemo = {
-  batch: Pending | undefined;
-  dayStart: number;
-  /** The use it counted last; a repeat matches it field by field. */
-  use: Use | undefined;
-  entry: KeyPending | undefined;
-  count: Count;
-  seen: Seen;
-};
-
-export function newUsageMemo(): UsageMemo {
-  return { batch: undefined, dayStart: 0, use: undefined, entry: undefined, count: newCount(), seen: newSeen() };
-}
-
-function sameUse(a: Use | undefined, b: Use): boolean {
-  return a !== undefined && a.keyId === b.keyId && a.method === b.method && a.url === b.url && a.status === b.status && a.ip === b.ip;
-}
-
-// "GET /whoami" per method and route pattern, built once: counts are stored by this label.
-const routeLabels = new Map<string, Map<string, string>>();
-
-function routeLabel(method: string, url: string): string {
-  let byMethod = routeLabels.get(url);
-  if (!byMethod) routeLabels.set(url, (byMethod = new Map()));
-  let label = byMethod.get(method);
-  if (label === undefined) byMethod.set(method, (label = `${method} ${url}`));
-  return label;
+function pendingOf(pending: Pending, keyId: string): KeyPending {
+  let entry = pending.get(keyId);
+  if (!entry) pending.set(keyId, (entry = { lastUsed: 0, counts: new Map(), ips: new Map() }));
+  return entry;
 }
 
 export type KeyUsage = {
@@ -111,6 +38,17 @@ export type KeyUsage = {
  * request counts per day/route/status and recent client IPs. The request path only touches maps;
  * a key's row is written at most once per flush interval, never once per request.
  */
+/** Keeps each key's CLIENT_IPS_PER_KEY most recently seen client addresses, deleting the rest. */
+async function trimClientIps(tx: Pick<Db, 'execute'>, keyIds: string[]): Promise<void> {
+  await tx.execute(sql`
+    delete from ${apiKeyClientIps} as c
+    using (
+      select key_id, ip, row_number() over (partition by key_id order by last_seen_at desc, ip) as recency
+      from ${apiKeyClientIps} where ${inArray(apiKeyClientIps.keyId, keyIds)}
+    ) as ranked
+    where c.key_id = ranked.key_id and c.ip = ranked.ip and ranked.recency > ${CLIENT_IPS_PER_KEY}`);
+}
+
 export class UsageRecorder {
   private pending: Pending = new Map();
   private timer: NodeJS.Timeout | undefined;
@@ -133,46 +71,15 @@ export class UsageRecorder {
     await this.flush().catch(() => undefined);
   }
 
-  /** Counts one request; `memo` is the connection's (see UsageMemo), when it has one. */
-  record(use: Use, memo?: UsageMemo): void {
+  /** Counts one use, in memory: nothing is written per request. */
+  record(use: Use): void {
     const now = this.clock.nowMs();
-    if (
-      memo !== undefined &&
-      memo.batch === this.pending &&
-      sameUse(memo.use, use) &&
-      inDay(memo.dayStart, now)
-    ) {
-      memo.entry!.lastUsed = now;
-      memo.count.n += 1;
-      memo.seen.at = now;
-      return;
-    }
-    const entry = child(this.pending, use.keyId, newKeyPending);
+    const entry = pendingOf(this.pending, use.keyId);
     entry.lastUsed = now;
-    const day = this.dayOf(now);
-    const count = countOf(entry, day, routeLabel(use.method, use.url), use.status);
-    count.n += 1;
-    const seen = seenOf(entry, use.ip);
-    seen.at = now;
-    if (memo === undefined) return;
-    memo.batch = this.pending;
-    memo.dayStart = this.dayStart;
-    memo.use = use;
-    memo.entry = entry;
-    memo.count = count;
-    memo.seen = seen;
-  }
-
-  private dayStart = 0;
-  private dayText = '';
-
-  /** The UTC date of `ms`, formatted once per day rather than once per request. */
-  private dayOf(ms: number): string {
-    if (!inDay(this.dayStart, ms)) {
-      this.dayStart = ms - (ms % DAY_MS);
-      this.dayText = new Date(this.dayStart).toISOString().slice(0, 10);
-    }
-    return this.dayText;
+    const day = new Date(now).toISOString().slice(0, 10);
+    const count = `${day}\t${use.method} ${use.url}\t${use.status}`;
+    entry.counts.set(count, (entry.counts.get(count) ?? 0) + 1);
+    entry.ips.set(use.ip, now);
   }
 
   /** Use seen by this instance and not yet written (epoch ms), so reads here are exact. */
@@ -191,24 +98,31 @@ export class UsageRecorder {
     const batch = this.pending;
     if (batch.size === 0) return;
     this.pending = new Map();
-    const counts: { keyId: string; day: string; route: string; status: number; count: number }[] = [];
-    const ips: { keyId: string; ip: string; lastSeenAt: Date }[] = [];
-    for (const [keyId, entry] of batch) {
-      for (const [day, byRoute] of entry.counts) {
-        for (const [route, byStatus] of byRoute) {
-          for (const [status, count] of byStatus) counts.push({ keyId, day, route, status, count: count.n });
-        }
-      }
-      for (const [ip, seen] of entry.ips) ips.push({ keyId, ip, lastSeenAt: new Date(seen.at) });
-    }
     try {
       await this.db.transaction(async (tx) => {
-        for (const [keyId, entry] of batch) {
+        // Keys deleted since their use was counted take their usage with them (the tables
+        // cascade); locked as foreign keys lock them, so none is deleted under this write.
+        const live = await tx
+          .select({ id: apiKeys.id })
+          .from(apiKeys)
+          .where(inArray(apiKeys.id, [...batch.keys()]))
+          .for('key share');
+        const keyIds = live.map((row) => row.id);
+        if (keyIds.length === 0) return;
+        const counts: { keyId: string; day: string; route: string; status: number; count: number }[] = [];
+        const ips: { keyId: string; ip: string; lastSeenAt: Date }[] = [];
+        for (const keyId of keyIds) {
+          const entry = batch.get(keyId)!;
           const at = new Date(entry.lastUsed);
           await tx
             .update(apiKeys)
             .set({ lastUsedAt: at })
             .where(and(eq(apiKeys.id, keyId), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${at})`));
+          for (const [label, count] of entry.counts) {
+            const [day, route, status] = label.split('\t') as [string, string, string];
+            counts.push({ keyId, day, route, status: Number(status), count });
+          }
+          for (const [ip, seen] of entry.ips) ips.push({ keyId, ip, lastSeenAt: new Date(seen) });
         }
         await tx
           .insert(apiKeyUsage)
@@ -224,6 +138,7 @@ export class UsageRecorder {
             target: [apiKeyClientIps.keyId, apiKeyClientIps.ip],
             set: { lastSeenAt: sql`greatest(${apiKeyClientIps.lastSeenAt}, excluded.last_seen_at)` },
           });
+        await trimClientIps(tx, keyIds);
       });
     } catch (error) {
       this.mergeBack(batch);
@@ -234,17 +149,10 @@ export class UsageRecorder {
   /** A failed batch goes back into the pending use, to be written by the next flush. */
   private mergeBack(batch: Pending): void {
     for (const [keyId, old] of batch) {
-      const entry = child(this.pending, keyId, newKeyPending);
+      const entry = pendingOf(this.pending, keyId);
       entry.lastUsed = Math.max(entry.lastUsed, old.lastUsed);
-      for (const [day, byRoute] of old.counts) {
-        for (const [route, byStatus] of byRoute) {
-          for (const [status, count] of byStatus) countOf(entry, day, route, status).n += count.n;
-        }
-      }
-      for (const [ip, seen] of old.ips) {
-        const into = seenOf(entry, ip);
-        into.at = Math.max(into.at, seen.at);
-      }
+      for (const [label, count] of old.counts) entry.counts.set(label, (entry.counts.get(label) ?? 0) + count);
+      for (const [ip, seen] of old.ips) entry.ips.set(ip, Math.max(entry.ips.get(ip) ?? 0, seen));
     }
   }
 

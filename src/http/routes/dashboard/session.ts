@@ -9,7 +9,6 @@ import { endSession, resolveSession, startSession, type DashboardSession } from 
 import { completeSetup, setupRequired } from '../../../modules/accounts/setup.js';
 import { authenticateUser, type AccountDeps } from '../../../modules/accounts/users.js';
 import { sendError } from '../../plugins/errors.js';
-import { clientKey } from '../../plugins/limits.js';
 import {
   anonymousCsrfToken,
   clearSessionCookie,
@@ -43,7 +42,7 @@ export function dashboardSessionRoutes(app: FastifyInstance, deps: Deps): void {
     config: anonymous,
     schema: { tags, summary: 'Create the owner account and organization with the printed setup code', body: setupBody, response: { 201: sessionObject } },
     handler: async (req, reply) => {
-      const client = clientKey(req);
+      const client = req.client.limitKey;
       const wait = await throttle.blockedFor('setup', client);
       if (wait > 0) return tooManyFailures(reply, wait);
       try {
@@ -68,7 +67,7 @@ export function dashboardSessionRoutes(app: FastifyInstance, deps: Deps): void {
     config: anonymous,
     schema: { tags, summary: 'Sign in (5 wrong passwords per account and address: 429 for 15 minutes)', body: loginBody, response: { 200: sessionObject } },
     handler: async (req, reply) => {
-      const client = clientKey(req);
+      const client = req.client.limitKey;
       const wait = await throttle.blockedFor(req.body.email, client);
       if (wait > 0) return tooManyFailures(reply, wait);
       const user = await authenticateUser(accounts, req.body.email, req.body.password);
