@@ -1,7 +1,7 @@
 import { ERROR_CATALOGUE, ERROR_CODES } from './errors.js';
 
 // The table of docs/errors.md, rendered from the catalogue so the page matches the code by
-// construction. `npm run docs:errors` (bin/errors-doc.js) rewrites it; a test fails when the page
+// construction. `npm run docs:errors` (scripts/errors-doc.js) rewrites it; a test fails when the page
 // differs from what this renders.
 
 export const TABLE_START = '<!-- errors table: generated from src/lib/errors.ts by `npm run docs:errors`; edit it there -->';
