@@ -2,13 +2,12 @@ import { eq, sql } from 'drizzle-orm';
 import { dkimVerify } from 'mailauth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { domains, emails } from '../src/db/schema.js';
-import { claimEmail } from '../src/modules/delivery/claim.js';
-import { DELIVERY_QUEUE } from '../src/modules/delivery/queue.js';
-import { rowsOf } from '../src/modules/delivery/sql.js';
+import { deliverClaimed } from '../src/modules/delivery/deliver.js';
+import { generateDkimPrivateKey } from '../src/modules/domains/dkim.js';
 import { presentRecords } from '../src/modules/domains/records.js';
 import { emailDeps } from '../src/http/routes/emails.js';
 import { sendEmail } from '../src/modules/emails/service.js';
-import { startWorker, type RunningWorker } from '../src/worker/worker.js';
+import { deliveryDeps, startWorker, type RunningWorker } from '../src/worker/worker.js';
 import { emailBody, eventually, senderFor } from './email-fixtures.js';
 import { bearer, domainFor, keyFor, orgWithKey, type OrgFixture } from './factories.js';
 import { BACKENDS, createTestContext, type TestContext } from './harness.js';
@@ -16,7 +15,8 @@ import { RELAY_USER, startRelay, type TestRelay } from './smtp-relay.js';
 
 // The worker against a real SMTP server standing in for the relay: DKIM signatures that mailauth
 // verifies, envelope recipients (Bcc), retries with backoff on 4xx, bounces on 5xx, giving up,
-// capture-only test mode, and never a second delivery of one email.
+// capture-only test mode, leases taken over after a crash and renewed while alive, and never a
+// second delivery of one email.
 
 for (const backend of BACKENDS) {
   describe(`delivery worker (${backend})`, () => {
@@ -24,7 +24,12 @@ for (const backend of BACKENDS) {
     let relay: TestRelay;
     let acme: OrgFixture;
     let worker: RunningWorker | undefined;
+    const others: RunningWorker[] = [];
     const resolver = new Map<string, string>();
+    const publish = (row: typeof domains.$inferSelect): void => {
+      for (const record of presentRecords(row)) resolver.set(record.name, record.value);
+    };
+    const verifyDkim = (raw: Buffer) => dkimVerify(raw, { resolver: async (name, type) => (type === 'TXT' && resolver.has(name) ? [[resolver.get(name)!]] : []) });
 
     beforeAll(async () => {
       relay = await startRelay();
@@ -37,11 +42,12 @@ for (const backend of BACKENDS) {
       acme = await orgWithKey(ctx.deps, 'acme');
       const id = await domainFor(ctx.deps, acme.org, 'mail.acme.test');
       const [row] = await ctx.deps.database.db.select().from(domains).where(eq(domains.id, id));
-      for (const record of presentRecords(row!)) resolver.set(record.name, record.value);
+      publish(row!);
     });
     afterEach(async () => {
       await worker?.stop();
       worker = undefined;
+      for (const other of others.splice(0)) await other.stop();
       relay.respond = () => undefined;
     });
     afterAll(async () => {
@@ -70,9 +76,7 @@ for (const backend of BACKENDS) {
       expect(message!.from).toBe('hello@mail.acme.test');
       expect(message!.to.sort()).toEqual(['cc@example.net', 'secret@example.net', 'to@example.net']);
       expect(message!.raw.toString()).not.toMatch(/^bcc:/im);
-      const verified = await dkimVerify(message!.raw, {
-        resolver: async (name, type) => (type === 'TXT' && resolver.has(name) ? [[resolver.get(name)!]] : []),
-      });
+      const verified = await verifyDkim(message!.raw);
       expect(verified.results).toHaveLength(1);
       expect(verified.results[0]).toMatchObject({ signingDomain: 'mail.acme.test', status: { result: 'pass' } });
       const shown = await email(id);
@@ -154,30 +158,24 @@ for (const backend of BACKENDS) {
       expect(relay.messages.filter((m) => m.messageId?.includes(id))).toHaveLength(0);
     });
 
-    it('delivers an email once however many jobs name it', async () => {
+    it('delivers an email once however many workers race for it', async () => {
       const svc = emailDeps(ctx.deps);
-      const { id } = await sendEmail(svc, senderFor(acme.org), emailBody('hello@mail.acme.test', { subject: 'duplicated job' }));
-      // Three more jobs, each naming it (its acceptance made the first).
-      for (let i = 0; i < 3; i++) await ctx.deps.queue.enqueue(ctx.deps.database.db, [{ emailId: id }]);
-      worker = startWorker(ctx.deps, { concurrency: 4 });
-      await settled(id);
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) ids.push((await sendEmail(svc, senderFor(acme.org), emailBody('hello@mail.acme.test', { subject: `raced ${i}` }))).id);
+      // Three workers of one instance, each with its own loop and claims.
+      worker = startWorker(ctx.deps, { concurrency: 4, pollIntervalMs: 50 });
+      for (let i = 0; i < 2; i++) others.push(startWorker(ctx.deps, { concurrency: 4, pollIntervalMs: 50 }));
+      for (const id of ids) await settled(id);
       await new Promise((r) => setTimeout(r, 300));
-      expect(relayed(id)).toHaveLength(1);
+      expect(ids.map((id) => relayed(id).length)).toEqual(Array(10).fill(1));
     });
 
-    it('delivers each email of a batch, named by one job, on several loops at once, and completes the job', async () => {
+    it('delivers the emails of a batch side by side, up to its concurrency', async () => {
       const { sendEmailBatch } = await import('../src/modules/emails/service.js');
-      const batch = Array.from({ length: 6 }, (_, i) => emailBody('hello@mail.acme.test', { subject: `one job ${i}` }));
+      const batch = Array.from({ length: 6 }, (_, i) => emailBody('hello@mail.acme.test', { subject: `side by side ${i}` }));
       const ids = (await sendEmailBatch(emailDeps(ctx.deps), senderFor(acme.org), batch)).data.map((d) => d.id);
-      const jobsNaming = async (): Promise<{ state: string; n: number }[]> =>
-        rowsOf<{ state: string; n: number }>(
-          await ctx.deps.database.db.execute(
-            sql`select state::text, jsonb_array_length(data->'emailIds')::int as n from pgboss.job where name = ${DELIVERY_QUEUE} and data->'emailIds' ? ${ids[0]!}`,
-          ),
-        );
-      expect(await jobsNaming()).toEqual([{ state: 'created', n: 6 }]);
       // The relay holds each answer until three messages wait (or 2 s): the most waiting at once
-      // is how many of the job's emails the worker's three loops were sending side by side.
+      // is how many emails the worker was sending side by side.
       const waiting: (() => void)[] = [];
       let most = 0;
       relay.respond = () =>
@@ -196,27 +194,14 @@ for (const backend of BACKENDS) {
       for (const id of ids) await settled(id);
       expect(most).toBe(3);
       expect(ids.map((id) => relayed(id).length)).toEqual([1, 1, 1, 1, 1, 1]);
-      await eventually(async () => (await jobsNaming())[0]?.state === 'completed', 5_000, 'the job completed');
-    });
-
-    it("delivers an email named by a job an earlier version wrote (its queue, { emailId })", async () => {
-      const id = await send(emailBody('hello@mail.acme.test', { subject: 'earlier job' }));
-      // As an earlier version left it: no job in today's queue, one in the queue it used.
-      await ctx.deps.database.db.execute(sql`delete from pgboss.job where name = ${DELIVERY_QUEUE} and data->'emailIds' ? ${id}`);
-      await ctx.deps.database.db.execute(sql`insert into pgboss.job (name, data) values ('email-delivery', ${JSON.stringify({ emailId: id })}::jsonb)`);
-      worker = startWorker(ctx.deps, { pollIntervalMs: 200 });
-      await settled(id);
-      expect((await email(id)).last_event).toBe('delivered');
-      expect(relayed(id)).toHaveLength(1);
     });
 
     it('takes over an attempt whose worker died, once its lease is over', async () => {
       const id = await send(emailBody('hello@mail.acme.test', { subject: 'orphaned attempt' }));
-      // A worker claims it and dies before recording anything.
-      const claim = await claimEmail(ctx.deps.database.db, id, ctx.config.deliveryLeaseSeconds);
-      expect(claim.kind).toBe('claimed');
+      // A worker claims it and dies before recording anything (its lease is never renewed).
+      expect(await ctx.deps.queue.claimById(id)).toMatchObject({ id, attempts: 1 });
       const started = Date.now();
-      worker = startWorker(ctx.deps);
+      worker = startWorker(ctx.deps, { pollIntervalMs: 100 });
       await settled(id);
       expect(Date.now() - started).toBeGreaterThan(1_000);
       expect(relayed(id)).toHaveLength(1);
@@ -224,15 +209,56 @@ for (const backend of BACKENDS) {
       expect(row!.attempts).toBe(2);
     });
 
-    it('hands out again a job whose worker died holding it (pg-boss expiry after the lease)', async () => {
-      const id = await send(emailBody('hello@mail.acme.test', { subject: 'orphaned job' }));
-      // A worker takes the job and claims the email, then dies: nothing completes the job.
-      const jobs = await ctx.deps.queue.fetch(10);
-      expect(jobs.flatMap((j) => j.emailIds)).toContain(id);
-      expect((await claimEmail(ctx.deps.database.db, id, ctx.config.deliveryLeaseSeconds)).kind).toBe('claimed');
-      worker = startWorker(ctx.deps, { pollIntervalMs: 200 });
+    it('keeps the lease of an email it is still sending, however long the relay takes', async () => {
+      // The relay answers after 2.5 leases; another instance's worker looks for due mail meanwhile.
+      relay.respond = () => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5_000));
+      worker = startWorker(ctx.deps, { pollIntervalMs: 100 });
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'slow relay' }));
+      others.push(startWorker(ctx.deps, { pollIntervalMs: 100 }));
       await settled(id);
       expect(relayed(id)).toHaveLength(1);
+      const [row] = await ctx.deps.database.db.select({ attempts: emails.attempts }).from(emails).where(eq(emails.id, id));
+      expect(row!.attempts).toBe(1);
+    }, 20_000);
+
+    it('records nothing for an attempt whose email was taken over meanwhile', async () => {
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'taken over' }));
+      const stale = await ctx.deps.queue.claimById(id);
+      // Its lease ran out and another attempt took it.
+      await ctx.deps.database.db.update(emails).set({ nextAttemptAt: sql`now()` }).where(eq(emails.id, id));
+      const current = await ctx.deps.queue.claimById(id);
+      expect(current?.attempts).toBe(2);
+      const delivery = deliveryDeps(ctx.deps);
+      expect(await deliverClaimed(delivery, stale!)).toEqual({ emailId: id, result: 'lost_claim' });
+      expect((await email(id)).last_event).toBe('queued');
+      expect(await deliverClaimed(delivery, current!)).toEqual({ emailId: id, result: 'sent' });
+      expect((await email(id)).last_event).toBe('delivered');
+    });
+
+    it("leaves an email an earlier version is sending (locked_until) to it until that lease is over", async () => {
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'earlier version' }));
+      // As an instance of the version before the owned queue leaves an email it is sending.
+      await ctx.deps.database.db
+        .update(emails)
+        .set({ status: 'sending', attempts: 1, lockedUntil: sql`now() + interval '1500 milliseconds'` })
+        .where(eq(emails.id, id));
+      const started = Date.now();
+      worker = startWorker(ctx.deps, { pollIntervalMs: 100 });
+      await settled(id);
+      expect(Date.now() - started).toBeGreaterThan(1_000);
+      expect(relayed(id)).toHaveLength(1);
+    });
+
+    it("signs with the domain's new key as soon as the key changes", async () => {
+      worker = startWorker(ctx.deps, { pollIntervalMs: 100 });
+      const before = await send(emailBody('hello@mail.acme.test', { subject: 'old key' }));
+      await settled(before);
+      const [row] = await ctx.deps.database.db.update(domains).set({ dkimPrivateKey: await generateDkimPrivateKey() }).where(eq(domains.name, 'mail.acme.test')).returning();
+      publish(row!);
+      const after = await send(emailBody('hello@mail.acme.test', { subject: 'new key' }));
+      await settled(after);
+      const verified = await verifyDkim(relayed(after)[0]!.raw);
+      expect(verified.results[0]).toMatchObject({ signingDomain: 'mail.acme.test', status: { result: 'pass' } });
     });
 
     it('waits for scheduled_at before delivering', async () => {

@@ -25,7 +25,7 @@ export async function eventually(check: () => Promise<boolean> | boolean, timeou
   }
 }
 
-export async function countRows(deps: Deps, table: 'emails' | 'email_events' | 'email_messages' | 'idempotency_keys' | 'pgboss.job'): Promise<number> {
+export async function countRows(deps: Deps, table: 'emails' | 'email_events' | 'email_messages' | 'idempotency_keys'): Promise<number> {
   const { sql } = await import('drizzle-orm');
   const result = (await deps.database.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown as { rows: { n: number }[] };
   return Number(result.rows[0]!.n);

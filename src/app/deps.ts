@@ -32,7 +32,7 @@ export type Deps = Readonly<{
   limits: Limits;
   /** Dashboard sign-in failures per account and client address (5 per 15 min), shared like `limits`. */
   loginFailures: FailureCounter;
-  /** The durable delivery queue: pg-boss in this database (PGlite or PostgreSQL). */
+  /** The durable delivery queue: the emails table of this database (PGlite or PostgreSQL). */
   queue: EmailQueue;
   /** Accepted emails written by group commit, and the sending domains they are checked against. */
   intake: Intake;
@@ -92,9 +92,9 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
   const target = options.dbTarget ?? dbTargetFor(config);
   const database = options.database ?? (await createDatabase(target));
   await database.migrate();
-  const queue = await createEmailQueue({ database, logger, leaseSeconds: config.deliveryLeaseSeconds });
-  const intake = createIntake({ database, queue, logger });
-  const relay = config.smtpRelayUrl ? relayTransport(config.smtpRelayUrl, logger) : undefined;
+  const queue = createEmailQueue({ database, leaseSeconds: config.deliveryLeaseSeconds });
+  const intake = createIntake({ database, logger });
+  const relay = config.smtpRelayUrl ? relayTransport(config.smtpRelayUrl, logger, { maxConnections: config.relayMaxConnections }) : undefined;
   const keyCache = new KeyCache(config.keyCacheTtlMs, clock);
   const invalidation = await createInvalidation({ config, target, database, keyCache, logger });
   const usage = new UsageRecorder(database.db, clock, options.usageFlushMs);
@@ -138,7 +138,6 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
       await invalidation.close();
       await relay?.close();
       await intake.close();
-      await queue.close();
       await database.close();
     },
   };

@@ -96,6 +96,8 @@ describe('loadConfig overrides', () => {
       POSTGATE_DELIVERY_RETRY_BASE_MS: '500',
       POSTGATE_DELIVERY_MAX_ATTEMPTS: '4',
       POSTGATE_DELIVERY_LEASE_SECONDS: '60',
+      POSTGATE_DELIVERY_CONCURRENCY: '32',
+      POSTGATE_RELAY_MAX_CONNECTIONS: '8',
       LOG_LEVEL: 'debug',
     });
     expect(config).toEqual({
@@ -121,6 +123,8 @@ describe('loadConfig overrides', () => {
       deliveryRetryBaseMs: 500,
       deliveryMaxAttempts: 4,
       deliveryLeaseSeconds: 60,
+      deliveryConcurrency: 32,
+      relayMaxConnections: 8,
       logLevel: 'debug',
     });
   });
@@ -131,11 +135,14 @@ describe('loadConfig overrides', () => {
     expect(loadConfig({ SMTP_RELAY_URL: 'smtp://localhost:25' }).smtpRelayUrl).toBe('smtp://localhost:25');
   });
 
-  it('retries deliveries from 30 s, 10 attempts, 5 minute leases by default; refuses a relay URL without a host', () => {
+  it('retries deliveries from 30 s, 10 attempts, 10 second leases, 16 at once over 5 relay connections by default; refuses a relay URL without a host', () => {
     const config = loadConfig({});
-    expect([config.deliveryRetryBaseMs, config.deliveryMaxAttempts, config.deliveryLeaseSeconds]).toEqual([30_000, 10, 300]);
+    expect([config.deliveryRetryBaseMs, config.deliveryMaxAttempts, config.deliveryLeaseSeconds]).toEqual([30_000, 10, 10]);
+    expect([config.deliveryConcurrency, config.relayMaxConnections]).toEqual([16, 5]);
     expect(() => loadConfig({ SMTP_RELAY_URL: 'smtp://' })).toThrow(/^Invalid configuration: SMTP_RELAY_URL must name a host/);
     expect(() => loadConfig({ POSTGATE_DELIVERY_LEASE_SECONDS: '1' })).toThrow(/POSTGATE_DELIVERY_LEASE_SECONDS/);
+    expect(() => loadConfig({ POSTGATE_DELIVERY_CONCURRENCY: '0' })).toThrow(/POSTGATE_DELIVERY_CONCURRENCY must be 1 or more/);
+    expect(() => loadConfig({ POSTGATE_RELAY_MAX_CONNECTIONS: '101' })).toThrow(/POSTGATE_RELAY_MAX_CONNECTIONS must be 100 or less/);
   });
 
   it('lets port 0 disable SMTP listeners', () => {

@@ -51,7 +51,9 @@ const envSchema = z.object({
   POSTGATE_SMTP_AUTH_TIMEOUT_SECONDS: digits.pipe(z.number().min(1, 'must be 1 or more').max(600, 'must be 600 or less')).default(30),
   POSTGATE_DELIVERY_RETRY_BASE_MS: positiveInt.default(30_000),
   POSTGATE_DELIVERY_MAX_ATTEMPTS: positiveInt.pipe(z.number().max(50, 'must be 50 or less')).default(10),
-  POSTGATE_DELIVERY_LEASE_SECONDS: digits.pipe(z.number().min(2, 'must be 2 or more').max(3600, 'must be 3600 or less')).default(300),
+  POSTGATE_DELIVERY_LEASE_SECONDS: digits.pipe(z.number().min(2, 'must be 2 or more').max(600, 'must be 600 or less')).default(10),
+  POSTGATE_DELIVERY_CONCURRENCY: positiveInt.pipe(z.number().max(1000, 'must be 1000 or less')).default(16),
+  POSTGATE_RELAY_MAX_CONNECTIONS: positiveInt.pipe(z.number().max(100, 'must be 100 or less')).default(5),
   POSTGATE_KEY_CACHE_TTL_SECONDS: digits.pipe(z.number().min(1).max(300, 'must be 300 or less')).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -85,8 +87,15 @@ export type Config = Readonly<{
   deliveryRetryBaseMs: number;
   /** Attempts before a soft-failing email is given up (`failed`). */
   deliveryMaxAttempts: number;
-  /** How long one delivery attempt may hold an email before another worker may take it over. */
+  /**
+   * How long a delivery attempt holds an email without renewing its lease: the live worker renews
+   * it while it sends; a crashed one's emails are taken again this long after.
+   */
   deliveryLeaseSeconds: number;
+  /** Deliveries in flight at once per worker process. */
+  deliveryConcurrency: number;
+  /** SMTP connections to SMTP_RELAY_URL per worker process. */
+  relayMaxConnections: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }>;
 
@@ -157,6 +166,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliveryRetryBaseMs: e.POSTGATE_DELIVERY_RETRY_BASE_MS,
     deliveryMaxAttempts: e.POSTGATE_DELIVERY_MAX_ATTEMPTS,
     deliveryLeaseSeconds: e.POSTGATE_DELIVERY_LEASE_SECONDS,
+    deliveryConcurrency: e.POSTGATE_DELIVERY_CONCURRENCY,
+    relayMaxConnections: e.POSTGATE_RELAY_MAX_CONNECTIONS,
     logLevel: e.LOG_LEVEL,
   });
 }

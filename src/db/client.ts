@@ -19,12 +19,22 @@ export type DbTarget =
   | { kind: 'pglite'; dataDir: string | undefined } // undefined: in memory (tests)
   | { kind: 'postgres'; url: string; poolSize?: number };
 
+/**
+ * One statement of Postgate's own SQL with `$n` parameters, for what Drizzle does not express
+ * (the group commit's CTEs, the queue's claim). Its text is a constant: on PostgreSQL it is
+ * prepared by `name` once per connection (node-postgres's named queries); PGlite's public
+ * `query()` has no named statements and parses it on every call.
+ */
+export type Statement = Readonly<{ name: string; text: string; values: readonly unknown[] }>;
+
 export type Database = {
   db: Db;
   kind: DbTarget['kind'];
-  /** Raw SQL for the few things Drizzle does not express (queues, LISTEN/NOTIFY). */
+  /** Raw SQL for the few things Drizzle does not express (LISTEN/NOTIFY). */
   pglite: PGlite | undefined;
   pool: pg.Pool | undefined;
+  /** Runs one statement on its own (its own transaction) and returns its rows. */
+  query<T>(statement: Statement): Promise<T[]>;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -44,6 +54,7 @@ export async function createDatabase(target: DbTarget): Promise<Database> {
       kind: 'pglite',
       pglite: client,
       pool: undefined,
+      query: async <T>({ text, values }: Statement) => (await client.query<T>(text, [...values])).rows,
       migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS }),
       ping: async () => {
         await client.query('select 1');
@@ -64,6 +75,7 @@ export async function createDatabase(target: DbTarget): Promise<Database> {
     kind: 'postgres',
     pglite: undefined,
     pool,
+    query: async <T>({ name, text, values }: Statement) => (await pool.query({ name, text, values: [...values] })).rows as T[],
     migrate: async () => {
       const client = await pool.connect();
       try {

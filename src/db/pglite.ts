@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import v8 from 'node:v8';
-import { PGlite, protocol } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { keepPrivate } from '../lib/private-dir.js';
 
 // The embedded database, opened so that it stays small in a long-running server.
@@ -12,7 +11,8 @@ import { keepPrivate } from '../lib/private-dir.js';
 // only grows, so shared buffers and any work memory ever touched stay resident; V8 compiles the
 // module on several threads whose working memory stays in their malloc arenas; and a first start
 // runs initdb in a second, whole PGlite instance that is never given back (+640 MB for the life of
-// the process). Hence: initdb in a short-lived child process, one compile thread, small buffers.
+// the process). Hence: initdb in a short-lived child process and small buffers. The number of V8's
+// compile threads is the operator's setting (a node flag, docs/deploy.md), not set from here.
 
 /**
  * postgresql.conf as PGlite writes it on every open (its `postgresqlconf` replaces the file):
@@ -45,8 +45,6 @@ export function pgliteExists(pgdata: string): boolean {
 
 /** Opens the embedded database in `pgdata` (created on first use), or in memory when undefined. */
 export async function openPglite(pgdata: string | undefined): Promise<PGlite> {
-  // The compiled module is the same with one thread; the extra threads' memory was not given back.
-  v8.setFlagsFromString('--wasm-num-compilation-tasks=1');
   if (pgdata) await ensureInitialised(pgdata);
   const client = new PGlite(pgdata, { postgresqlconf: PGLITE_CONF });
   await client.waitReady;
@@ -84,41 +82,4 @@ async function ensureInitialised(pgdata: string): Promise<void> {
   });
   rmSync(pgdata, { recursive: true, force: true });
   renameSync(building, pgdata);
-}
-
-/** A statement run by name: prepared once per database, then only bound and executed. */
-export type NamedStatement = Readonly<{ name: string; text: string; values: readonly unknown[] }>;
-
-/**
- * Runs `statement` as a prepared statement of `pglite`, as node-postgres does on PostgreSQL with
- * a named query: parsed and planned once, then each call binds, executes and syncs in one entry
- * into the database. PGlite's query() parses and plans its text on every call and enters the
- * database once per protocol message; for the acceptance of a group of emails (bench/RESULTS.md)
- * that was about 3 ms a statement, against under 1 ms prepared.
- *
- * It holds both of PGlite's locks, as query() does: the transaction one too, so that the
- * statement never runs inside a transaction another caller has open (runExclusive alone takes
- * only the query lock, which a transaction does not hold between its statements).
- */
-export function preparedRunner(pglite: PGlite): (statement: NamedStatement) => Promise<void> {
-  const prepared = new Set<string>();
-  return (statement) =>
-    pglite._runExclusiveTransaction(() =>
-      pglite.runExclusive(async () => {
-        if (!prepared.has(statement.name)) {
-          await pglite.execProtocol(Buffer.concat([protocol.serialize.parse({ name: statement.name, text: statement.text, types: [] }), protocol.serialize.sync()]));
-          prepared.add(statement.name);
-        }
-        const values = statement.values.map(textParameter);
-        await pglite.execProtocol(Buffer.concat([protocol.serialize.bind({ statement: statement.name, values }), protocol.serialize.execute({}), protocol.serialize.sync()]));
-      }),
-    );
-}
-
-/** A parameter in PostgreSQL's text format, as PGlite's query() would send it for these types. */
-function textParameter(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  throw new TypeError(`a prepared statement's parameter must be a string, number, boolean or null (got ${Object.prototype.toString.call(value)})`);
 }

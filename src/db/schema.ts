@@ -141,9 +141,10 @@ export const EMAIL_STATUSES = ['queued', 'sending', 'delivered', 'bounced', 'fai
 export const EMAIL_EVENT_TYPES = ['queued', 'sent', 'delivered', 'delivery_delayed', 'bounced', 'failed'] as const;
 
 /**
- * One accepted email. The row, its `queued` event, its message and its delivery job are written in
- * one transaction; the delivery columns (status, attempts, next_attempt_at, locked_until) are the
- * worker's claim on it, so a duplicate job can never deliver it twice.
+ * One accepted email. The row, its `queued` event and its message are written in one statement.
+ * The row is also its place in the delivery queue (modules/queue/leased-table.ts): status
+ * `queued` is due at next_attempt_at; `sending` is leased to an attempt until next_attempt_at;
+ * `attempts` is the number of that attempt, the fencing token its outcome is recorded under.
  */
 export const emails = pgTable(
   'emails',
@@ -174,13 +175,21 @@ export const emails = pgTable(
     lastEvent: text('last_event', { enum: EMAIL_EVENT_TYPES }).notNull().default('queued'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamptz('next_attempt_at').notNull(),
+    /**
+     * Written by versions before the owned queue (the lease, now next_attempt_at); written NULL
+     * since, and kept so that instances of those versions run during a rolling upgrade.
+     */
     lockedUntil: timestamptz('locked_until'),
     lastError: text('last_error'),
     scheduledAt: timestamptz('scheduled_at'),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
-  (t) => [index('emails_org_idx').on(t.organizationId, t.id)],
+  (t) => [
+    index('emails_org_idx').on(t.organizationId, t.id),
+    // The queue's claim: due emails in order, among the few not finished.
+    index('emails_due_idx').on(t.nextAttemptAt).where(sql`${t.status} in ('queued', 'sending')`),
+  ],
 );
 
 /** The message bytes, apart from the row so lists never read them. */

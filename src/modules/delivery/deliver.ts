@@ -1,57 +1,56 @@
-import { and, eq } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Db } from '../../db/client.js';
-import { domains } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { retryDelayMs } from './backoff.js';
-import { claimEmail, messageBytes, type ClaimedEmail } from './claim.js';
-import { signMessage, type SigningKey } from './dkim-sign.js';
+import { messageBytes, type ClaimedEmail } from './claim.js';
+import { signMessage } from './dkim-sign.js';
 import type { EmailQueue } from './queue.js';
-import { recordOutcome, type Outcome } from './record.js';
+import type { Recorder, Outcome } from './record.js';
+import type { SigningKey, SigningKeys } from './signing-keys.js';
 import { captureTransport, type Transport } from './transport.js';
 
-// One delivery attempt, as a list of named steps (Postal's outgoing message processor):
-//   load (claim) -> check the domain -> sign (DKIM) -> send -> record the outcome
-// Each outcome is Sent, SoftFail(retry at) or HardFail; the job named only the email's id.
+// One delivery attempt of a claimed email, as a list of named steps (Postal's outgoing message
+// processor):
+//   claimed (queue.ts) -> check the domain -> compose (JSON emails) -> sign (DKIM) -> send -> record
+// Each outcome is Sent, SoftFail(retry at) or HardFail.
 
 export type DeliveryDeps = Readonly<{
-  db: Db;
   clock: Clock;
   logger: Logger;
-  queue: EmailQueue;
   /** SMTP_RELAY_URL's transport; undefined: capture everything. */
   relay: Transport | undefined;
+  queue: Pick<EmailQueue, 'claimById'>;
+  keys: SigningKeys;
+  recorder: Recorder;
   retryBaseMs: number;
   maxAttempts: number;
-  leaseSeconds: number;
-  random?: () => number;
+  random?: (() => number) | undefined;
 }>;
 
-export type DeliveryReport = Readonly<{ emailId: string; result: Outcome['kind'] | 'finished' | 'not_due' | 'held' | 'lost_claim' }>;
+export type DeliveryReport = Readonly<{ emailId: string; result: Outcome['kind'] | 'lost_claim' | 'not_due' }>;
 
+/** Claims the email `emailId` now, if it is due, and delivers it (outside the worker's loop). */
 export async function deliverEmail(deps: DeliveryDeps, emailId: string): Promise<DeliveryReport> {
-  const claim = await claimEmail(deps.db, emailId, deps.leaseSeconds);
-  if (claim.kind === 'held') {
-    // Whoever holds it may have died: look again once its lease is over.
-    await deps.queue.enqueue(deps.db, [{ emailId, startAfter: new Date(claim.until.getTime() + 1000) }]);
-  }
-  if (claim.kind !== 'claimed') return { emailId, result: claim.kind };
-  const email = claim.email;
+  const email = await deps.queue.claimById(emailId);
+  return email ? deliverClaimed(deps, email) : { emailId, result: 'not_due' };
+}
+
+export async function deliverClaimed(deps: DeliveryDeps, email: ClaimedEmail): Promise<DeliveryReport> {
   const outcome = await attempt(deps, email).catch((error: unknown) => {
-    // A fault of ours (a key that will not load, say) counts as a failed attempt, so the email
-    // ends `failed` after maxAttempts instead of being held forever.
-    deps.logger.error({ err: error, emailId }, 'delivery: attempt failed unexpectedly');
+    // A fault of ours (a message that will not compose, say) counts as a failed attempt, so the
+    // email ends `failed` after maxAttempts instead of being held forever.
+    deps.logger.error({ err: error, emailId: email.id }, 'delivery: attempt failed unexpectedly');
     return softFail(deps, email, `internal error: ${error instanceof Error ? error.message : String(error)}`);
   });
-  const recorded = await recordOutcome(deps, email, outcome);
-  if (!recorded) deps.logger.warn({ emailId, attempt: email.attempts }, 'delivery: the attempt lost its claim; its outcome was not recorded');
-  deps.logger.debug({ emailId, attempt: email.attempts, outcome: outcome.kind }, 'delivery attempt');
-  return { emailId, result: recorded ? outcome.kind : 'lost_claim' };
+  const recorded = await deps.recorder.record(email, outcome);
+  if (!recorded) deps.logger.warn({ emailId: email.id, attempt: email.attempts }, 'delivery: the attempt lost its claim; its outcome was not recorded');
+  deps.logger.debug({ emailId: email.id, attempt: email.attempts, outcome: outcome.kind }, 'delivery attempt');
+  return { emailId: email.id, result: recorded ? outcome.kind : 'lost_claim' };
 }
 
 async function attempt(deps: DeliveryDeps, email: ClaimedEmail): Promise<Outcome> {
-  const domain = await checkDomain(deps.db, email);
+  const domain = await checkDomain(deps.keys, email);
   if (!domain.ok) return { kind: 'hard_fail', event: 'failed', error: domain.reason };
+  if (!email.message) return { kind: 'hard_fail', event: 'failed', error: 'the message of this email is missing' };
   // An email sent as JSON is composed here (a fault in composing is a failed attempt, see above).
   const raw = await messageBytes(email.message);
   const signed = domain.key ? await signMessage(raw, domain.key) : raw;
@@ -65,15 +64,9 @@ type DomainCheck = { ok: true; key: SigningKey | undefined } | { ok: false; reas
  * failed a re-check since acceptance), and is signed with its key. Test-mode mail is only
  * captured; it is signed when its domain happens to be verified.
  */
-export async function checkDomain(db: Db, email: Pick<ClaimedEmail, 'organizationId' | 'mode' | 'domainId'>): Promise<DomainCheck> {
-  const [domain] = email.domainId
-    ? await db
-        .select({ name: domains.name, status: domains.status, selector: domains.dkimSelector, privateKey: domains.dkimPrivateKey })
-        .from(domains)
-        .where(and(eq(domains.id, email.domainId), eq(domains.organizationId, email.organizationId)))
-        .limit(1)
-    : [];
-  const key = domain?.status === 'verified' ? { domainName: domain.name, selector: domain.selector, privateKey: domain.privateKey } : undefined;
+async function checkDomain(keys: SigningKeys, email: ClaimedEmail): Promise<DomainCheck> {
+  const domain = email.domain;
+  const key = domain?.status === 'verified' ? await keys.keyFor(domain) : undefined;
   if (email.mode === 'live' && !key) {
     return { ok: false, reason: domain ? `the sending domain ${domain.name} is no longer verified` : 'the sending domain was deleted' };
   }

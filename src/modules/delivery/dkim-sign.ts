@@ -1,6 +1,5 @@
 import DKIM from 'nodemailer/lib/dkim';
-
-export type SigningKey = Readonly<{ domainName: string; selector: string; privateKey: string }>;
+import type { SigningKey } from './signing-keys.js';
 
 /** The message with a DKIM-Signature (relaxed/relaxed, rsa-sha256) prepended by nodemailer's signer. */
 export async function signMessage(raw: Buffer, key: SigningKey): Promise<Buffer> {

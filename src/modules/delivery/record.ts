@@ -1,13 +1,14 @@
-import { and, eq } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { emailEvents, emailMessages, emails } from '../../db/schema.js';
+import type { Database } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
+import { wellFormedJson } from '../../db/json.js';
+import { createBatcher, type Batcher } from '../queue/batcher.js';
 import type { ClaimedEmail } from './claim.js';
-import type { EmailQueue } from './queue.js';
 
-// The last step: what one attempt came to, written in one transaction with its events (and, for
-// a retry, the job that will make it). Written under the attempt number claimed, so an attempt
-// that outlived its lease and was taken over cannot overwrite its successor's outcome.
+// The last step: what one attempt came to, with its events (and, for captured mail, the signed
+// message), in ONE statement, its own transaction. Outcomes recorded at the same moment share the
+// statement (queue/batcher.ts). Written under the attempt number claimed: an attempt that lost its
+// lease and was taken over writes nothing, so it cannot overwrite its successor's outcome. A retry
+// is the same row queued again for its time: no job to add.
 
 export type Outcome =
   | Readonly<{ kind: 'sent'; via: 'relay' | 'capture'; sentAt: Date; response: string; signed: Buffer }>
@@ -15,52 +16,83 @@ export type Outcome =
   /** `bounced`: the relay refused it (5xx). `failed`: Postgate gave up (attempts, domain). */
   | Readonly<{ kind: 'hard_fail'; event: 'bounced' | 'failed'; error: string }>;
 
-export type RecordDeps = Readonly<{ db: Db; clock: Clock; queue: EmailQueue }>;
+export type Recorder = Readonly<{
+  /** False when the attempt had lost its claim and nothing was written. */
+  record(email: Pick<ClaimedEmail, 'id' | 'attempts'>, outcome: Outcome): Promise<boolean>;
+  drain(): Promise<void>;
+}>;
 
-/** False when the attempt had lost its claim and nothing was written. */
-export async function recordOutcome(deps: RecordDeps, email: ClaimedEmail, outcome: Outcome): Promise<boolean> {
-  const now = deps.clock.now();
-  return deps.db.transaction(async (tx) => {
-    const mine = and(eq(emails.id, email.id), eq(emails.status, 'sending'), eq(emails.attempts, email.attempts));
-    switch (outcome.kind) {
-      case 'sent': {
-        const updated = await tx
-          .update(emails)
-          .set({ status: 'delivered', lastEvent: 'delivered', lockedUntil: null, lastError: null, updatedAt: now })
-          .where(mine)
-          .returning({ id: emails.id });
-        if (updated.length === 0) return false;
-        await tx.insert(emailEvents).values([
-          { emailId: email.id, type: 'sent', detail: outcome.via === 'capture' ? 'captured by Postgate' : 'handed to the relay', createdAt: outcome.sentAt },
-          { emailId: email.id, type: 'delivered', detail: outcome.response, createdAt: now },
-        ]);
-        if (outcome.via === 'capture') {
-          await tx.update(emailMessages).set({ captured: outcome.signed }).where(eq(emailMessages.emailId, email.id));
-        }
-        return true;
-      }
-      case 'soft_fail': {
-        const updated = await tx
-          .update(emails)
-          .set({ status: 'queued', lastEvent: 'delivery_delayed', nextAttemptAt: outcome.retryAt, lockedUntil: null, lastError: outcome.error, updatedAt: now })
-          .where(mine)
-          .returning({ id: emails.id });
-        if (updated.length === 0) return false;
-        const detail = `${outcome.error} (attempt ${email.attempts}; next at ${outcome.retryAt.toISOString()})`;
-        await tx.insert(emailEvents).values({ emailId: email.id, type: 'delivery_delayed', detail, createdAt: now });
-        await deps.queue.enqueue(tx, [{ emailId: email.id, startAfter: outcome.retryAt }]);
-        return true;
-      }
-      case 'hard_fail': {
-        const updated = await tx
-          .update(emails)
-          .set({ status: outcome.event, lastEvent: outcome.event, lockedUntil: null, lastError: outcome.error, updatedAt: now })
-          .where(mine)
-          .returning({ id: emails.id });
-        if (updated.length === 0) return false;
-        await tx.insert(emailEvents).values({ emailId: email.id, type: outcome.event, detail: outcome.error, createdAt: now });
-        return true;
-      }
-    }
-  });
+const RECORD = `WITH o AS (
+  SELECT * FROM json_to_recordset($1::json)
+    AS r(id text, attempt int, status text, last_event text, next_attempt_at timestamptz, last_error text, captured text)
+),
+u AS (
+  UPDATE emails e
+  SET status = o.status, last_event = o.last_event, next_attempt_at = coalesce(o.next_attempt_at, e.next_attempt_at),
+    locked_until = NULL, last_error = o.last_error, updated_at = now()
+  FROM o
+  WHERE e.id = o.id AND e.status = 'sending' AND e.attempts = o.attempt
+  RETURNING e.id
+),
+v AS (
+  INSERT INTO email_events (email_id, type, detail, created_at)
+  SELECT x.email_id, x.type, x.detail, x.created_at
+  FROM json_to_recordset($2::json) AS x(seq int, email_id text, type text, detail text, created_at timestamptz)
+  WHERE x.email_id IN (SELECT id FROM u)
+  ORDER BY x.seq
+),
+c AS (
+  UPDATE email_messages m SET captured = decode(o.captured, 'base64')
+  FROM o
+  WHERE m.email_id = o.id AND o.captured IS NOT NULL AND o.id IN (SELECT id FROM u)
+)
+SELECT id FROM u`;
+
+type Row = { id: string; attempt: number; status: string; last_event: string; next_attempt_at: Date | null; last_error: string | null; captured: string | null };
+type Event = { email_id: string; type: string; detail: string | null; created_at: Date };
+type Item = { row: Row; events: Event[] };
+
+export function createRecorder(deps: { database: Database; clock: Clock }): Recorder {
+  const write = async (items: readonly Item[]): Promise<boolean[]> => {
+    const events = items.flatMap((i) => i.events).map((e, seq) => ({ seq, ...e }));
+    const rows = await deps.database.query<{ id: string }>({
+      name: 'postgate_record_outcomes',
+      text: RECORD,
+      values: [wellFormedJson(items.map((i) => i.row)), wellFormedJson(events)],
+    });
+    const written = new Set(rows.map((r) => r.id));
+    return items.map((i) => written.has(i.row.id));
+  };
+  const batcher: Batcher<Item, boolean> = createBatcher(write, { maxItems: 200 });
+  return {
+    record: (email, outcome) => batcher.add(itemOf(email, outcome, deps.clock.now())),
+    drain: () => batcher.drain(),
+  };
+}
+
+function itemOf(email: Pick<ClaimedEmail, 'id' | 'attempts'>, outcome: Outcome, now: Date): Item {
+  const base = { id: email.id, attempt: email.attempts, next_attempt_at: null, captured: null };
+  const event = (type: string, detail: string | null, at = now): Event => ({ email_id: email.id, type, detail: storable(detail), created_at: at });
+  switch (outcome.kind) {
+    case 'sent':
+      return {
+        row: { ...base, status: 'delivered', last_event: 'delivered', last_error: null, captured: outcome.via === 'capture' ? outcome.signed.toString('base64') : null },
+        events: [event('sent', outcome.via === 'capture' ? 'captured by Postgate' : 'handed to the relay', outcome.sentAt), event('delivered', outcome.response)],
+      };
+    case 'soft_fail':
+      return {
+        row: { ...base, status: 'queued', last_event: 'delivery_delayed', next_attempt_at: outcome.retryAt, last_error: storable(outcome.error) },
+        events: [event('delivery_delayed', `${outcome.error} (attempt ${email.attempts}; next at ${outcome.retryAt.toISOString()})`)],
+      };
+    case 'hard_fail':
+      return {
+        row: { ...base, status: outcome.event, last_event: outcome.event, last_error: storable(outcome.error) },
+        events: [event(outcome.event, outcome.error)],
+      };
+  }
+}
+
+/** A relay's reply may carry a NUL, which PostgreSQL text cannot hold. */
+function storable(text: string | null): string | null {
+  return text === null ? null : text.replaceAll('\u0000', '\ufffd');
 }

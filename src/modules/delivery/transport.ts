@@ -38,7 +38,8 @@ export function describeRelay(url: string): string {
 
 type SmtpError = Error & { responseCode?: number; code?: string; response?: string };
 
-export function relayTransport(url: string, logger: Logger): Transport {
+/** `maxConnections`: SMTP connections to the relay at most (POSTGATE_RELAY_MAX_CONNECTIONS). */
+export function relayTransport(url: string, logger: Logger, options: { maxConnections: number }): Transport {
   const parsed = new URL(url);
   const secure = parsed.protocol === 'smtps:';
   const transporter = nodemailer.createTransport({
@@ -47,7 +48,7 @@ export function relayTransport(url: string, logger: Logger): Transport {
     port: parsed.port ? Number(parsed.port) : secure ? 465 : 587,
     secure,
     auth: parsed.username ? { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) } : undefined,
-    maxConnections: 5,
+    maxConnections: options.maxConnections,
     // Bounded so one attempt always ends well inside the delivery lease.
     connectionTimeout: 20_000,
     greetingTimeout: 20_000,

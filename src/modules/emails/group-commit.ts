@@ -1,34 +1,38 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client.js';
-import { preparedRunner } from '../../db/pglite.js';
-import type { EmailQueue, SqlStatement } from '../delivery/queue.js';
 import { approximateBytes, type NewEmail } from './accept.js';
 import { cachedSendingDomains, type SendingDomainLookup } from './domain-cache.js';
-import { acceptanceStatement } from './insert-statement.js';
+import { concurrentIdempotentRequest } from './idempotency.js';
+import { acceptanceStatement, type Acceptance, type StoredKey } from './insert-statement.js';
 
-// Group commit of accepted emails. Each acceptance (one email, or a batch that is all or nothing)
-// waits in line; a group takes everything waiting and writes it with ONE statement, which is its
-// own transaction: one round trip and one fsync for the group instead of seven round trips and
-// one fsync per email. Every caller is answered only after its group's commit, so an email
-// answered 200 is durable exactly as before.
+// Group commit of accepted emails, with or without an Idempotency-Key. Each acceptance (one email,
+// or a batch that is all or nothing) waits in line; a group takes everything waiting and writes it
+// with ONE statement, which is its own transaction: one round trip and one fsync for the group
+// instead of several round trips and one fsync per email. Every caller is answered only after its
+// group's commit, so an email answered 200 is durable exactly as before.
 //
 // There is no timer: a group starts at once when none is being written, so a lone request waits
 // for nothing, and under load the requests that arrive while a group is being written form the
 // next group by themselves (the way PostgreSQL groups its own WAL flushes). On PostgreSQL a second
 // group may go out while one is being written, once it holds as many emails as the last one
 // started: the database then executes one statement while it waits on the other's commit, and
-// groups stay as large as the load makes them (a second group sent as soon as anything waited
-// made groups smaller, each statement's fixed cost shared by fewer emails).
+// groups stay as large as the load makes them.
 //
 // When a group's statement fails (a constraint one email breaks, say), nothing of it was stored:
 // each acceptance is then written alone, so only the one at fault fails.
 //
-// Acceptances with an Idempotency-Key do not come here: their claim is per key, in a transaction
-// of their own (accept.ts).
+// An Idempotency-Key this instance is still accepting refuses a second request with it at once
+// (409 concurrent_idempotent_requests), so a group never holds one key twice.
+
+export type Accepted = 'stored' | 'key_taken';
 
 export type Intake = Readonly<{
-  /** Stores the emails, all or none, with their `queued` events and jobs; resolves once committed. */
-  accept(emails: readonly NewEmail[]): Promise<void>;
+  /**
+   * Stores the emails, all or none, with their `queued` events (and `key`, which must be stored
+   * for them to be); resolves once committed: `key_taken` when another request holds the key and
+   * nothing was stored.
+   */
+  accept(emails: readonly NewEmail[], key?: StoredKey): Promise<Accepted>;
   /** The sending domain of (organization, name), cached briefly (domain-cache.ts). */
   sendingDomain: SendingDomainLookup;
   /** Resolves once every acceptance already handed in has been answered; refuses new ones. */
@@ -37,7 +41,6 @@ export type Intake = Readonly<{
 
 export type IntakeOptions = Readonly<{
   database: Database;
-  queue: EmailQueue;
   logger?: Logger | undefined;
   /** Groups written at once: 2 on PostgreSQL, 1 on PGlite (which runs one statement at a time in any case). */
   maxInFlight?: number;
@@ -47,20 +50,17 @@ export type IntakeOptions = Readonly<{
   maxGroupBytes?: number;
 }>;
 
-type Waiting = { emails: readonly NewEmail[]; bytes: number; resolve(): void; reject(error: unknown): void };
+type Waiting = Acceptance & { bytes: number; resolve(accepted: Accepted): void; reject(error: unknown): void };
+
+const keyOf = (key: StoredKey): string => `${key.request.organizationId}\n${key.request.key}`;
 
 export function createIntake(options: IntakeOptions): Intake {
-  const { database, queue } = options;
-  // Each statement costs the database a fixed part (its round trip, its commit) that fewer, larger
-  // groups share. Two or four groups in flight whatever their size cost PostgreSQL more CPU per
-  // email than one (~124 against ~93 µs; 5,400-5,600 against 5,800-6,000 emails/s). Two, the
-  // second as large as the first, took the bench's load from 4,300-4,600 to 4,900-5,400 emails/s
-  // on a machine where one group's statement and commit take about a millisecond, with CPU per
-  // email within 5% (bench/RESULTS.md).
+  const { database } = options;
+  // Two in flight, the second as large as the first, took the bench's load from 4,300-4,600 to
+  // 4,900-5,400 emails/s on PostgreSQL with CPU per email within 5% (bench/RESULTS.md).
   const maxInFlight = options.maxInFlight ?? (database.pglite ? 1 : 2);
   const maxGroupEmails = options.maxGroupEmails ?? 500;
   const maxGroupBytes = options.maxGroupBytes ?? 8 * 1024 * 1024;
-  const run = statementRunner(database);
 
   let waiting: Waiting[] = [];
   /** Emails in `waiting`, kept as a count: every acceptance asks whether a group may start. */
@@ -71,26 +71,24 @@ export function createIntake(options: IntakeOptions): Intake {
   let scheduled = false;
   let closed = false;
   let drained: (() => void) | undefined;
+  /** Idempotency-Keys of the acceptances waiting or being written. */
+  const keys = new Set<string>();
 
-  const write = async (emails: readonly NewEmail[]): Promise<void> => {
-    const jobs = await queue.insertStatement(emails.map(({ row }) => ({ emailId: row.id, startAfter: row.scheduledAt ?? undefined })));
-    await run(acceptanceStatement(emails, jobs));
+  /** Writes the group; resolves each acceptance with whether its key (if any) was stored. */
+  const write = async (group: readonly Waiting[]): Promise<void> => {
+    const stored = await database.query<{ organization_id: string; key: string }>(acceptanceStatement(group));
+    const storedKeys = new Set(stored.map((k) => `${k.organization_id}\n${k.key}`));
+    for (const w of group) w.resolve(!w.key || storedKeys.has(keyOf(w.key)) ? 'stored' : 'key_taken');
   };
 
   const commit = async (group: Waiting[]): Promise<void> => {
     try {
-      await write(group.length === 1 ? group[0]!.emails : group.flatMap((w) => w.emails));
-      for (const w of group) w.resolve();
+      await write(group);
     } catch (error) {
-      if (group.length === 1) {
-        group[0]!.reject(error);
-        return;
-      }
+      if (group.length === 1) return group[0]!.reject(error);
       options.logger?.debug({ err: error, acceptances: group.length }, 'email group commit failed; writing its acceptances one by one');
-      for (const w of group) await write(w.emails).then(w.resolve, w.reject);
+      for (const w of group) await write([w]).catch(w.reject);
     }
-    // Committed: this process's worker (if any) need not wait for its next poll.
-    queue.wake();
   };
 
   const take = (): Waiting[] => {
@@ -132,15 +130,26 @@ export function createIntake(options: IntakeOptions): Intake {
     setImmediate(flush);
   };
 
+  const enqueue = (emails: readonly NewEmail[], key: StoredKey | undefined): Promise<Accepted> =>
+    new Promise<Accepted>((resolve, reject) => {
+      waiting.push({ emails, key, bytes: emails.reduce((sum, e) => sum + approximateBytes(e), 0), resolve, reject });
+      waitingEmails += emails.length;
+      schedule();
+    });
+
   return {
-    accept: (emails) => {
-      if (closed) return Promise.reject(new Error('the email intake is closed'));
-      if (emails.length === 0) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ emails, bytes: emails.reduce((sum, e) => sum + approximateBytes(e), 0), resolve, reject });
-        waitingEmails += emails.length;
-        schedule();
-      });
+    accept: async (emails, key) => {
+      if (closed) throw new Error('the email intake is closed');
+      if (emails.length === 0) return 'stored';
+      if (!key) return enqueue(emails, undefined);
+      const name = keyOf(key);
+      if (keys.has(name)) throw concurrentIdempotentRequest();
+      keys.add(name);
+      try {
+        return await enqueue(emails, key);
+      } finally {
+        keys.delete(name);
+      }
     },
     sendingDomain: cachedSendingDomains(database.db),
     close: async () => {
@@ -150,14 +159,5 @@ export function createIntake(options: IntakeOptions): Intake {
         drained = resolve;
       });
     },
-  };
-}
-
-/** Runs the statement prepared by name: parsed once per connection (PGlite has one). */
-function statementRunner(database: Database): (statement: SqlStatement & { name: string }) => Promise<void> {
-  if (database.pglite) return preparedRunner(database.pglite);
-  const pool = database.pool!;
-  return async ({ name, text, values }) => {
-    await pool.query({ name, text, values });
   };
 }

@@ -1,20 +1,18 @@
 import { createHash } from 'node:crypto';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { idempotencyKeys } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
-import { rowsOf, type Tx } from '../delivery/sql.js';
 
 // Idempotency-Key, per organization, for 24 hours (Stripe's rules, which Resend follows):
 // the same key and payload replays the first answer and creates nothing; another payload is
 // 409 invalid_idempotent_request; a key whose first request is still running is 409
-// concurrent_idempotent_requests. The key row is written in the transaction that creates the
-// emails, so a key exists exactly when its emails do.
+// concurrent_idempotent_requests. The key row is written by the statement that stores the
+// emails (insert-statement.ts), so a key exists exactly when its emails do.
 //
-// Concurrency: inside that transaction a transaction-scoped advisory lock on (organization, key)
-// is tried first. The loser of a race gets "concurrent" at once instead of waiting; the winner
-// finds any stored answer, and its INSERT ... ON CONFLICT DO NOTHING is the final guard (no row
-// inserted: somebody else holds the key, roll everything back).
+// Concurrency: a second request with a key this instance is still accepting is refused at once
+// (group-commit.ts); across instances the key's unique index decides, and the request that lost
+// answers with what the winner stored (accept.ts).
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -38,7 +36,7 @@ export function canonicalJson(value: unknown): string {
 
 type Stored = { requestHash: string; response: unknown; createdAt: Date };
 
-async function stored(db: Db | Tx, request: IdempotencyRequest): Promise<Stored | undefined> {
+async function stored(db: Db, request: IdempotencyRequest): Promise<Stored | undefined> {
   const [row] = await db
     .select({ requestHash: idempotencyKeys.requestHash, response: idempotencyKeys.response, createdAt: idempotencyKeys.createdAt })
     .from(idempotencyKeys)
@@ -62,30 +60,6 @@ export async function findReplay(db: Db, request: IdempotencyRequest, now: Date)
   return found && isFresh(found, now) ? { response: answer(found, request) } : undefined;
 }
 
-/** Inside the accepting transaction, before any insert: a replay, or the key is ours to use. */
-export async function claimKey(tx: Tx, request: IdempotencyRequest, now: Date): Promise<{ replay: unknown } | undefined> {
-  const lock = rowsOf<{ locked: boolean }>(await tx.execute(sql`select pg_try_advisory_xact_lock(${lockId(request)}::bigint) as locked`));
-  if (!lock[0]?.locked) throw concurrent();
-  const found = await stored(tx, request);
-  if (found && isFresh(found, now)) return { replay: answer(found, request) };
-  if (found) {
-    await tx
-      .delete(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.organizationId, request.organizationId), eq(idempotencyKeys.key, request.key)));
-  }
-  return undefined;
-}
-
-/** Inside the same transaction, after the inserts: the answer to replay from now on. */
-export async function storeKey(tx: Tx, request: IdempotencyRequest, response: unknown, now: Date): Promise<void> {
-  const inserted = await tx
-    .insert(idempotencyKeys)
-    .values({ organizationId: request.organizationId, key: request.key, requestHash: request.requestHash, response, createdAt: now })
-    .onConflictDoNothing()
-    .returning({ key: idempotencyKeys.key });
-  if (inserted.length === 0) throw concurrent();
-}
-
 /** Deletes keys older than 24 hours; returns how many. */
 export async function pruneIdempotencyKeys(db: Db, now: Date): Promise<number> {
   const deleted = await db
@@ -95,12 +69,7 @@ export async function pruneIdempotencyKeys(db: Db, now: Date): Promise<number> {
   return deleted.length;
 }
 
-/** A signed 64-bit id for pg_advisory_xact_lock (a collision at worst answers one request `concurrent`, and it retries). */
-function lockId(request: IdempotencyRequest): string {
-  const digest = createHash('sha256').update(`idempotency\n${request.organizationId}\n${request.key}`).digest();
-  return digest.readBigInt64BE(0).toString();
-}
-
-function concurrent(): AppError {
+/** Another request with this key is being accepted: retry shortly (it will be replayed). */
+export function concurrentIdempotentRequest(): AppError {
   return new AppError('concurrent_idempotent_requests', 'A request with this Idempotency-Key is still being processed; retry shortly');
 }

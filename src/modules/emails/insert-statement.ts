@@ -1,12 +1,19 @@
-import { createHash } from 'node:crypto';
-import type { SqlStatement } from '../delivery/queue.js';
+import type { Statement } from '../../db/client.js';
+import { wellFormedJson } from '../../db/json.js';
 import type { NewEmail } from './accept.js';
+import { IDEMPOTENCY_TTL_MS, type IdempotencyRequest } from './idempotency.js';
 
-// The whole acceptance of a group of emails as ONE statement: the email rows, their messages,
-// their `queued` events and their pg-boss jobs, as data-modifying CTEs over one JSON parameter.
-// A statement outside a transaction block is its own transaction, so the group commits (one
-// fsync) or leaves nothing, in one round trip. The text never changes, so PostgreSQL prepares it
-// once per connection; per email, the only work left here is one object and its JSON.
+// The whole acceptance of a group of emails as ONE statement: the Idempotency-Keys, the email rows
+// (each queued for delivery by its own status and next_attempt_at: the row is its place in the
+// queue), their messages and their `queued` events, as data-modifying CTEs over two JSON
+// parameters. A statement outside a transaction block is its own transaction, so the group
+// commits (one fsync) or leaves nothing, in one round trip.
+//
+// An acceptance with an Idempotency-Key stores its emails only if its key was stored: a key is
+// inserted, or takes the place of one older than 24 hours; a key held by another request (another
+// instance's, committed or committing) stores nothing, and the statement returns the keys it
+// stored, so the caller knows which acceptances lost theirs (accept.ts answers them from the
+// winner's stored answer). One acceptance path with and without a key.
 //
 // The foreign keys of email_messages and email_events on emails hold: their checks run at the
 // end of the statement, when the CTE's rows are there.
@@ -15,13 +22,23 @@ const ROW_SHAPE = `
   id text, organization_id text, project_id text, api_key_id text, domain_id text, mode text, source text,
   from_address text, to_addresses text[], cc_addresses text[], bcc_addresses text[], reply_to text[],
   subject text, html text, "text" text, tags jsonb, message_id text, envelope_from text, recipients text[],
-  scheduled_at timestamptz, created_at timestamptz, raw text, composition jsonb`;
+  scheduled_at timestamptz, created_at timestamptz, raw text, composition jsonb, idempotency_key text`;
 
-function statementText(pgBossInsert: string): string {
-  // pg-boss's statement takes $1..$n; here they follow the rows' $1.
-  const jobsText = pgBossInsert.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 1}`);
-  return `
+const TEXT = `
 WITH x AS (SELECT * FROM json_to_recordset($1::json) AS r(${ROW_SHAPE})),
+k AS (
+  INSERT INTO idempotency_keys (organization_id, key, request_hash, response, created_at)
+  SELECT organization_id, key, request_hash, response, created_at
+  FROM json_to_recordset($2::json) AS r(organization_id text, key text, request_hash text, response jsonb, created_at timestamptz)
+  ON CONFLICT (organization_id, key) DO UPDATE
+    SET request_hash = excluded.request_hash, response = excluded.response, created_at = excluded.created_at
+    WHERE idempotency_keys.created_at <= excluded.created_at - make_interval(secs => ${IDEMPOTENCY_TTL_MS / 1000})
+  RETURNING organization_id, key
+),
+ok AS (
+  SELECT x.* FROM x
+  WHERE x.idempotency_key IS NULL OR EXISTS (SELECT 1 FROM k WHERE k.organization_id = x.organization_id AND k.key = x.idempotency_key)
+),
 e AS (
   INSERT INTO emails (id, organization_id, project_id, api_key_id, domain_id, mode, source, from_address,
     to_addresses, cc_addresses, bcc_addresses, reply_to, subject, html, "text", tags, message_id, envelope_from,
@@ -29,16 +46,34 @@ e AS (
   SELECT id, organization_id, project_id, api_key_id, domain_id, mode, source, from_address,
     to_addresses, cc_addresses, bcc_addresses, reply_to, subject, html, "text", tags, message_id, envelope_from,
     recipients, 'queued', 'queued', 0, coalesce(scheduled_at, now()), scheduled_at, created_at, created_at
-  FROM x
+  FROM ok
 ),
-m AS (INSERT INTO email_messages (email_id, raw, composition) SELECT id, decode(raw, 'base64'), composition FROM x),
-v AS (INSERT INTO email_events (email_id, type, detail, created_at) SELECT id, 'queued', NULL, created_at FROM x),
-j AS (${jobsText})
-SELECT count(*)::int AS n FROM x`;
+m AS (INSERT INTO email_messages (email_id, raw, composition) SELECT id, decode(raw, 'base64'), composition FROM ok),
+v AS (INSERT INTO email_events (email_id, type, detail, created_at) SELECT id, 'queued', NULL, created_at FROM ok)
+SELECT organization_id, key FROM k`;
+
+/** One acceptance: its emails, all or none, and the Idempotency-Key that must be stored first. */
+export type Acceptance = Readonly<{ emails: readonly NewEmail[]; key: StoredKey | undefined }>;
+
+/** An Idempotency-Key with the answer to replay for it, as of `at`. */
+export type StoredKey = Readonly<{ request: IdempotencyRequest; response: unknown; at: Date }>;
+
+/** The statement for these acceptances; it returns the (organization_id, key) of the keys it stored. */
+export function acceptanceStatement(acceptances: readonly Acceptance[]): Statement {
+  const rows: Record<string, unknown>[] = [];
+  const keys: Record<string, unknown>[] = [];
+  for (const { emails, key } of acceptances) {
+    for (const email of emails) rows.push(rowOf(email, key?.request.key ?? null));
+    if (key) {
+      const { organizationId, key: name, requestHash } = key.request;
+      keys.push({ organization_id: organizationId, key: name, request_hash: requestHash, response: key.response, created_at: key.at });
+    }
+  }
+  return { name: 'postgate_accept_emails', text: TEXT, values: [wellFormedJson(rows), wellFormedJson(keys)] };
 }
 
 /** The row of one email as the statement's JSON reads it (due at the database's now, or its schedule). */
-function rowOf({ row, message }: NewEmail): Record<string, unknown> {
+function rowOf({ row, message }: NewEmail, idempotencyKey: string | null): Record<string, unknown> {
   return {
     id: row.id,
     organization_id: row.organizationId,
@@ -60,34 +95,9 @@ function rowOf({ row, message }: NewEmail): Record<string, unknown> {
     envelope_from: row.envelopeFrom,
     recipients: row.recipients,
     scheduled_at: row.scheduledAt ?? null,
-    created_at: row.createdAt ?? new Date(),
+    created_at: row.createdAt,
     raw: message.raw?.toString('base64') ?? null,
     composition: message.composition ?? null,
+    idempotency_key: idempotencyKey,
   };
-}
-
-/** Builds the statement for `emails`, given pg-boss's INSERT of their jobs. */
-export function acceptanceStatement(emails: readonly NewEmail[], jobs: SqlStatement): SqlStatement & { name: string } {
-  const { text, name } = prepared(jobs.text);
-  return { name, text, values: [wellFormedJson(emails.map(rowOf)), ...jobs.values] };
-}
-
-// JSON.stringify writes a lone surrogate (a JSON body may carry one) as a \udXXX escape, which
-// PostgreSQL's json refuses; as a plain text parameter it became U+FFFD. The same here.
-const LONE_SURROGATE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g;
-
-function wellFormedJson(value: unknown): string {
-  const json = JSON.stringify(value);
-  return json.includes('\\ud') ? json.replace(LONE_SURROGATE, '$1\\ufffd') : json;
-}
-
-// pg-boss's text is one constant string, so this is built once (a pure function's memo).
-let last: { jobsText: string; text: string; name: string } | undefined;
-
-function prepared(jobsText: string): { text: string; name: string } {
-  if (last?.jobsText !== jobsText) {
-    const text = statementText(jobsText);
-    last = { jobsText, text, name: `postgate_accept_${createHash('sha256').update(text).digest('hex').slice(0, 16)}` };
-  }
-  return last;
 }

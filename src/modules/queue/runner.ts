@@ -1,0 +1,116 @@
+import type { Logger } from 'pino';
+import type { Held } from './leased-table.js';
+import type { Wakeup } from './wakeup.js';
+
+// The loop that works a queue (leased-table.ts): claim due rows in batches, work each on its own,
+// up to `concurrency` at once, and renew the leases of the rows in hand while they are worked.
+// The leases are short (seconds), so a worker that crashed leaves its rows to be taken again
+// within seconds, while a live one, however long a send takes, keeps them: the renewal is the
+// heartbeat. What the work records is fenced by the attempt number claimed (see leased-table.ts).
+
+export type QueueWork<T extends Held> = Readonly<{
+  /** Claims up to `max` due rows, leased to this worker. */
+  claim(max: number): Promise<T[]>;
+  /** Works one row to its recorded outcome. A throw is logged; the row comes back after its lease. */
+  handle(row: T): Promise<void>;
+  /** Renews the leases of these rows; returns the ids still held. */
+  renew(rows: readonly T[]): Promise<readonly string[]>;
+}>;
+
+export type RunnerOptions = Readonly<{
+  /** For the log: `email delivery`. */
+  name: string;
+  /** Rows worked at once in this process. */
+  concurrency: number;
+  /** How often a worker with nothing to do looks for due rows. */
+  pollIntervalMs: number;
+  /** How often the leases of the rows in hand are renewed: well within one lease. */
+  renewEveryMs: number;
+  logger: Logger;
+  /** Commits of this process that make rows due now. */
+  wakeup?: Wakeup | undefined;
+}>;
+
+export type Runner = Readonly<{
+  /** Claims nothing more; resolves once the rows in hand are worked. */
+  stop(): Promise<void>;
+}>;
+
+export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOptions): Runner {
+  const { concurrency, logger } = options;
+  // Claims go out in batches (one statement for several rows) once a quarter of the slots is free.
+  const batch = Math.max(1, Math.floor(concurrency / 4));
+  const inHand = new Map<string, T>();
+  const working = new Set<Promise<void>>();
+  let claiming = false;
+  /** The last claim found fewer rows than it asked for: wait for the poll or a wake-up. */
+  let exhausted = false;
+  let stopping = false;
+
+  const start = (row: T): void => {
+    inHand.set(row.id, row);
+    const done = work
+      .handle(row)
+      .catch((error: unknown) => logger.error({ err: error, id: row.id, attempt: row.attempts }, `${options.name}: the attempt failed; the row comes back after its lease`))
+      .finally(() => {
+        inHand.delete(row.id);
+        working.delete(done);
+        pump();
+      });
+    working.add(done);
+  };
+
+  const pump = (): void => {
+    const free = concurrency - inHand.size;
+    if (stopping || claiming || exhausted || free === 0 || (free < batch && inHand.size > 0)) return;
+    claiming = true;
+    work
+      .claim(free)
+      .then((rows) => {
+        exhausted = rows.length < free;
+        for (const row of rows) start(row);
+      })
+      .catch((error: unknown) => {
+        exhausted = true;
+        logger.warn({ err: error }, `${options.name}: could not claim work`);
+      })
+      .finally(() => {
+        claiming = false;
+        pump();
+      });
+  };
+
+  const wake = (): void => {
+    exhausted = false;
+    pump();
+  };
+
+  const renew = async (): Promise<void> => {
+    const rows = [...inHand.values()];
+    if (rows.length === 0) return;
+    const held = new Set(await work.renew(rows));
+    for (const row of rows) {
+      // Finished meanwhile, or taken over: this attempt's outcome will be refused at its record.
+      if (inHand.has(row.id) && !held.has(row.id)) logger.warn({ id: row.id, attempt: row.attempts }, `${options.name}: a lease was lost`);
+    }
+  };
+
+  const poll = setInterval(wake, options.pollIntervalMs);
+  const heartbeat = setInterval(() => {
+    renew().catch((error: unknown) => logger.warn({ err: error }, `${options.name}: could not renew leases`));
+  }, options.renewEveryMs);
+  heartbeat.unref();
+  const unsubscribe = options.wakeup?.onWake(wake);
+  pump();
+
+  return {
+    stop: async () => {
+      stopping = true;
+      clearInterval(poll);
+      unsubscribe?.();
+      // Leases stay renewed until the last row in hand is recorded.
+      while (working.size > 0 || claiming) await Promise.race([...working, new Promise((resolve) => setTimeout(resolve, 10))]);
+      clearInterval(heartbeat);
+    },
+  };
+}
