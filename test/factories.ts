@@ -6,6 +6,7 @@ import { createApiKey, type KeyWithToken } from '../src/modules/api-keys/service
 import { createOrganization, type OrganizationObject } from '../src/modules/organizations/service.js';
 import { newId } from '../src/lib/ids.js';
 import { domains } from '../src/db/schema.js';
+import { generateDkimPrivateKey } from '../src/modules/domains/dkim.js';
 
 export type OrgFixture = { org: OrganizationObject; key: KeyWithToken; token: string };
 
@@ -24,7 +25,8 @@ export async function keyFor(deps: Deps, org: OrganizationObject, body: Partial<
 /** A domain row of the organization (verified unless told otherwise). */
 export async function domainFor(deps: Deps, org: OrganizationObject, name: string, status: 'verified' | 'pending' = 'verified'): Promise<string> {
   const id = newId('domain');
-  await deps.database.db.insert(domains).values({ id, organizationId: org.id, projectId: org.default_project_id, name, status });
+  const dkimPrivateKey = await generateDkimPrivateKey();
+  await deps.database.db.insert(domains).values({ id, organizationId: org.id, projectId: org.default_project_id, name, status, dkimPrivateKey });
   return id;
 }
 

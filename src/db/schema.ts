@@ -1,7 +1,5 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { bigserial, boolean, check, customType, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import type { Composition } from '../modules/emails/compose.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
@@ -45,21 +43,20 @@ export const domains = pgTable(
     projectId: projectRef(),
     name: text('name').notNull(),
     status: text('status', { enum: DOMAIN_STATUSES }).notNull().default('not_started'),
-    // The defaults below serve rows inserted outside createDomain (test fixtures) too, so every
-    // row can be verified and signed for. createDomain generates the key asynchronously itself.
+    // Random values the database draws (gen_random_uuid: 122 random bits), so a row inserted
+    // without them still gets its own. The signing key has no default: whoever creates a domain
+    // generates it (createDomain, off the event loop), never an implicit default.
     /** Published in TXT `_postgate.<name>` as `postgate-verification=<token>`: not a secret. */
     verificationToken: text('verification_token')
       .notNull()
-      .$defaultFn(() => randomBytes(16).toString('hex')),
+      .default(sql`replace(gen_random_uuid()::text, '-', '')`),
     /** Per domain, so two organizations holding one name never fight over one DKIM record. */
     dkimSelector: text('dkim_selector')
       .notNull()
-      .$defaultFn(() => `postgate-${randomBytes(5).toString('hex')}`),
+      .default(sql`'postgate-' || left(replace(gen_random_uuid()::text, '-', ''), 10)`),
     // Security: the signing key (PKCS#8 PEM); it never leaves the server. The public half is
     // derived from it when a record is shown, so the two can never disagree.
-    dkimPrivateKey: text('dkim_private_key')
-      .notNull()
-      .$defaultFn(() => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+    dkimPrivateKey: text('dkim_private_key').notNull(),
     ownershipStatus: recordStatus('ownership_status'),
     dkimStatus: recordStatus('dkim_status'),
     spfStatus: recordStatus('spf_status'),
@@ -98,11 +95,18 @@ export const apiKeys = pgTable(
   ],
 );
 
+/** The key a usage row counts for: deleting the key deletes its usage. */
+function keyRef() {
+  return text('key_id')
+    .notNull()
+    .references(() => apiKeys.id, { onDelete: 'cascade' });
+}
+
 /** Requests per key, day, route and status: written in batches, never once per request. */
 export const apiKeyUsage = pgTable(
   'api_key_usage',
   {
-    keyId: text('key_id').notNull(),
+    keyId: keyRef(),
     day: date('day', { mode: 'string' }).notNull(),
     route: text('route').notNull(),
     status: integer('status').notNull(),
@@ -115,7 +119,7 @@ export const apiKeyUsage = pgTable(
 export const apiKeyClientIps = pgTable(
   'api_key_client_ips',
   {
-    keyId: text('key_id').notNull(),
+    keyId: keyRef(),
     ip: text('ip').notNull(),
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
@@ -201,8 +205,8 @@ export const emailMessages = pgTable(
       .references(() => emails.id, { onDelete: 'cascade' }),
     /** As submitted over SMTP: unsigned. Null for an email sent as JSON (see `composition`). */
     raw: bytea('raw'),
-    /** An email sent as JSON: what composing its message at delivery needs beyond its row (emails/compose.ts). */
-    composition: jsonb('composition').$type<Composition>(),
+    /** An email sent as JSON: what composing its message at delivery needs beyond its row (emails/compose.ts's Composition). */
+    composition: jsonb('composition'),
     /** The signed message the capture transport kept instead of sending it. */
     captured: bytea('captured'),
   },
