@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteAuth } from '../src/http/plugins/auth.js';
-import { apiKeyDeps } from '../src/http/routes/api-keys.js';
 import { operator } from '../src/modules/api-keys/principal.js';
-import { deleteApiKey, rotateApiKey } from '../src/modules/api-keys/service.js';
 import { hashToken } from '../src/modules/api-keys/token.js';
 import type { OrganizationObject } from '../src/modules/organizations/service.js';
 import type { Deps } from '../src/app/deps.js';
@@ -40,15 +38,15 @@ export function runAuthMatrix(backend: Backend, routes: MatrixRoute[]): void {
       ctx = await createTestContext(backend, { POSTGATE_MAX_KEYS_PER_ORG: '50' });
       a = await orgWithKey(ctx.deps, 'org-a');
       b = await orgWithKey(ctx.deps, 'org-b');
-      const svc = apiKeyDeps(ctx.deps);
+      const keys = ctx.deps.services.apiKeys;
       const actor = operator(a.org.id, a.org.default_project_id);
       const revoked = await keyFor(ctx.deps, a.org, { name: 'revoked' });
-      await deleteApiKey(svc, actor, revoked.id);
+      await keys.delete(actor, revoked.id);
       tokens.revoked = revoked.token;
       const expiring = await keyFor(ctx.deps, a.org, { name: 'expiring', expires_at: new Date(ctx.clock.nowMs() + 60_000).toISOString() });
       tokens.expired = expiring.token;
       const rotating = await keyFor(ctx.deps, a.org, { name: 'rotating' });
-      await rotateApiKey(svc, actor, rotating.id, 30);
+      await keys.rotate(actor, rotating.id, 30);
       tokens.rotatedOut = rotating.token;
       // Warm the cache with both, so the test proves expiry is checked on the warm path too.
       await ctx.app.inject({ method: 'GET', url: '/whoami', headers: bearer(expiring.token) });

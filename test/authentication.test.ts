@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiKeyDeps } from '../src/http/routes/api-keys.js';
 import { clientAddress } from '../src/lib/client-address.js';
 import { operator } from '../src/modules/api-keys/principal.js';
-import { deleteApiKey } from '../src/modules/api-keys/service.js';
 import { startSmtp, type RunningSmtp } from '../src/smtp/server.js';
 import { smtpServices } from '../src/smtp/services.js';
 import { loadTlsMaterial } from '../src/smtp/tls.js';
@@ -29,7 +27,7 @@ describe('authentication failures (default threshold: 20 a minute per client)', 
     ctx = await createTestContext('pglite', { POSTGATE_AUTH_FAILURE_LIMIT: '20', SMTP_PORT: '0', SMTPS_PORT: String(smtpsPort) });
     acme = await orgWithKey(ctx.deps, 'acme');
     const doomed = await keyFor(ctx.deps, acme.org, { name: 'revoked' });
-    await deleteApiKey(apiKeyDeps(ctx.deps), operator(acme.org.id, acme.org.default_project_id), doomed.id);
+    await ctx.deps.services.apiKeys.delete(operator(acme.org.id, acme.org.default_project_id), doomed.id);
     revoked = doomed.token;
     const smtpKey = await keyFor(ctx.deps, acme.org, { name: 'smtp', permission: 'sending_access' });
     [sender, senderId] = [smtpKey.token, smtpKey.id];

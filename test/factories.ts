@@ -1,8 +1,7 @@
 import type { Deps } from '../src/app/deps.js';
-import { apiKeyDeps } from '../src/http/routes/api-keys.js';
 import { operator } from '../src/modules/api-keys/principal.js';
 import type { CreateKeyBody } from '../src/modules/api-keys/schemas.js';
-import { createApiKey, type KeyWithToken } from '../src/modules/api-keys/service.js';
+import type { KeyWithToken } from '../src/modules/api-keys/service.js';
 import { createOrganization, type OrganizationObject } from '../src/modules/organizations/service.js';
 import { newId } from '../src/lib/ids.js';
 import { domains } from '../src/db/schema.js';
@@ -19,7 +18,7 @@ export async function orgWithKey(deps: Deps, name = 'acme', key: Partial<CreateK
 
 export async function keyFor(deps: Deps, org: OrganizationObject, body: Partial<CreateKeyBody>): Promise<KeyWithToken> {
   const actor = operator(org.id, org.default_project_id);
-  return createApiKey(apiKeyDeps(deps), actor, { name: 'key', ...body });
+  return deps.services.apiKeys.create(actor, { name: 'key', ...body });
 }
 
 /** A domain row of the organization (verified unless told otherwise). */

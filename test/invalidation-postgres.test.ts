@@ -3,9 +3,7 @@ import pino from 'pino';
 import { createDeps, type Deps } from '../src/app/deps.js';
 import { loadConfig } from '../src/config/config.js';
 import { parseIp } from '../src/lib/ip.js';
-import { apiKeyDeps } from '../src/http/routes/api-keys.js';
 import { operator } from '../src/modules/api-keys/principal.js';
-import { deleteApiKey, updateApiKey } from '../src/modules/api-keys/service.js';
 import { verifyApiKey } from '../src/modules/api-keys/verify.js';
 import { keyFor, orgWithKey, type OrgFixture } from './factories.js';
 import { freshPostgresDatabase } from './harness.js';
@@ -43,7 +41,7 @@ describe.runIf(process.env.DATABASE_URL)('invalidation over PostgreSQL LISTEN/NO
     const key = await keyFor(a, acme.org, { name: 'victim' });
     expect((await verifyOnB(key.token)).ok).toBe(true);
     expect(b.keyCache.snapshotOf(key.id)).toBeDefined(); // cached on B
-    await deleteApiKey(apiKeyDeps(a), actor(), key.id);
+    await a.services.apiKeys.delete(actor(), key.id);
     const start = Date.now();
     while ((await verifyOnB(key.token)).ok && Date.now() - start < 1000) await new Promise((r) => setTimeout(r, 5));
     expect((await verifyOnB(key.token)).ok).toBe(false);
@@ -53,7 +51,7 @@ describe.runIf(process.env.DATABASE_URL)('invalidation over PostgreSQL LISTEN/NO
   it('an edit on A reaches B', async () => {
     const key = await keyFor(a, acme.org, { name: 'edited', allowed_ips: ['127.0.0.0/8'] });
     expect((await verifyOnB(key.token)).ok).toBe(true);
-    await updateApiKey(apiKeyDeps(a), actor(), key.id, { allowed_ips: ['10.0.0.0/8'] });
+    await a.services.apiKeys.update(actor(), key.id, { allowed_ips: ['10.0.0.0/8'] });
     const start = Date.now();
     let result = await verifyOnB(key.token);
     while (result.ok && Date.now() - start < 1000) {

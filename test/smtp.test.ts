@@ -2,9 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiKeyDeps } from '../src/http/routes/api-keys.js';
 import { operator } from '../src/modules/api-keys/principal.js';
-import { deleteApiKey } from '../src/modules/api-keys/service.js';
 import { startSmtp, type RunningSmtp } from '../src/smtp/server.js';
 import { smtpServices } from '../src/smtp/services.js';
 import { loadTlsMaterial } from '../src/smtp/tls.js';
@@ -195,7 +193,7 @@ describe('SMTP submission', () => {
     expect(await client.command('MAIL FROM:<app@acme.test>')).toMatch(/^250 /);
     expect(await client.command('RSET')).toMatch(/^250 /);
     const actor = operator(acme.org.id, acme.org.default_project_id);
-    await deleteApiKey(apiKeyDeps(ctx.deps), actor, doomed.id);
+    await ctx.deps.services.apiKeys.delete(actor, doomed.id);
     expect(await client.command('MAIL FROM:<app@acme.test>')).toMatch(/^535 5\.7\.8 /);
     client.close();
   });

@@ -8,6 +8,7 @@ import { postgresBus } from '../modules/api-keys/invalidation-postgres.js';
 import { KeyCache } from '../modules/api-keys/key-cache.js';
 import { UsageRecorder } from '../modules/api-keys/usage-recorder.js';
 import { createAuthenticator, type Authenticator } from '../modules/api-keys/authenticate.js';
+import { createServices, type Services } from './services.js';
 import { LOGIN_FAILURE_POLICY } from '../modules/accounts/login-throttle.js';
 import { DEFAULT_PREFIX } from '../modules/limits/redis.js';
 import { createLimits, type Limits } from '../modules/limits/resilient.js';
@@ -26,6 +27,8 @@ export type Deps = Readonly<{
   keyCache: KeyCache;
   invalidation: Invalidation;
   usage: UsageRecorder;
+  /** The use cases every edge calls, built once (app/services.ts). */
+  services: Services;
   /** The one authentication path of every edge (HTTP, SMTP): key, failure guard, scope, plan rate, usage. */
   authenticator: Authenticator;
   /** Rate limits, per-IP concurrency and auth-failure counters: Redis-backed when REDIS_URL is set. */
@@ -115,6 +118,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     prefix: `${options.limitsPrefix ?? DEFAULT_PREFIX}login:`,
     failurePolicy: LOGIN_FAILURE_POLICY,
   });
+  const services = createServices({ config, clock, database, keyCache, invalidation, usage });
   const authenticator = createAuthenticator({ db: database.db, clock, keyCache, limits, usage, planRates: config.planRates });
   return {
     config,
@@ -124,6 +128,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     keyCache,
     invalidation,
     usage,
+    services,
     authenticator,
     limits,
     queue,

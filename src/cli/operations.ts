@@ -2,12 +2,8 @@ import type { Deps } from '../app/deps.js';
 import type { Plan } from '../config/config.js';
 import { validationError } from '../lib/errors.js';
 import { operator, type Actor } from '../modules/api-keys/principal.js';
-import { createDomain, trustDomain } from '../modules/domains/service.js';
-import { domainDeps } from '../http/routes/domains.js';
 import { createKeyBody } from '../modules/api-keys/schemas.js';
-import { createApiKey } from '../modules/api-keys/service.js';
 import { createOrganization, getOrganization, PLANS, setOrganizationPlan } from '../modules/organizations/service.js';
-import { apiKeyDeps } from '../http/routes/api-keys.js';
 import { createUser } from '../modules/accounts/users.js';
 
 // Operator commands as plain functions of (deps, args). The CLI runs them directly on the
@@ -45,9 +41,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
 
   'domains.add': async (deps, args) => {
     const actor = await operatorOf(deps, args.org);
-    const svc = domainDeps(deps);
-    const domain = await createDomain(svc, actor, { name: String(args.name ?? '') });
-    return args.verified === true ? trustDomain(svc, actor, domain.id) : domain;
+    const domain = await deps.services.domains.create(actor, { name: String(args.name ?? '') });
+    return args.verified === true ? deps.services.domains.trust(actor, domain.id) : domain;
   },
 
   'keys.create': async (deps, args) => {
@@ -57,7 +52,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
       const issue = body.error.issues[0]!;
       throw validationError(issue.path.join('.') || 'arguments', issue.message);
     }
-    return createApiKey(apiKeyDeps(deps), actor, body.data);
+    return deps.services.apiKeys.create(actor, body.data);
   },
 
   // The password arrives here from stdin (or over the 0600 admin socket), never from argv.

@@ -14,33 +14,12 @@ import {
   updateKeyBody,
   usageQuery,
 } from '../../modules/api-keys/schemas.js';
-import {
-  createApiKey,
-  deleteApiKey,
-  getApiKey,
-  getApiKeyUsage,
-  listApiKeys,
-  rotateApiKey,
-  updateApiKey,
-  type ApiKeyDeps,
-} from '../../modules/api-keys/service.js';
 import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
 
-export function apiKeyDeps(deps: Deps): ApiKeyDeps {
-  return {
-    db: deps.database.db,
-    keyCache: deps.keyCache,
-    clock: deps.clock,
-    maxKeysPerOrg: deps.config.maxKeysPerOrg,
-    invalidation: deps.invalidation,
-    usage: deps.usage,
-  };
-}
-
 export function apiKeyRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge = PUBLIC_API): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const svc = apiKeyDeps(deps);
+  const keys = deps.services.apiKeys;
   const read = edge.config('api_keys:read');
   const write = edge.config('api_keys:write');
   const tags = edge.tags('API keys');
@@ -49,7 +28,7 @@ export function apiKeyRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge =
   r.post(base, {
     config: write,
     schema: { tags, summary: 'Create an API key (the token is shown once)', body: createKeyBody, response: { 201: apiKeyWithToken } },
-    handler: async (req, reply) => reply.code(201).send(await createApiKey(svc, edge.actor(req), req.body)),
+    handler: async (req, reply) => reply.code(201).send(await keys.create(edge.actor(req), req.body)),
   });
 
   r.get(base, {
@@ -60,36 +39,36 @@ export function apiKeyRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge =
       querystring: pageQuery,
       response: { 200: z.object({ object: z.literal('list'), has_more: z.boolean(), data: z.array(apiKeyObject) }) },
     },
-    handler: async (req) => listApiKeys(svc, edge.actor(req), toCursor(req.query)),
+    handler: async (req) => keys.list(edge.actor(req), toCursor(req.query)),
   });
 
   r.get(`${base}/:id`, {
     config: read,
     schema: { tags, summary: 'Retrieve an API key', params: keyIdParams, response: { 200: apiKeyObject } },
-    handler: async (req) => getApiKey(svc, edge.actor(req), req.params.id),
+    handler: async (req) => keys.get(edge.actor(req), req.params.id),
   });
 
   r.patch(`${base}/:id`, {
     config: write,
     schema: { tags, summary: 'Update an API key (effective on the next request)', params: keyIdParams, body: updateKeyBody, response: { 200: apiKeyObject } },
-    handler: async (req) => updateApiKey(svc, edge.actor(req), req.params.id, req.body),
+    handler: async (req) => keys.update(edge.actor(req), req.params.id, req.body),
   });
 
   r.post(`${base}/:id/rotate`, {
     config: write,
     schema: { tags, summary: 'Rotate an API key (new token, old one dies after grace_seconds)', params: keyIdParams, body: rotateKeyBody, response: { 200: apiKeyWithToken } },
-    handler: async (req) => rotateApiKey(svc, edge.actor(req), req.params.id, req.body?.grace_seconds ?? 0),
+    handler: async (req) => keys.rotate(edge.actor(req), req.params.id, req.body?.grace_seconds ?? 0),
   });
 
   r.delete(`${base}/:id`, {
     config: write,
     schema: { tags, summary: 'Delete an API key (refused from the next request on)', params: keyIdParams, response: { 200: deletedKey } },
-    handler: async (req) => deleteApiKey(svc, edge.actor(req), req.params.id),
+    handler: async (req) => keys.delete(edge.actor(req), req.params.id),
   });
 
   r.get(`${base}/:id/usage`, {
     config: read,
     schema: { tags, summary: 'Requests per day by route and status, and recent client IPs', params: keyIdParams, querystring: usageQuery, response: { 200: keyUsage } },
-    handler: async (req) => getApiKeyUsage(svc, edge.actor(req), req.params.id, req.query.days),
+    handler: async (req) => keys.usage(edge.actor(req), req.params.id, req.query.days),
   });
 }

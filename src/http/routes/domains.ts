@@ -10,24 +10,12 @@ import {
   domainObject,
   verifyDomainBody,
 } from '../../modules/domains/schemas.js';
-import {
-  createDomain,
-  deleteDomain,
-  getDomain,
-  listDomains,
-  verifyDomain,
-  type DomainDeps,
-} from '../../modules/domains/service.js';
 import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
 
-export function domainDeps(deps: Deps): DomainDeps {
-  return { db: deps.database.db, clock: deps.clock, dnsServers: deps.config.dnsServers };
-}
-
 export function domainRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge = PUBLIC_API): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const svc = domainDeps(deps);
+  const domains = deps.services.domains;
   const read = edge.config('domains:read');
   const write = edge.config('domains:write');
   const tags = edge.tags('Domains');
@@ -37,19 +25,19 @@ export function domainRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge =
     config: write,
     schema: { tags, summary: 'Add a domain (returns the DNS records to publish)', body: createDomainBody, response: { 201: domainObject } },
     // region and custom_return_path are accepted for the Resend SDK and ignored.
-    handler: async (req, reply) => reply.code(201).send(await createDomain(svc, edge.actor(req), { name: req.body.name })),
+    handler: async (req, reply) => reply.code(201).send(await domains.create(edge.actor(req), { name: req.body.name })),
   });
 
   r.get(base, {
     config: read,
     schema: { tags, summary: 'List domains', querystring: pageQuery, response: { 200: domainList } },
-    handler: async (req) => listDomains(svc, edge.actor(req), toCursor(req.query)),
+    handler: async (req) => domains.list(edge.actor(req), toCursor(req.query)),
   });
 
   r.get(`${base}/:id`, {
     config: read,
     schema: { tags, summary: 'Retrieve a domain and its DNS records', params: domainIdParams, response: { 200: domainObject } },
-    handler: async (req) => getDomain(svc, edge.actor(req), req.params.id),
+    handler: async (req) => domains.get(edge.actor(req), req.params.id),
   });
 
   r.post(`${base}/:id/verify`, {
@@ -61,12 +49,12 @@ export function domainRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge =
       body: verifyDomainBody,
       response: { 200: domainObject },
     },
-    handler: async (req) => verifyDomain(svc, edge.actor(req), req.params.id),
+    handler: async (req) => domains.verify(edge.actor(req), req.params.id),
   });
 
   r.delete(`${base}/:id`, {
     config: write,
     schema: { tags, summary: 'Delete a domain', params: domainIdParams, response: { 200: deletedDomain } },
-    handler: async (req) => deleteDomain(svc, edge.actor(req), req.params.id),
+    handler: async (req) => domains.delete(edge.actor(req), req.params.id),
   });
 }

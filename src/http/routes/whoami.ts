@@ -3,9 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Deps } from '../../app/deps.js';
 import { apiKeyObject } from '../../modules/api-keys/schemas.js';
-import { describeKey } from '../../modules/api-keys/service.js';
 import { principalOf } from '../plugins/auth.js';
-import { apiKeyDeps } from './api-keys.js';
 
 const whoami = z.object({
   object: z.literal('whoami'),
@@ -14,11 +12,10 @@ const whoami = z.object({
 });
 
 export function whoamiRoutes(app: FastifyInstance, deps: Deps): void {
-  const svc = apiKeyDeps(deps);
   app.withTypeProvider<ZodTypeProvider>().get('/whoami', {
     // Any valid key may read itself, whatever its scopes: scripts use this to check a key.
     config: { auth: 'any_key' },
     schema: { tags: ['API keys'], summary: 'The calling key and its organization', response: { 200: whoami } },
-    handler: async (req) => describeKey(svc, principalOf(req)),
+    handler: async (req) => deps.services.apiKeys.describe(principalOf(req)),
   });
 }

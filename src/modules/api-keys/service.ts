@@ -26,6 +26,31 @@ export type ApiKeyDeps = Readonly<{
 
 export type KeyWithToken = ApiKeyObject & { token: string };
 
+/** The API key use cases, bound to their deps once by the composition root (app/services.ts). */
+export type ApiKeyService = Readonly<{
+  create(actor: Actor, input: CreateKeyBody): Promise<KeyWithToken>;
+  list(actor: Actor, cursor: Cursor): Promise<ListPage<ApiKeyObject>>;
+  get(actor: Actor, id: string): Promise<ApiKeyObject>;
+  update(actor: Actor, id: string, input: UpdateKeyBody): Promise<ApiKeyObject>;
+  rotate(actor: Actor, id: string, graceSeconds: number): Promise<KeyWithToken>;
+  delete(actor: Actor, id: string): Promise<{ object: 'api_key'; id: string; deleted: true }>;
+  usage(actor: Actor, id: string, days: number): Promise<KeyUsage & { object: 'api_key_usage'; id: string }>;
+  describe(principal: Principal): Promise<KeyDescription>;
+}>;
+
+export function createApiKeyService(deps: ApiKeyDeps): ApiKeyService {
+  return {
+    create: (actor, input) => createApiKey(deps, actor, input),
+    list: (actor, cursor) => listApiKeys(deps, actor, cursor),
+    get: (actor, id) => getApiKey(deps, actor, id),
+    update: (actor, id, input) => updateApiKey(deps, actor, id, input),
+    rotate: (actor, id, graceSeconds) => rotateApiKey(deps, actor, id, graceSeconds),
+    delete: (actor, id) => deleteApiKey(deps, actor, id),
+    usage: (actor, id, days) => getApiKeyUsage(deps, actor, id, days),
+    describe: (principal) => describeKey(deps, principal),
+  };
+}
+
 export async function createApiKey(deps: ApiKeyDeps, actor: Actor, input: CreateKeyBody): Promise<KeyWithToken> {
   const now = deps.clock.now();
   // A key makes keys of its own mode unless told otherwise (and a test key only test keys: bounds.ts).

@@ -1,7 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { domains } from '../../db/schema.js';
-import { AppError, validationError } from '../../lib/errors.js';
+import { validationError } from '../../lib/errors.js';
 import { parseIpList } from '../../lib/ip.js';
 import { assertScopesWithin, assertWithinActor } from './bounds.js';
 import type { Actor } from './principal.js';

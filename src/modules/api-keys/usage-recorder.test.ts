@@ -2,9 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyFor, orgWithKey, type OrgFixture } from '../../../test/factories.js';
 import { createTestContext, type TestContext } from '../../../test/harness.js';
-import { apiKeyDeps } from '../../http/routes/api-keys.js';
 import { operator } from './principal.js';
-import { deleteApiKey } from './service.js';
 import { CLIENT_IPS_PER_KEY } from './usage-recorder.js';
 
 // Usage is kept in memory and written in batches. A batch whose write fails goes back into the
@@ -112,7 +110,7 @@ describe('usage recorder', () => {
     const kept = await keyFor(ctx.deps, acme.org, { name: 'kept' });
     usage.record({ keyId: doomed.id, method: 'GET', url: '/whoami', status: 200, ip: '10.0.0.9' });
     usage.record({ keyId: kept.id, method: 'GET', url: '/whoami', status: 200, ip: '10.0.0.9' });
-    await deleteApiKey(apiKeyDeps(ctx.deps), operator(acme.org.id, acme.org.default_project_id), doomed.id);
+    await ctx.deps.services.apiKeys.delete(operator(acme.org.id, acme.org.default_project_id), doomed.id);
     await usage.flush();
     expect(usage.pendingLastUsed(doomed.id)).toBeUndefined();
     expect((await usage.usage(kept.id, 1)).days.at(-1)!.total).toBe(1);

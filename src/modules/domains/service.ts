@@ -20,6 +20,28 @@ export type DomainDeps = Readonly<{
   dnsTimeoutMs?: number;
 }>;
 
+/** The domain use cases, bound to their deps once by the composition root (app/services.ts). */
+export type DomainService = Readonly<{
+  create(actor: Actor, input: { name: string }): Promise<DomainObject>;
+  list(actor: Actor, cursor: Cursor): Promise<ListPage<DomainSummary>>;
+  get(actor: Actor, id: string): Promise<DomainObject>;
+  verify(actor: Actor, id: string): Promise<DomainObject>;
+  /** The operator's word that the domain is theirs (`postgate domains add --verified`): no DNS check. */
+  trust(actor: Actor, id: string): Promise<DomainObject>;
+  delete(actor: Actor, id: string): Promise<{ object: 'domain'; id: string; deleted: true }>;
+}>;
+
+export function createDomainService(deps: DomainDeps): DomainService {
+  return {
+    create: (actor, input) => createDomain(deps, actor, input),
+    list: (actor, cursor) => listDomains(deps, actor, cursor),
+    get: (actor, id) => getDomain(deps, actor, id),
+    verify: (actor, id) => verifyDomain(deps, actor, id),
+    trust: (actor, id) => trustDomain(deps, actor, id),
+    delete: (actor, id) => deleteDomain(deps, actor, id),
+  };
+}
+
 /** What the email sender needs of the domain in a From address. */
 export type SendingDomain = Pick<DomainRow, 'id' | 'name' | 'status' | 'dkimSelector' | 'dkimPrivateKey'>;
 
