@@ -9,6 +9,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { openPglite, pgdataOf } from './pglite.js';
+import { pglitePrepared } from './pglite-statements.js';
 import { PACKAGE_ROOT } from '../lib/package-root.js';
 import * as schema from './schema.js';
 
@@ -21,9 +22,9 @@ export type DbTarget =
 
 /**
  * One statement of Postgate's own SQL with `$n` parameters, for what Drizzle does not express
- * (the group commit's CTEs, the queue's claim). Its text is a constant: on PostgreSQL it is
- * prepared by `name` once per connection (node-postgres's named queries); PGlite's public
- * `query()` has no named statements and parses it on every call.
+ * (the group commit's CTEs, the queue's claim). Its text is a constant, prepared by `name`: on
+ * PostgreSQL once per connection (node-postgres's named queries), on PGlite once
+ * (pglite-statements.ts).
  */
 export type Statement = Readonly<{ name: string; text: string; values: readonly unknown[] }>;
 
@@ -54,7 +55,7 @@ export async function createDatabase(target: DbTarget): Promise<Database> {
       kind: 'pglite',
       pglite: client,
       pool: undefined,
-      query: async <T>({ text, values }: Statement) => (await client.query<T>(text, [...values])).rows,
+      query: pglitePrepared(client),
       migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS }),
       ping: async () => {
         await client.query('select 1');

@@ -20,7 +20,9 @@ type Entry = { digest: string; key: KeyObject };
 /** `maxEntries`: domains kept before the cache starts over (one entry per sending domain in use). */
 export function createSigningKeys(database: Database, maxEntries = 10_000): SigningKeys {
   const entries = new Map<string, Entry>();
-  const load = async (domainId: string): Promise<Entry | undefined> => {
+  /** Reads in progress: the deliveries a worker starts at once for a domain share one. */
+  const loading = new Map<string, Promise<Entry | undefined>>();
+  const read = async (domainId: string): Promise<Entry | undefined> => {
     const [row] = await database.query<{ pem: string }>({
       name: 'postgate_domain_key',
       text: 'SELECT dkim_private_key AS pem FROM domains WHERE id = $1',
@@ -33,10 +35,20 @@ export function createSigningKeys(database: Database, maxEntries = 10_000): Sign
     entries.set(domainId, entry);
     return entry;
   };
+  const load = (domainId: string): Promise<Entry | undefined> => {
+    let pending = loading.get(domainId);
+    if (!pending) {
+      pending = read(domainId).finally(() => loading.delete(domainId));
+      loading.set(domainId, pending);
+    }
+    return pending;
+  };
   return {
     keyFor: async (domain) => {
       const cached = entries.get(domain.id);
-      const entry = cached?.digest === domain.keyDigest ? cached : await load(domain.id);
+      let entry = cached?.digest === domain.keyDigest ? cached : await load(domain.id);
+      // A read shared with others may have begun before the key this claim saw was written.
+      if (entry && entry.digest !== domain.keyDigest) entry = await read(domain.id);
       if (!entry) throw new Error(`the key of domain ${domain.id} could not be read`);
       return { domainName: domain.name, selector: domain.selector, privateKey: entry.key };
     },
