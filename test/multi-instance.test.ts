@@ -3,10 +3,12 @@ import pino from 'pino';
 import { createDeps, type Deps } from '../src/app/deps.js';
 import { loadConfig } from '../src/config/config.js';
 import { setOrganizationPlan } from '../src/modules/organizations/service.js';
-import { keyFor, orgWithKey, type OrgFixture } from './factories.js';
+import { emailBody, eventually } from './email-fixtures.js';
+import { domainFor, keyFor, orgWithKey, type OrgFixture } from './factories.js';
 import { freshPostgresDatabase } from './harness.js';
 import { holdRequest, type HeldRequest } from './held-request.js';
 import { startPostgate, startRedis, type ServerProcess } from './processes.js';
+import { RELAY_PASS, RELAY_USER, startRelay, type TestRelay } from './smtp-relay.js';
 
 const enabled = Boolean(process.env.DATABASE_URL);
 if (!enabled) console.warn('DATABASE_URL is not set: the two-instance tests on PostgreSQL + Redis are not run (CI sets it).');
@@ -109,5 +111,61 @@ describe.runIf(enabled)('two instances on PostgreSQL and Redis', () => {
     }
     expect(new Set(statuses)).toEqual(new Set([401]));
     expect(a.output() + b.output()).toMatch(/falling back to per-process limits/);
+  });
+});
+
+describe.runIf(enabled)('two instances delivering from one PostgreSQL', () => {
+  let db: Awaited<ReturnType<typeof freshPostgresDatabase>>;
+  let relay: TestRelay;
+  let operator: Deps;
+  const servers: ServerProcess[] = [];
+
+  beforeAll(async () => {
+    db = await freshPostgresDatabase();
+    relay = await startRelay();
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.stop('SIGKILL');
+    await operator?.close();
+    await relay?.close();
+    await db?.drop();
+  });
+
+  it('deliver each email exactly once, and take over the emails of an instance killed mid-attempt', { timeout: 120_000 }, async () => {
+    const env = { DATABASE_URL: db.url, REDIS_URL: '', SMTP_PORT: '0', SMTPS_PORT: '0', POSTGATE_DELIVERY_RETRY_BASE_MS: '200', POSTGATE_DELIVERY_MAX_ATTEMPTS: '30' };
+    operator = await createDeps({ config: loadConfig({ ...env, LOG_LEVEL: 'silent' }), logger: pino({ level: 'silent' }) });
+    const acme = await orgWithKey(operator, 'acme');
+    await setOrganizationPlan({ db: operator.database.db, clock: operator.clock, invalidation: operator.invalidation }, acme.org.id, 'unlimited');
+    await domainFor(operator, acme.org, 'mail.acme.test');
+    // Each instance logs in to the relay as itself, so the relay tells who delivered what.
+    const relayAs = (name: string): string => `smtp://${RELAY_USER}-${name}:${RELAY_PASS}@127.0.0.1:${relay.port}`;
+    // The relay refuses (4xx) until told otherwise: attempts fail and are retried, nothing is taken.
+    let accepting = false;
+    relay.respond = () => (accepting ? undefined : { code: 451, message: 'not yet' });
+    const [a, b] = await Promise.all([startPostgate({ ...env, SMTP_RELAY_URL: relayAs('a') }, 'api,worker'), startPostgate({ ...env, SMTP_RELAY_URL: relayAs('b') }, 'api,worker')]);
+    servers.push(a, b);
+    const ids: string[] = [];
+    for (const [i, server] of [a, b, a, b].entries()) {
+      const batch = Array.from({ length: 50 }, (_, j) => emailBody('hello@mail.acme.test', { subject: `shared ${i}-${j}` }));
+      const res = await fetch(`${server.url}/emails/batch`, { method: 'POST', headers: { authorization: `Bearer ${acme.token}`, 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+      expect(res.status).toBe(200);
+      ids.push(...((await res.json()) as { data: { id: string }[] }).data.map((d) => d.id));
+    }
+    // Both instances are attempting; A dies holding whatever it had leased.
+    await new Promise((r) => setTimeout(r, 1_000));
+    await a.stop('SIGKILL');
+    accepting = true;
+    const expected = new Set(ids.map((id) => `<${id}@mail.acme.test>`));
+    await eventually(() => new Set(relay.messages.map((m) => m.messageId)).size >= expected.size, 60_000, `all ${ids.length} delivered`);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(relay.duplicates()).toEqual([]);
+    expect(new Set(relay.messages.map((m) => m.messageId))).toEqual(expected);
+    // Everything was left to B once A was gone.
+    expect(new Set(relay.messages.map((m) => m.user))).toEqual(new Set([`${RELAY_USER}-b`]));
+    // An attempt that died with A left no outcome: its email has one attempt more than outcomes.
+    const { rows } = await operator.database.pool!.query<{ n: number }>(
+      "select count(*)::int n from emails e where attempts > 1 + (select count(*) from email_events v where v.email_id = e.id and v.type = 'delivery_delayed')",
+    );
+    console.log(`emails taken over from the killed instance: ${rows[0]!.n}`);
   });
 });

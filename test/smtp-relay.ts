@@ -38,7 +38,9 @@ export async function startRelay(port = 0): Promise<TestRelay> {
     authOptional: true,
     logger: false,
     onAuth(auth, _session, callback) {
-      if (auth.username === RELAY_USER && auth.password === RELAY_PASS) return callback(null, { user: auth.username });
+      // `relay-user` or `relay-user-<name>`: instances sharing the relay may log in as themselves.
+      const known = auth.username === RELAY_USER || Boolean(auth.username?.startsWith(`${RELAY_USER}-`));
+      if (known && auth.password === RELAY_PASS) return callback(null, { user: auth.username });
       return callback(new Error('Invalid username or password'));
     },
     onData(stream, session: SMTPServerSession, callback) {
