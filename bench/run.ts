@@ -9,6 +9,7 @@ import { dropAllCreated, postgresReachable } from './lib/postgres.js';
 import { rssMb, tasksetAvailable } from './lib/processes.js';
 import { fmt, progress, verdict, Report } from './lib/report.js';
 import { emailsStage, type EmailFigures } from './stages/emails.js';
+import { deliveryStage } from './stages/delivery.js';
 import { httpStage, type HttpFigures } from './stages/http.js';
 import { instructionsStage } from './stages/instructions.js';
 import { revocationStage } from './stages/revocation.js';
@@ -27,7 +28,7 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 if (!Number.isInteger(seconds) || seconds < 1 || seconds > 30) throw new Error('--seconds takes a whole number of seconds, 1..30');
-const only = new Set((values.only ?? '1,2,3,4,5,6,7').split(',').map((s) => s.trim()));
+const only = new Set((values.only ?? '1,2,3,4,5,6,7,8').split(',').map((s) => s.trim()));
 
 const report = new Report();
 const started = Date.now();
@@ -129,6 +130,8 @@ async function main(): Promise<void> {
       });
     }
   }
+
+  if (only.has('8')) await deliveryStage({ report, postgres: !pgProblem });
 
   // Last, with every other server stopped: the one figure that machine noise does not move.
   if (only.has('7')) await instructionsStage({ report, postgres: !pgProblem });
