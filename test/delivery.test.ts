@@ -5,8 +5,6 @@ import { domains, emails } from '../src/db/schema.js';
 import { deliverClaimed } from '../src/modules/delivery/deliver.js';
 import { generateDkimPrivateKey } from '../src/modules/domains/dkim.js';
 import { presentRecords } from '../src/modules/domains/records.js';
-import { emailDeps } from '../src/http/routes/emails.js';
-import { sendEmail } from '../src/modules/emails/service.js';
 import { deliveryDeps, startWorker, type RunningWorker } from '../src/worker/worker.js';
 import { emailBody, eventually, senderFor } from './email-fixtures.js';
 import { bearer, domainFor, keyFor, orgWithKey, type OrgFixture } from './factories.js';
@@ -159,9 +157,9 @@ for (const backend of BACKENDS) {
     });
 
     it('delivers an email once however many workers race for it', async () => {
-      const svc = emailDeps(ctx.deps);
+      const svc = ctx.deps.services.emails;
       const ids: string[] = [];
-      for (let i = 0; i < 10; i++) ids.push((await sendEmail(svc, senderFor(acme.org), emailBody('hello@mail.acme.test', { subject: `raced ${i}` }))).id);
+      for (let i = 0; i < 10; i++) ids.push((await svc.send(senderFor(acme.org), emailBody('hello@mail.acme.test', { subject: `raced ${i}` }))).id);
       // Three workers of one instance, each with its own loop and claims.
       worker = startWorker(ctx.deps, { concurrency: 4, pollIntervalMs: 50 });
       for (let i = 0; i < 2; i++) others.push(startWorker(ctx.deps, { concurrency: 4, pollIntervalMs: 50 }));
@@ -171,9 +169,8 @@ for (const backend of BACKENDS) {
     });
 
     it('delivers the emails of a batch side by side, up to its concurrency', async () => {
-      const { sendEmailBatch } = await import('../src/modules/emails/service.js');
       const batch = Array.from({ length: 6 }, (_, i) => emailBody('hello@mail.acme.test', { subject: `side by side ${i}` }));
-      const ids = (await sendEmailBatch(emailDeps(ctx.deps), senderFor(acme.org), batch)).data.map((d) => d.id);
+      const ids = (await ctx.deps.services.emails.sendBatch(senderFor(acme.org), batch)).data.map((d) => d.id);
       // The relay holds each answer until three messages wait (or 2 s): the most waiting at once
       // is how many emails the worker was sending side by side.
       const waiting: (() => void)[] = [];
@@ -305,12 +302,11 @@ describe.runIf(process.env.DATABASE_URL)('two workers on one PostgreSQL database
     let n = 0;
     relay.respond = () => (n++ % 7 === 3 ? { code: 451, message: 'later' } : undefined);
     const workers = [startWorker(first.deps, { concurrency: 4, pollIntervalMs: 100 }), startWorker(second.deps, { concurrency: 4, pollIntervalMs: 100 })];
-    const svc = emailDeps(first.deps);
+    const svc = first.deps.services.emails;
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const batch = Array.from({ length: 20 }, (_, j) => emailBody('hello@mail.acme.test', { subject: `storm ${i}-${j}` }));
-      const { sendEmailBatch } = await import('../src/modules/emails/service.js');
-      ids.push(...(await sendEmailBatch(svc, senderFor(acme.org), batch)).data.map((d) => d.id));
+      ids.push(...(await svc.sendBatch(senderFor(acme.org), batch)).data.map((d) => d.id));
     }
     await eventually(() => new Set(relay.messages.map((m) => m.messageId)).size >= ids.length, 20_000, 'all 60 delivered');
     await new Promise((r) => setTimeout(r, 500));

@@ -1,8 +1,6 @@
 import type { Deps } from '../src/app/deps.js';
 import type { OrganizationObject } from '../src/modules/organizations/service.js';
 import { deliverEmail } from '../src/modules/delivery/deliver.js';
-import { emailDeps } from '../src/http/routes/emails.js';
-import { sendEmail } from '../src/modules/emails/service.js';
 import { deliveryDeps } from '../src/worker/worker.js';
 import { emailBody, senderFor } from './email-fixtures.js';
 import { domainFor, keyFor } from './factories.js';
@@ -19,7 +17,7 @@ const makeSendingDomain = async (deps: Deps, org: OrganizationObject): Promise<s
 };
 /** A live email of the organization (the matrix's keys are live: they see live emails only), captured when `capture` is set. */
 const makeEmail = (capture: boolean) => async (deps: Deps, org: OrganizationObject): Promise<string> => {
-  const { id } = await sendEmail(emailDeps(deps), senderFor(org), emailBody(`matrix@${await makeSendingDomain(deps, org)}`));
+  const { id } = await deps.services.emails.send(senderFor(org), emailBody(`matrix@${await makeSendingDomain(deps, org)}`));
   if (capture) await deliverEmail(deliveryDeps(deps), id);
   return id;
 };

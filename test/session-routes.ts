@@ -1,7 +1,5 @@
 import type { Deps } from '../src/app/deps.js';
-import { emailDeps } from '../src/http/routes/emails.js';
 import { deliverEmail } from '../src/modules/delivery/deliver.js';
-import { sendEmail } from '../src/modules/emails/service.js';
 import type { OrganizationObject } from '../src/modules/organizations/service.js';
 import { deliveryDeps } from '../src/worker/worker.js';
 import { emailBody, senderFor } from './email-fixtures.js';
@@ -21,7 +19,7 @@ const makeDomain = async (deps: Deps, org: OrganizationObject): Promise<string> 
 const makeKey = async (deps: Deps, org: OrganizationObject): Promise<string> => (await keyFor(deps, org, { name: 'target' })).id;
 /** A test-mode email of the organization, captured (so it has a raw message) when `capture` is set. */
 const makeEmail = (capture: boolean) => async (deps: Deps, org: OrganizationObject): Promise<string> => {
-  const { id } = await sendEmail(emailDeps(deps), senderFor(org, { mode: 'test' }), emailBody('matrix@matrix.example'));
+  const { id } = await deps.services.emails.send(senderFor(org, { mode: 'test' }), emailBody('matrix@matrix.example'));
   if (capture) await deliverEmail(deliveryDeps(deps), id);
   return id;
 };

@@ -96,7 +96,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
   const database = options.database ?? (await createDatabase(target));
   await database.migrate();
   const queue = createEmailQueue({ database, leaseSeconds: config.deliveryLeaseSeconds });
-  const intake = createIntake({ database, logger });
+  const intake = createIntake({ database, logger, clock });
   const relay = config.smtpRelayUrl ? relayTransport(config.smtpRelayUrl, logger, { maxConnections: config.relayMaxConnections }) : undefined;
   const keyCache = new KeyCache(config.keyCacheTtlMs, clock);
   const invalidation = await createInvalidation({ config, target, database, keyCache, logger });
@@ -118,7 +118,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     prefix: `${options.limitsPrefix ?? DEFAULT_PREFIX}login:`,
     failurePolicy: LOGIN_FAILURE_POLICY,
   });
-  const services = createServices({ config, clock, database, keyCache, invalidation, usage });
+  const services = createServices({ config, clock, database, keyCache, invalidation, usage, queue, intake });
   const authenticator = createAuthenticator({ db: database.db, clock, keyCache, limits, usage, planRates: config.planRates });
   return {
     config,

@@ -3,7 +3,6 @@ import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fasti
 import type { Deps } from '../../app/deps.js';
 import { AppError, validationError } from '../../lib/errors.js';
 import { pageQuery, toCursor } from '../../lib/pagination.js';
-import { getCapturedMessage, getEmail, listEmails, type EmailQueryDeps } from '../../modules/emails/queries.js';
 import {
   createdBatch,
   createdEmail,
@@ -15,20 +14,15 @@ import {
   sendBatchBody,
   sendEmailBody,
 } from '../../modules/emails/schemas.js';
-import { sendEmail, sendEmailBatch, type EmailDeps } from '../../modules/emails/service.js';
 import { principalOf } from '../plugins/auth.js';
 import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
 const send = PUBLIC_API.config('emails:send');
 const tags = PUBLIC_API.tags('Emails');
 
-export function emailDeps(deps: Deps): EmailDeps & EmailQueryDeps {
-  return { db: deps.database.db, clock: deps.clock, queue: deps.queue, intake: deps.intake };
-}
-
 export function emailRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const svc = emailDeps(deps);
+  const emails = deps.services.emails;
 
   r.post('/emails', {
     config: send,
@@ -38,7 +32,7 @@ export function emailRoutes(app: FastifyInstance, deps: Deps): void {
     schema: { tags, summary: 'Send an email (Resend fields; Idempotency-Key honoured)', body: sendEmailBody, response: { 200: createdEmail } },
     handler: async (req) => {
       throwIfInvalid(req);
-      return sendEmail(svc, principalOf(req), req.body, { idempotencyKey: idempotencyKey(req) });
+      return emails.send(principalOf(req), req.body, { idempotencyKey: idempotencyKey(req) });
     },
   });
 
@@ -49,7 +43,7 @@ export function emailRoutes(app: FastifyInstance, deps: Deps): void {
     schema: { tags, summary: 'Send up to 100 emails at once: all accepted, or none', body: sendBatchBody, response: { 200: createdBatch } },
     handler: async (req) => {
       throwIfInvalid(req);
-      return sendEmailBatch(svc, principalOf(req), req.body, { idempotencyKey: idempotencyKey(req) });
+      return emails.sendBatch(principalOf(req), req.body, { idempotencyKey: idempotencyKey(req) });
     },
   });
 
@@ -59,7 +53,7 @@ export function emailRoutes(app: FastifyInstance, deps: Deps): void {
 /** Reading emails: served to API keys (emails:read) and to the dashboard alike. */
 export function emailReadRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const svc = emailDeps(deps);
+  const emails = deps.services.emails;
   const config = edge.config('emails:read');
   const tags = edge.tags('Emails');
   const base = `${edge.prefix}/emails`;
@@ -67,13 +61,13 @@ export function emailReadRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdg
   r.get(base, {
     config,
     schema: { tags, summary: 'List sent emails, newest first', querystring: pageQuery, response: { 200: emailList } },
-    handler: async (req) => listEmails(svc, edge.actor(req), toCursor(req.query)),
+    handler: async (req) => emails.list(edge.actor(req), toCursor(req.query)),
   });
 
   r.get(`${base}/:id`, {
     config,
     schema: { tags, summary: 'Retrieve an email with the events of its delivery', params: emailIdParams, response: { 200: emailObject } },
-    handler: async (req) => getEmail(svc, edge.actor(req), req.params.id),
+    handler: async (req) => emails.get(edge.actor(req), req.params.id),
   });
 
   r.get(`${base}/:id/raw`, {
@@ -81,7 +75,7 @@ export function emailReadRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdg
     // No response schema: the body is the message itself, not JSON.
     schema: { tags, summary: 'The signed message the capture transport kept (message/rfc822)', params: emailIdParams },
     handler: async (req, reply) => {
-      const message = await getCapturedMessage(svc, edge.actor(req), req.params.id);
+      const message = await emails.captured(edge.actor(req), req.params.id);
       // Security: the message is someone else's content. Opened in a browser it is downloaded,
       // never sniffed or rendered in our origin (the dashboard renders it in a sandboxed frame).
       return reply

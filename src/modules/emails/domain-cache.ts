@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.js';
+import { systemClock, type Clock } from '../../lib/clock.js';
 import { getSendingDomain, type SendingDomain } from '../domains/service.js';
 
 // The sending domain of (organization, name), looked up once per second rather than once per
@@ -20,19 +21,20 @@ export type DomainCacheOptions = Readonly<{
   ttlMs?: number;
   /** Entries kept before the cache is emptied (one per organization and domain name in use). */
   maxEntries?: number;
-  nowMs?: () => number;
+  /** The application's clock (a test's manual clock included). */
+  clock?: Clock;
 }>;
 
 export function cachedSendingDomains(db: Db, options: DomainCacheOptions = {}): SendingDomainLookup {
   const ttlMs = Math.min(options.ttlMs ?? 1_000, 1_000);
   const maxEntries = options.maxEntries ?? 10_000;
-  const nowMs = options.nowMs ?? (() => performance.now());
+  const clock = options.clock ?? systemClock;
   const entries = new Map<string, Entry>();
   return async (organizationId, name, mode) => {
     const key = `${organizationId}\n${name}`;
     const entry = entries.get(key);
-    if (entry && nowMs() - entry.at < ttlMs && (mode === 'test' || entry.domain?.status === 'verified')) return entry.domain;
-    const at = nowMs();
+    if (entry && clock.nowMs() - entry.at < ttlMs && (mode === 'test' || entry.domain?.status === 'verified')) return entry.domain;
+    const at = clock.nowMs();
     const domain = await getSendingDomain(db, organizationId, name);
     if (entries.size >= maxEntries) entries.clear();
     entries.set(key, { domain, at });

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emailDeps } from '../../http/routes/emails.js';
 import { newId } from '../../lib/ids.js';
 import { rowsOf } from '../delivery/sql.js';
 import { emailBody, senderFor } from '../../../test/email-fixtures.js';
@@ -8,7 +7,6 @@ import { domainFor, orgWithKey, type OrgFixture } from '../../../test/factories.
 import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
 import type { NewEmail } from './accept.js';
 import { createIntake } from './group-commit.js';
-import { sendEmail } from './service.js';
 
 // Group commit: acceptances waiting at the same moment share one statement, and what one of them
 // breaks fails it alone.
@@ -68,9 +66,9 @@ for (const backend of BACKENDS) {
     });
 
     it('stores each of fifty concurrent sends once, with its message and queued event, due for delivery', async () => {
-      const svc = emailDeps(ctx.deps);
+      const svc = ctx.deps.services.emails;
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => sendEmail(svc, senderFor(acme.org), emailBody('x@a.acme.test', { subject: `burst ${i}`, tags: [{ name: 'n', value: String(i) }] }))),
+        Array.from({ length: 50 }, (_, i) => svc.send(senderFor(acme.org), emailBody('x@a.acme.test', { subject: `burst ${i}`, tags: [{ name: 'n', value: String(i) }] }))),
       );
       const ids = results.map((r) => r.id);
       expect(new Set(ids).size).toBe(50);
@@ -82,7 +80,7 @@ for (const backend of BACKENDS) {
     });
 
     it('stores a lone surrogate of a JSON body as U+FFFD, as a text parameter did', async () => {
-      const { id } = await sendEmail(emailDeps(ctx.deps), senderFor(acme.org), emailBody('x@a.acme.test', { text: 'odd \ud800 one \\ud800' }));
+      const { id } = await ctx.deps.services.emails.send(senderFor(acme.org), emailBody('x@a.acme.test', { text: 'odd \ud800 one \\ud800' }));
       const [row] = rowsOf<{ text: string }>(await ctx.deps.database.db.execute(sql`select "text" from emails where id = ${id}`));
       expect(row?.text).toBe('odd \ufffd one \\ud800');
     });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../db/client.js';
+import type { Clock } from '../../lib/clock.js';
 import { approximateBytes, type NewEmail } from './accept.js';
 import { cachedSendingDomains, type SendingDomainLookup } from './domain-cache.js';
 import { concurrentIdempotentRequest } from './idempotency.js';
@@ -42,6 +43,8 @@ export type Intake = Readonly<{
 export type IntakeOptions = Readonly<{
   database: Database;
   logger?: Logger | undefined;
+  /** Times the sending-domain cache (domain-cache.ts); the system's when absent. */
+  clock?: Clock | undefined;
   /** Groups written at once: 2 on PostgreSQL, 1 on PGlite (which runs one statement at a time in any case). */
   maxInFlight?: number;
   /** Emails per group at most. */
@@ -151,7 +154,7 @@ export function createIntake(options: IntakeOptions): Intake {
         keys.delete(name);
       }
     },
-    sendingDomain: cachedSendingDomains(database.db),
+    sendingDomain: cachedSendingDomains(database.db, { clock: options.clock }),
     close: async () => {
       closed = true;
       if (inFlight === 0 && waiting.length === 0) return;

@@ -1,7 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emailMessages } from '../../db/schema.js';
-import { emailDeps } from '../../http/routes/emails.js';
 import { AppError } from '../../lib/errors.js';
 import { operator } from '../api-keys/principal.js';
 import { startWorker } from '../../worker/worker.js';
@@ -9,8 +8,7 @@ import { countRows, eventually, senderFor } from '../../../test/email-fixtures.j
 import { bearer, domainFor, orgWithKey, type OrgFixture } from '../../../test/factories.js';
 import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
 import { startRelay, type TestRelay } from '../../../test/smtp-relay.js';
-import { getEmail } from './queries.js';
-import { submitRawEmail, type EmailDeps } from './service.js';
+import type { EmailService } from './email-service.js';
 
 // submitRawEmail: the entry point the SMTP adapter calls with the envelope and the DATA bytes.
 
@@ -21,7 +19,7 @@ for (const backend of BACKENDS) {
     let ctx: TestContext;
     let relay: TestRelay;
     let acme: OrgFixture;
-    let svc: EmailDeps;
+    let svc: EmailService;
     let domainA: string;
 
     beforeAll(async () => {
@@ -30,7 +28,7 @@ for (const backend of BACKENDS) {
       acme = await orgWithKey(ctx.deps, 'acme');
       domainA = await domainFor(ctx.deps, acme.org, 'a.acme.test');
       await domainFor(ctx.deps, acme.org, 'b.acme.test');
-      svc = emailDeps(ctx.deps);
+      svc = ctx.deps.services.emails;
     });
     afterAll(async () => {
       await ctx?.close();
@@ -51,12 +49,12 @@ for (const backend of BACKENDS) {
         'Subject: =?UTF-8?Q?Caf=C3=A9?=',
         'Content-Type: text/plain; charset=utf-8',
       ]);
-      const { id } = await submitRawEmail(svc, senderFor(acme.org), {
+      const { id } = await svc.submitRaw(senderFor(acme.org), {
         mailFrom: 'bounces@a.acme.test',
         recipients: ['customer@example.net', 'hidden@example.net'],
         raw,
       });
-      const email = await getEmail(svc, operator(acme.org.id, acme.org.default_project_id), id);
+      const email = await svc.get(operator(acme.org.id, acme.org.default_project_id), id);
       expect(email).toMatchObject({
         from: 'Acme Support <support@a.acme.test>',
         to: ['Customer <customer@example.net>'],
@@ -86,12 +84,12 @@ for (const backend of BACKENDS) {
     });
 
     it("keeps the client's Message-ID and Date", async () => {
-      const { id } = await submitRawEmail(svc, senderFor(acme.org), {
+      const { id } = await svc.submitRaw(senderFor(acme.org), {
         mailFrom: 'x@a.acme.test',
         recipients: ['r@example.net'],
         raw: message(['From: x@a.acme.test', 'To: r@example.net', 'Subject: mine', 'Message-ID: <client-1@a.acme.test>', 'Date: Tue, 1 Jan 2030 00:00:00 +0000']),
       });
-      const email = await getEmail(svc, operator(acme.org.id, acme.org.default_project_id), id);
+      const email = await svc.get(operator(acme.org.id, acme.org.default_project_id), id);
       expect(email.message_id).toBe('<client-1@a.acme.test>');
       const [stored] = await ctx.deps.database.db.select().from(emailMessages).where(eq(emailMessages.emailId, id));
       expect(stored!.raw!.toString().match(/^Message-ID:/gim)).toHaveLength(1);
@@ -101,32 +99,32 @@ for (const backend of BACKENDS) {
     it('applies the domain rules to the envelope MAIL FROM and to the From header', async () => {
       const before = await countRows(ctx.deps, 'emails');
       const raw = (from: string) => message([`From: ${from}`, 'To: r@example.net', 'Subject: s']);
-      let error = await refusal(submitRawEmail(svc, senderFor(acme.org), { mailFrom: 'x@unknown.example', recipients: ['r@example.net'], raw: raw('x@a.acme.test') }));
+      let error = await refusal(svc.submitRaw(senderFor(acme.org), { mailFrom: 'x@unknown.example', recipients: ['r@example.net'], raw: raw('x@a.acme.test') }));
       expect(error.code).toBe('domain_not_verified');
       expect(error.message).toMatch(/^mail_from: /);
-      error = await refusal(submitRawEmail(svc, senderFor(acme.org), { mailFrom: 'x@a.acme.test', recipients: ['r@example.net'], raw: raw('x@unknown.example') }));
+      error = await refusal(svc.submitRaw(senderFor(acme.org), { mailFrom: 'x@a.acme.test', recipients: ['r@example.net'], raw: raw('x@unknown.example') }));
       expect(error.code).toBe('domain_not_verified');
       expect(error.message).toMatch(/^From: /);
       const onlyA = senderFor(acme.org, { domainIds: [domainA] });
-      error = await refusal(submitRawEmail(svc, onlyA, { mailFrom: 'x@a.acme.test', recipients: ['r@example.net'], raw: raw('x@b.acme.test') }));
+      error = await refusal(svc.submitRaw(onlyA, { mailFrom: 'x@a.acme.test', recipients: ['r@example.net'], raw: raw('x@b.acme.test') }));
       expect(error.code).toBe('domain_not_allowed');
-      error = await refusal(submitRawEmail(svc, onlyA, { mailFrom: 'x@b.acme.test', recipients: ['r@example.net'], raw: raw('x@a.acme.test') }));
+      error = await refusal(svc.submitRaw(onlyA, { mailFrom: 'x@b.acme.test', recipients: ['r@example.net'], raw: raw('x@a.acme.test') }));
       expect(error.code).toBe('domain_not_allowed');
       // Test mode: any domain, only captured.
       const test = senderFor(acme.org, { mode: 'test' });
-      await submitRawEmail(svc, test, { mailFrom: 'x@unknown.example', recipients: ['r@example.net'], raw: raw('x@unknown.example') });
+      await svc.submitRaw(test, { mailFrom: 'x@unknown.example', recipients: ['r@example.net'], raw: raw('x@unknown.example') });
       expect(await countRows(ctx.deps, 'emails')).toBe(before + 1);
     });
 
     it('refuses a message without a From, bad envelope addresses and oversized messages', async () => {
       const sender = senderFor(acme.org);
       const ok = message(['From: x@a.acme.test', 'Subject: s']);
-      expect((await refusal(submitRawEmail(svc, sender, { mailFrom: 'x@a.acme.test', recipients: ['r@example.net'], raw: message(['Subject: no from']) }))).message).toMatch(/^From: /);
-      expect((await refusal(submitRawEmail(svc, sender, { mailFrom: 'not an address', recipients: ['r@example.net'], raw: ok }))).message).toMatch(/^mail_from: /);
-      expect((await refusal(submitRawEmail(svc, sender, { mailFrom: 'x@a.acme.test', recipients: [], raw: ok }))).message).toMatch(/^recipients: /);
-      expect((await refusal(submitRawEmail(svc, sender, { mailFrom: 'x@a.acme.test', recipients: ['ok@example.net', 'bad\r\n@x'], raw: ok }))).message).toMatch(/^recipients\[1\]: /);
+      expect((await refusal(svc.submitRaw(sender, { mailFrom: 'x@a.acme.test', recipients: ['r@example.net'], raw: message(['Subject: no from']) }))).message).toMatch(/^From: /);
+      expect((await refusal(svc.submitRaw(sender, { mailFrom: 'not an address', recipients: ['r@example.net'], raw: ok }))).message).toMatch(/^mail_from: /);
+      expect((await refusal(svc.submitRaw(sender, { mailFrom: 'x@a.acme.test', recipients: [], raw: ok }))).message).toMatch(/^recipients: /);
+      expect((await refusal(svc.submitRaw(sender, { mailFrom: 'x@a.acme.test', recipients: ['ok@example.net', 'bad\r\n@x'], raw: ok }))).message).toMatch(/^recipients\[1\]: /);
       const huge = Buffer.concat([ok, Buffer.alloc(10 * 1024 * 1024, 'a')]);
-      expect((await refusal(submitRawEmail(svc, sender, { mailFrom: 'x@a.acme.test', recipients: ['r@example.net'], raw: huge }))).code).toBe('payload_too_large');
+      expect((await refusal(svc.submitRaw(sender, { mailFrom: 'x@a.acme.test', recipients: ['r@example.net'], raw: huge }))).code).toBe('payload_too_large');
     });
   });
 }
