@@ -128,5 +128,22 @@ for (const backend of BACKENDS) {
       const liveList = await api('GET', '/emails?limit=100', acme.token);
       expect((liveList.body.data as Json[]).map((e) => e.id)).not.toContain(testEmail.body.id);
     });
+
+    it('a rotated-out token in its grace can neither rotate its key nor mint a key that outlives the grace', async () => {
+      const key = await keyFor(ctx.deps, acme.org, { name: 'rotating', permission: 'custom', scopes: ['api_keys:read', 'api_keys:write'] });
+      const rotated = await api('POST', `/api-keys/${key.id}/rotate`, acme.token, { grace_seconds: 3600 });
+      expect(rotated.status).toBe(200);
+      const graceEnd = rotated.body.previous_token_expires_at as string;
+      const again = await api('POST', `/api-keys/${key.id}/rotate`, key.token);
+      expect(again.status).toBe(403);
+      expect(again.body.name).toBe('privilege_escalation');
+      const forever = await api('POST', '/api-keys', key.token, { name: 'forever', scopes: ['api_keys:read'], expires_at: null });
+      expect(forever.status).toBe(403);
+      const bounded = await api('POST', '/api-keys', key.token, { name: 'bounded', scopes: ['api_keys:read'] });
+      expect(bounded.status, JSON.stringify(bounded.body)).toBe(201);
+      expect(bounded.body.expires_at).toBe(graceEnd);
+      // The new token is the key itself: it may rotate it.
+      expect((await api('POST', `/api-keys/${key.id}/rotate`, rotated.body.token as string)).status).toBe(200);
+    });
   });
 }

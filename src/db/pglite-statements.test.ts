@@ -31,4 +31,15 @@ describe('statements prepared on PGlite', () => {
     expect(() => sqlLiteral({})).toThrow(TypeError);
     await expect(run({ name: 'x; drop table t', text: 'SELECT 1', values: [] })).rejects.toThrow(/not a statement name/);
   });
+
+  it('quotes text made to collide with every counted tag in one pass, not one pass per tag', () => {
+    // $v$, $v0$, $v1$, ... as a sequential tag search would try them: 100,000 passes over 1 MB.
+    const hostile = `$v$${Array.from({ length: 100_000 }, (_, i) => `$v${i}$`).join('')}`;
+    const started = performance.now();
+    const literal = sqlLiteral(hostile);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    const tag = literal.slice(0, literal.indexOf('$', 1) + 1);
+    expect(literal).toBe(`${tag}${hostile}${tag}`);
+    expect(hostile.includes(tag)).toBe(false);
+  });
 });

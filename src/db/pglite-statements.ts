@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Statement } from './client.js';
 
@@ -8,8 +9,9 @@ import type { Statement } from './client.js';
 // has no named statements, but SQL has: PREPARE once, through exec(), then EXECUTE through
 // query(). EXECUTE takes its arguments as SQL values, not as bound parameters (a bound parameter
 // of a utility statement is refused), so each value is written as a literal here: numbers as
-// numbers, text dollar-quoted with a tag that first occurs where it closes the text, so no content
-// can close it early (a dollar-quoted string has no escapes, whatever the server's settings).
+// numbers, text dollar-quoted with a random tag checked to first occur where it closes the text,
+// so no content can close it early (a dollar-quoted string has no escapes, whatever the server's
+// settings). Random, not counted up: content cannot be written to make finding a tag expensive.
 
 /** A statement name: a plain SQL identifier (they are constants of the code, never a request's). */
 const NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -44,7 +46,9 @@ export function sqlLiteral(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (typeof value !== 'string') throw new TypeError(`a statement value must be text, a number, a boolean or null (got ${typeof value})`);
   // The closing tag must first occur where it is put: not inside the text, nor begun by its end.
-  let tag = '$v$';
-  for (let n = 0; `${value}${tag}`.indexOf(tag) !== value.length; n++) tag = `$v${n}$`;
+  // With 64 random bits a second draw is all but never needed; each check is one pass.
+  let tag: string;
+  do tag = `$v${randomBytes(8).toString('hex')}$`;
+  while (`${value}${tag}`.indexOf(tag) !== value.length);
   return `${tag}${value}${tag}`;
 }

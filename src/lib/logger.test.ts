@@ -30,4 +30,28 @@ describe('logger', () => {
       await database.close();
     }
   });
+
+  it('logs a failed prepared statement on PGlite without the values written into its EXECUTE', async () => {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { pglitePrepared } = await import('../db/pglite-statements.js');
+    const client = new PGlite();
+    const lines: string[] = [];
+    const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()) });
+    const logger = createLogger({ level: 'info', destination });
+    try {
+      const run = pglitePrepared(client);
+      const error = await run({ name: 'divide', text: 'select length($1::text) / 0', values: ['recipient@example.com'] }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(Error);
+      logger.error({ err: error }, 'statement failed');
+      await new Promise((resolve) => setImmediate(resolve));
+      const logged = lines.join('');
+      expect(logged).toContain('statement failed');
+      expect(logged).not.toContain('recipient@example.com');
+    } finally {
+      await client.close();
+    }
+  });
 });

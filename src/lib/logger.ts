@@ -16,14 +16,24 @@ export function errorWithoutValues(err: unknown): unknown {
   const source = err as { params?: unknown; query?: unknown; message?: string; name?: string; stack?: string; cause?: { message?: unknown } };
   const result: SerializedError = {};
   for (const [key, value] of Object.entries(serialized)) if (!VALUE_FIELDS.has(key)) result[key] = value;
+  if (typeof source.query === 'string') result.query = statementOnly(source.query);
   if (source.params !== undefined) {
     // drizzle's message is "Failed query: <sql>\nparams: <values>": keep the statement only.
     const cause = typeof source.cause?.message === 'string' ? `: ${source.cause.message}` : '';
-    result.message = `Failed query: ${String(source.query)}${cause}`;
+    result.message = `Failed query: ${statementOnly(String(source.query))}${cause}`;
     const header = `${source.name}: ${source.message}`;
     result.stack = source.stack?.startsWith(header) ? `${source.name}: ${result.message}${source.stack.slice(header.length)}` : undefined;
   }
   return result;
+}
+
+/**
+ * A statement without values: on PGlite a prepared statement is run as `EXECUTE name(<literals>)`
+ * (db/pglite-statements.ts), whose text holds the very values a failed statement must not log.
+ */
+function statementOnly(query: string): string {
+  const execute = /^\s*EXECUTE\s+(\w+)/i.exec(query);
+  return execute ? `EXECUTE ${execute[1]} (values withheld)` : query;
 }
 
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
 // Security: the data directory holds the embedded database (its WAL carries DKIM private keys
@@ -21,7 +21,8 @@ export function openPrivateDir(dir: string): void {
   // key) are private, whatever umask the server was started with.
   process.umask(OTHERS);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  keepPrivate(dir);
+  // The directory itself may be a link to where the data lives: what it points to is made private.
+  keepPrivate(realpathSync(dir));
 }
 
 /** Strips group and other bits from `target` and, for a directory, from everything below it. */

@@ -23,6 +23,9 @@ const peerKey = (address: string | undefined, port: number | undefined): string 
 
 export class ConnectionGuard {
   private readonly slots = new Map<string, ConcurrencySlot>();
+  /** Sessions whose slot is being taken, and those of them that closed meanwhile. */
+  private readonly admitting = new Set<string>();
+  private readonly closedWhileAdmitting = new Set<string>();
   /** Sockets not yet authenticated, each with the timer that closes it. */
   private readonly waiting = new Map<string, { socket: Socket; timer: NodeJS.Timeout }>();
 
@@ -45,8 +48,16 @@ export class ConnectionGuard {
   /** Takes one of the client's connection slots; throws a 421 reply when it holds them all. */
   async admit(session: Peer & { id: string }): Promise<void> {
     const client = clientAddress(session.remoteAddress).limitKey;
-    const slot = await this.options.limiter.acquire(`smtp:${client}`, this.options.perClient);
+    this.admitting.add(session.id);
+    let slot: Awaited<ReturnType<ConcurrencyLimiter['acquire']>>;
+    try {
+      slot = await this.options.limiter.acquire(`smtp:${client}`, this.options.perClient);
+    } finally {
+      this.admitting.delete(session.id);
+    }
     if (!slot.ok) throw protocolError(421, '4.7.0', `Too many connections from your address (at most ${this.options.perClient}); try again later`);
+    // A client that left while its slot was being taken (a Redis round trip) gives it back at once.
+    if (this.closedWhileAdmitting.delete(session.id)) return void slot.release();
     this.slots.set(session.id, slot);
   }
 
@@ -61,6 +72,7 @@ export class ConnectionGuard {
 
   /** Frees the session's slot (idempotent). */
   closed(session: { id: string }): void {
+    if (this.admitting.has(session.id)) this.closedWhileAdmitting.add(session.id);
     const slot = this.slots.get(session.id);
     if (!slot) return;
     this.slots.delete(session.id);

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { AppError } from '../lib/errors.js';
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { Deps } from '../app/deps.js';
 import { clientAddress } from '../lib/client-address.js';
@@ -6,7 +7,7 @@ import type { Principal } from '../modules/api-keys/principal.js';
 import type { RawSubmission } from '../modules/emails/service.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { readMessage } from './message.js';
-import { BAD_CREDENTIALS, protocolError, smtpError, toSmtpError } from './replies.js';
+import { BAD_CREDENTIALS, protocolError, smtpError, toSmtpError, type SmtpError } from './replies.js';
 import type { TlsMaterial } from './tls.js';
 
 // The SMTP submission edge: AUTH -> Principal (the same verification as HTTP), envelope checks,
@@ -53,6 +54,13 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
     throw smtpError(outcome.code, outcome.code === 'invalid_api_key' ? BAD_CREDENTIALS : outcome.message);
   };
 
+  /** The reply to a failure. A fault of ours, not a refusal, is logged: the client sees only 451. */
+  const replyFor = (error: unknown): SmtpError => {
+    const unexpected = !(error instanceof AppError) && typeof (error as Partial<SmtpError> | null)?.responseCode !== 'number';
+    if (unexpected) deps.logger.error({ err: error }, 'smtp: unexpected fault');
+    return toSmtpError(error);
+  };
+
   /** A message submitted with the session's key counts as a use of it, as an HTTP request does. */
   const recordUse = (session: Session, status: number): void => {
     if (!session.principal) return;
@@ -63,7 +71,7 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
     onConnect(session, callback) {
       connections.admit(session).then(
         () => callback(),
-        (error: unknown) => callback(toSmtpError(error)),
+        (error: unknown) => callback(replyFor(error)),
       );
     },
 
@@ -76,7 +84,7 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
           connections.authenticated(session);
           callback(null, { user: principal.keyId });
         },
-        (error: unknown) => callback(toSmtpError(error)),
+        (error: unknown) => callback(replyFor(error)),
       );
     },
 
@@ -87,7 +95,7 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
         session.principal = principal;
       })().then(
         () => callback(),
-        (error: unknown) => callback(toSmtpError(error)),
+        (error: unknown) => callback(replyFor(error)),
       );
     },
 
@@ -120,7 +128,7 @@ export async function startSmtp(deps: Deps, services: SmtpServices, options: Smt
             callback(null, reply);
           },
           (error: unknown) => {
-            const reply = toSmtpError(error);
+            const reply = replyFor(error);
             recordUse(session, reply.responseCode);
             callback(reply);
           },

@@ -19,7 +19,7 @@ export type Principal = Readonly<{
   domainIds: readonly string[];
   /** Client ranges the key may be used from; empty: any address. */
   allowedIps: readonly IpRange[];
-  /** When the key stops working (epoch ms), or null: a key it makes may not outlive it. */
+  /** When this credential stops working (the key's expiry, or the end of a rotated-out token's grace; epoch ms), or null: a key it makes or manages may not outlive it. */
   expiresAtMs: number | null;
   plan: Plan;
 }>;

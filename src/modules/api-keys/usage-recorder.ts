@@ -79,6 +79,9 @@ export class UsageRecorder {
     const day = new Date(now).toISOString().slice(0, 10);
     const count = `${day}\t${use.method} ${use.url}\t${use.status}`;
     entry.counts.set(count, (entry.counts.get(count) ?? 0) + 1);
+    // The most recent addresses, bounded between flushes too (and while the database is away).
+    entry.ips.delete(use.ip);
+    if (entry.ips.size >= CLIENT_IPS_PER_KEY) entry.ips.delete(entry.ips.keys().next().value!);
     entry.ips.set(use.ip, now);
   }
 

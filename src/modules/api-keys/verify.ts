@@ -58,9 +58,11 @@ async function loadKey(deps: VerifyDeps, hash: string): Promise<CachedKey | null
 function toCachedKey(key: ApiKeyRow, organization: { id: string; name: string; plan: Plan }, hash: string): CachedKey | null {
   const isPrevious = key.tokenHash !== hash;
   if (isPrevious && !key.previousTokenExpiresAt) return null;
-  const limits = [key.expiresAt?.getTime(), isPrevious ? key.previousTokenExpiresAt?.getTime() : undefined].filter(
+  const ends = [key.expiresAt?.getTime(), isPrevious ? key.previousTokenExpiresAt?.getTime() : undefined].filter(
     (t): t is number => t !== undefined,
   );
+  /** When this token dies: the key's expiry, or the end of a rotated-out token's grace. */
+  const validUntil = ends.length ? Math.min(...ends) : null;
   const parsedIps = parseIpList(key.allowedIps);
   // Stored entries were validated on write; one that no longer parses refuses the key (fail closed).
   if (!parsedIps.ok) return null;
@@ -74,7 +76,10 @@ function toCachedKey(key: ApiKeyRow, organization: { id: string; name: string; p
     scopes: new Set(key.scopes),
     domainIds: Object.freeze([...key.domainIds]),
     allowedIps: Object.freeze(parsedIps.ranges),
-    expiresAtMs: key.expiresAt?.getTime() ?? null,
+    // The credential's own end: a rotated-out token in its grace period bounds what it may make
+    // or manage by the end of that grace (bounds.ts), so it can neither rotate its key nor mint
+    // a key that outlives it.
+    expiresAtMs: validUntil,
     plan: organization.plan,
   });
   return Object.freeze({
@@ -83,6 +88,6 @@ function toCachedKey(key: ApiKeyRow, organization: { id: string; name: string; p
     snapshot: { key, organization },
     hash,
     hashBytes: Buffer.from(hash, 'hex'),
-    validUntil: limits.length ? Math.min(...limits) : null,
+    validUntil,
   });
 }

@@ -4,10 +4,10 @@ import type { FailureCounter } from './types.js';
 const MAX_TRACKED = 100_000;
 
 /**
- * Authentication-failure throttling shared by HTTP and SMTP. Failures are counted per client
- * (in Redis when configured, so every instance adds to one count); a client found blocked is
- * remembered here too, so its next attempts are refused before any verification or lookup and
- * a successful request costs no extra round trip.
+ * Authentication-failure throttling shared by HTTP and SMTP (through api-keys/authenticate.ts).
+ * Failures are counted per client (in Redis when configured, so every instance adds to one
+ * count); a client found blocked is remembered here too, so its further failures are answered
+ * without counting them again. Only failures are refused: a valid key is always served.
  */
 export class AuthGuard {
   private readonly blockedUntil = new Map<string, number>();
