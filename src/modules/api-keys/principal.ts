@@ -1,3 +1,5 @@
+import { and, eq, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Plan } from '../../config/config.js';
 import type { IpRange } from '../../lib/ip.js';
 import type { Permission } from './scopes.js';
@@ -50,4 +52,11 @@ export function operator(organizationId: string, projectId: string): Operator {
  */
 export function visibleMode(actor: Actor): KeyMode | undefined {
   return actor.kind === 'api_key' ? actor.mode : undefined;
+}
+
+/** The rows of a table an actor sees: its organization's, and for a key only those of its mode. */
+export function visibleTo(actor: Actor, columns: Readonly<{ organizationId: AnyPgColumn; mode: AnyPgColumn }>): SQL {
+  const mode = visibleMode(actor);
+  const organization = eq(columns.organizationId, actor.organizationId);
+  return mode === undefined ? organization : and(organization, eq(columns.mode, mode))!;
 }

@@ -1,4 +1,4 @@
-import { and, count, eq, type SQL } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { apiKeys, organizations, type ApiKeyRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -8,7 +8,7 @@ import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination
 import type { Invalidation } from './invalidation.js';
 import type { KeyCache, KeySnapshot } from './key-cache.js';
 import { assertWithinActor } from './bounds.js';
-import { visibleMode, type Actor, type Principal } from './principal.js';
+import { visibleMode, visibleTo, type Actor, type Principal } from './principal.js';
 import type { ApiKeyObject, CreateKeyBody, UpdateKeyBody } from './schemas.js';
 import type { HeldScope } from './scopes.js';
 import { resolveSettings, type KeySettings } from './settings.js';
@@ -88,7 +88,7 @@ export async function createApiKey(deps: ApiKeyDeps, actor: Actor, input: Create
 }
 
 export async function listApiKeys(deps: ApiKeyDeps, actor: Actor, cursor: Cursor): Promise<ListPage<ApiKeyObject>> {
-  const page = pageOf(apiKeys.id, ownedBy(actor), cursor);
+  const page = pageOf(apiKeys.id, visibleTo(actor, apiKeys), cursor);
   const rows = await deps.db.select().from(apiKeys).where(page.where).orderBy(page.orderBy).limit(page.limit);
   return toPage(rows, cursor, (row) => presentKey(row, deps.usage.pendingLastUsed(row.id)));
 }
@@ -183,15 +183,8 @@ async function loadSnapshot(db: Db, keyId: string): Promise<KeySnapshot> {
   return row;
 }
 
-/** The keys an actor sees: its organization's, and a key only those of its own mode. */
-function ownedBy(actor: Actor): SQL {
-  const mode = visibleMode(actor);
-  const organization = eq(apiKeys.organizationId, actor.organizationId);
-  return mode === undefined ? organization : and(organization, eq(apiKeys.mode, mode))!;
-}
-
 async function findOwnKey(db: Db, actor: Actor, id: string): Promise<ApiKeyRow> {
-  const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.id, id), ownedBy(actor))).limit(1);
+  const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.id, id), visibleTo(actor, apiKeys))).limit(1);
   // Another organization's key is "not found", never "forbidden": ids do not leak existence.
   if (!row) throw notFound('API key');
   return row;

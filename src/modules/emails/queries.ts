@@ -1,10 +1,10 @@
-import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { emailEvents, emailMessages, emails, type EmailRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { notFound } from '../../lib/errors.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
-import { visibleMode, type Actor } from '../api-keys/principal.js';
+import { visibleTo, type Actor } from '../api-keys/principal.js';
 import { bytesOrNullOf } from '../delivery/sql.js';
 import type { EmailObject, EmailSummary } from './schemas.js';
 
@@ -28,15 +28,8 @@ const summaryColumns = {
 };
 type SummaryRow = Pick<EmailRow, keyof typeof summaryColumns>;
 
-/** The emails an actor sees: its organization's, and a key only those of its own mode (test or live). */
-function visibleTo(actor: Actor): SQL {
-  const mode = visibleMode(actor);
-  const organization = eq(emails.organizationId, actor.organizationId);
-  return mode === undefined ? organization : and(organization, eq(emails.mode, mode))!;
-}
-
 export async function listEmails(deps: EmailQueryDeps, actor: Actor, cursor: Cursor): Promise<ListPage<EmailSummary>> {
-  const page = pageOf(emails.id, visibleTo(actor), cursor);
+  const page = pageOf(emails.id, visibleTo(actor, emails), cursor);
   const rows = await deps.db.select(summaryColumns).from(emails).where(page.where).orderBy(page.orderBy).limit(page.limit);
   const now = deps.clock.now();
   return toPage(rows, cursor, (row) => presentSummary(row, now));
@@ -46,7 +39,7 @@ export async function getEmail(deps: EmailQueryDeps, actor: Actor, id: string): 
   const [row] = await deps.db
     .select({ ...summaryColumns, html: emails.html, text: emails.text, tags: emails.tags })
     .from(emails)
-    .where(and(eq(emails.id, id), visibleTo(actor)))
+    .where(and(eq(emails.id, id), visibleTo(actor, emails)))
     .limit(1);
   if (!row) throw notFound('Email');
   const events = await deps.db
@@ -69,7 +62,7 @@ export async function getCapturedMessage(deps: EmailQueryDeps, actor: Actor, id:
     .select({ captured: bytesOrNullOf(emailMessages.captured) })
     .from(emailMessages)
     .innerJoin(emails, eq(emails.id, emailMessages.emailId))
-    .where(and(eq(emails.id, id), visibleTo(actor)))
+    .where(and(eq(emails.id, id), visibleTo(actor, emails)))
     .limit(1);
   if (!row) throw notFound('Email');
   if (!row.captured) throw notFound('Captured message (only mail kept by the capture transport has one, once delivered)');

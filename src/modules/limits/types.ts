@@ -3,7 +3,7 @@ import type { MaybePromise } from '../../lib/maybe-promise.js';
 /**
  * The three limits Postgate enforces, each with an in-process and a Redis implementation behind
  * the same small type (contract.test.ts runs one suite against both). The in-process ones answer
- * with plain values, so the warm request path stays synchronous; the Redis ones with promises.
+ * with plain values, the Redis ones with promises; callers await either.
  */
 
 /** One rate-limit answer, carrying what the edge needs for ratelimit-* and Retry-After headers. */
