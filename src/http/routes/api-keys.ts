@@ -16,7 +16,8 @@ import {
 } from '../../modules/api-keys/schemas.js';
 import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
-
+// Each route declares its auth through edge.config(scope) (plugins/auth.ts): a scope of its own
+// on the public API, the session on the dashboard. The service gets the edge's Actor.
 export function apiKeyRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge = PUBLIC_API): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const keys = deps.services.apiKeys;

@@ -12,7 +12,8 @@ import {
 } from '../../modules/domains/schemas.js';
 import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
-
+// Each route declares its auth through edge.config(scope) (plugins/auth.ts): a scope of its own
+// on the public API, the session on the dashboard. The service gets the edge's Actor.
 export function domainRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge = PUBLIC_API): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const domains = deps.services.domains;
