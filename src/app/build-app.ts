@@ -1,5 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import { registerAuth } from '../http/plugins/auth.js';
 import { frameworkErrors, registerErrorHandling } from '../http/plugins/errors.js';
@@ -33,10 +33,12 @@ declare module 'fastify' {
 
 /** The Fastify instance with every route, never listening: `main` listens, tests use inject. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const requestLogging = ['debug', 'trace'].includes(deps.config.logLevel);
   const app: FastifyInstance = Fastify({
-    // Each request logs through a pino child carrying its id; a line per request only at debug.
-    loggerInstance: deps.logger as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(deps.config.logLevel) }),
+    // Fastify logs a line per request only at debug; otherwise it is given no logger at all, since
+    // it would build a child logger for every request that nearly never writes. What the
+    // application logs about a request goes through deps.logger with the request's id.
+    ...(requestLogging ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     // Only the listed proxies may set the client address through X-Forwarded-For (right-most untrusted hop).
     trustProxy: deps.config.trustProxy.length > 0 ? [...deps.config.trustProxy] : false,
     bodyLimit: 1024 * 1024,
@@ -63,7 +65,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     });
   });
 
-  registerErrorHandling(app);
+  registerErrorHandling(app, deps.logger);
   registerTextInputCheck(app);
 
   app.decorate('routeCatalog', [] as RouteEntry[]);

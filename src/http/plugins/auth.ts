@@ -67,16 +67,16 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     return refuse(reply, outcome);
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const principal = request.principal;
-    if (!principal) return;
-    deps.authenticator.recordUse({
+    if (principal) deps.authenticator.recordUse({
       keyId: principal.keyId,
       method: request.method,
       url: request.routeOptions.url ?? '',
       status: reply.statusCode,
       ip: request.client.text,
     });
+    done();
   });
 }
 

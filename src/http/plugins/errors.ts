@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, catalogueColumn, type ErrorCode } from '../../lib/errors.js';
 
@@ -30,7 +30,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /** Maps every error to the Resend-shaped body; nothing a client sends can produce a 500. */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, logger: Pick<FastifyBaseLogger, 'warn' | 'error'> = app.log): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) return sendError(reply, error.code, error.message, error.field);
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -48,11 +48,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const framework = frameworkError(error);
     if (framework) return sendError(reply, framework.code, framework.message);
     if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'database unavailable');
+      logger.warn({ err: error, reqId: request.id }, 'database unavailable');
       reply.header('retry-after', '1');
       return sendError(reply, 'service_unavailable', 'The database is unavailable; retry shortly');
     }
-    request.log.error({ err: error }, 'unhandled error');
+    logger.error({ err: error, reqId: request.id }, 'unhandled error');
     return sendError(reply, 'internal_server_error', `Internal error; reference ${request.id}`);
   });
 

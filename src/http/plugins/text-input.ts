@@ -7,9 +7,9 @@ import { badTextPath } from '../../lib/storable-text.js';
 // any route or service sees the value.
 
 export function registerTextInputCheck(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const field =
       badTextPath(request.params, 'params') ?? badTextPath(request.query, 'querystring') ?? badTextPath(request.body, '');
-    if (field !== undefined) throw validationError(field, 'must not contain NUL (U+0000) or unpaired surrogates');
+    done(field === undefined ? undefined : validationError(field, 'must not contain NUL (U+0000) or unpaired surrogates'));
   });
 }

@@ -12,7 +12,7 @@ export function systemRoutes(app: FastifyInstance, deps: Deps): void {
       await deps.database.ping();
       return { status: 'ok', database: deps.database.kind };
     } catch (error) {
-      request.log.warn({ err: error }, 'readiness check failed');
+      deps.logger.warn({ err: error, reqId: request.id }, 'readiness check failed');
       return sendError(reply, 'service_unavailable', 'The database is unreachable');
     }
   });

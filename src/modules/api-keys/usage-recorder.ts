@@ -76,13 +76,22 @@ export class UsageRecorder {
     const now = this.clock.nowMs();
     const entry = pendingOf(this.pending, use.keyId);
     entry.lastUsed = now;
-    const day = new Date(now).toISOString().slice(0, 10);
+    const day = this.dayOf(now);
     const count = `${day}\t${use.method} ${use.url}\t${use.status}`;
     entry.counts.set(count, (entry.counts.get(count) ?? 0) + 1);
     // The most recent addresses, bounded between flushes too (and while the database is away).
     entry.ips.delete(use.ip);
     if (entry.ips.size >= CLIENT_IPS_PER_KEY) entry.ips.delete(entry.ips.keys().next().value!);
     entry.ips.set(use.ip, now);
+  }
+
+  private day = { number: -1, text: '' };
+
+  /** The UTC date of `ms`, formatted once a day rather than once a request. */
+  private dayOf(ms: number): string {
+    const number = Math.floor(ms / DAY_MS);
+    if (number !== this.day.number) this.day = { number, text: new Date(number * DAY_MS).toISOString().slice(0, 10) };
+    return this.day.text;
   }
 
   /** Use seen by this instance and not yet written (epoch ms), so reads here are exact. */
