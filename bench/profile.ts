@@ -76,7 +76,7 @@ function summarise(file: string, loadStartUs: number): void {
       .join('\n');
   process.stdout.write(`\nBusy time during the load: ${(busy / 1000).toFixed(0)} ms\n`);
   process.stdout.write(`\nSelf time by function:\n${top(self, 30)}\n`);
-  process.stdout.write(`\nInclusive time by function (project and framework code):\n${top(new Map([...inclusive].filter(([k]) => /src\/|fastify|drizzle|pg|pglite/.test(k))), 40)}\n`);
+  process.stdout.write(`\nInclusive time by function (project and framework code):\n${top(new Map([...inclusive].filter(([k]) => /src\/|dist\/|fastify|drizzle|pg|pglite/.test(k))), 40)}\n`);
   process.stdout.write(`\nSelf time by file or package:\n${top(byFile, 20)}\n`);
 }
 

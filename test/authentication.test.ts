@@ -4,8 +4,10 @@ import { operator } from '../src/modules/api-keys/principal.js';
 import { startSmtp, type RunningSmtp } from '../src/smtp/server.js';
 import { smtpServices } from '../src/smtp/services.js';
 import { loadTlsMaterial } from '../src/smtp/tls.js';
+import { eventually } from './email-fixtures.js';
 import { bearer, domainFor, keyFor, orgWithKey, type OrgFixture } from './factories.js';
 import { createTestContext, type TestContext } from './harness.js';
+import { holdRequest } from './held-request.js';
 import { freePort } from './processes.js';
 import { RawSmtp } from './smtp-client.js';
 
@@ -91,6 +93,19 @@ describe('authentication failures (default threshold: 20 a minute per client)', 
     const usage = await ctx.app.inject({ method: 'GET', url: `/api-keys/${senderId}/usage?days=1`, headers: bearer(acme.token) });
     expect(usage.json().days.at(-1).routes).toContainEqual({ route: 'SMTP DATA', status: 250, count: 1 });
     expect(usage.json().recent_ips.map((r: { ip: string }) => r.ip)).toContain('127.0.0.4');
+  });
+
+  it('counts a request the client abandoned as a use of its key, with status 499', async () => {
+    const key = await keyFor(ctx.deps, acme.org, { name: 'abandoned' });
+    const base = new URL(await ctx.app.listen({ host: '127.0.0.1', port: 0 }));
+    const held = await holdRequest(base, key.token);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ctx.deps.usage.pendingLastUsed(key.id)).toBeUndefined(); // counted when it ends, not before
+    held.abort();
+    await eventually(async () => ctx.deps.usage.pendingLastUsed(key.id) !== undefined, 5_000, 'the abandoned request to be counted');
+    await ctx.deps.usage.flush();
+    const usage = await ctx.app.inject({ method: 'GET', url: `/api-keys/${key.id}/usage?days=1`, headers: bearer(acme.token) });
+    expect(usage.json().days.at(-1).routes).toEqual([{ route: 'POST /api-keys', status: 499, count: 1 }]);
   });
 
   it('counts IPv6 clients per /64 on the one path HTTP and SMTP share, IPv4 clients per address', async () => {

@@ -32,7 +32,7 @@ const BEARER = /^Bearer[ ]+(\S*)$/i;
  * The HTTP edge of authentication: the client's address (X-Forwarded-For believed only from
  * TRUST_PROXY peers), its concurrency slot, then the one authentication path
  * (modules/api-keys/authenticate.ts) in onRequest, before the body is even read; the key's use
- * is recorded in onResponse. Routes declare what they need in `config.auth`.
+ * is recorded when the response closes. Routes declare what they need in `config.auth`.
  */
 export function registerAuth(app: FastifyInstance, deps: Deps): void {
   app.decorateRequest('principal', undefined);
@@ -50,7 +50,18 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
   app.addHook('onRequest', async (request, reply) => {
     request.client = clientAddress(request.ip);
     const route = request.routeOptions;
-    if (!(await admitConcurrent(deps, request, reply, route.url))) return reply;
+    const release = await admitConcurrent(deps, request, reply, route.url);
+    if (!release) return reply;
+    // One listener for the end of the request, however it ends: 'close' comes on completion and
+    // on client abort alike, so an aborted request frees its slot and still counts as a use.
+    // A client that left while the slot was being taken has closed already.
+    const closed = (): void => {
+      release();
+      recordUse(request, reply, route.url);
+    };
+    if (reply.raw.destroyed || reply.raw.writableEnded) closed();
+    else reply.raw.once('close', closed);
+
     const auth = route.config.auth;
     // Unknown routes (404) carry no config; they are answered by the not-found handler.
     if (auth === undefined || auth === 'public' || auth === 'session') return undefined;
@@ -67,18 +78,21 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     return refuse(reply, outcome);
   });
 
-  app.addHook('onResponse', (request, reply, done) => {
+  /** A key's use, with the status sent; 499 (client closed request) when none was. */
+  const recordUse = (request: FastifyRequest, reply: FastifyReply, url: string | undefined): void => {
     const principal = request.principal;
-    if (principal) deps.authenticator.recordUse({
+    if (!principal) return;
+    deps.authenticator.recordUse({
       keyId: principal.keyId,
       method: request.method,
-      url: request.routeOptions.url ?? '',
-      status: reply.statusCode,
+      url: url ?? '',
+      status: reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST,
       ip: request.client.text,
     });
-    done();
-  });
+  };
 }
+
+const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * The bearer token, '' for an Authorization header that holds none (refused and counted like a

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApiKeyRow } from '../../db/schema.js';
 import { manualClock } from '../../lib/clock.js';
 import { KeyCache, type CachedKey } from './key-cache.js';
+import { presentKey } from './present.js';
 
 const TTL_MS = 60_000;
 
@@ -42,7 +43,7 @@ function cachedKey(keyId: string, organizationId: string, hash: string): CachedK
   return {
     principal,
     verified: { ok: true, principal },
-    snapshot: { key, organization: { id: organizationId, name: organizationId, plan: 'free' } },
+    snapshot: { key, organization: { id: organizationId, name: organizationId, plan: 'free' }, apiKey: presentKey(key, undefined) },
     hash,
     hashBytes: Buffer.from(hash, 'hex'),
     validUntil: null,

@@ -1,11 +1,14 @@
 import type { ApiKeyRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Principal } from './principal.js';
+import type { ApiKeyObject } from './schemas.js';
 
 /** The key row and organization as loaded, so /whoami is answered without the database. */
 export type KeySnapshot = Readonly<{
   key: ApiKeyRow;
   organization: Readonly<{ id: string; name: string; plan: string }>;
+  /** `key` as presented (present.ts), built once when loaded rather than on every GET /whoami. */
+  apiKey: ApiKeyObject;
 }>;
 
 /** A verified key as the warm path needs it: everything to decide without the database. */

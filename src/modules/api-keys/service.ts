@@ -12,7 +12,8 @@ import { visibleMode, visibleTo, type Actor, type Principal } from './principal.
 import type { ApiKeyObject, CreateKeyBody, UpdateKeyBody } from './schemas.js';
 import type { HeldScope } from './scopes.js';
 import { resolveSettings, type KeySettings } from './settings.js';
-import { generateToken, redactToken } from './token.js';
+import { presentKey, withPendingUse } from './present.js';
+import { generateToken } from './token.js';
 import type { KeyUsage, UsageRecorder } from './usage-recorder.js';
 
 export type ApiKeyDeps = Readonly<{
@@ -167,7 +168,7 @@ export async function describeKey(deps: ApiKeyDeps, principal: Principal): Promi
   const snapshot = deps.keyCache.snapshotOf(principal.keyId) ?? (await loadSnapshot(deps.db, principal.keyId));
   return {
     object: 'whoami',
-    api_key: presentKey(snapshot.key, deps.usage.pendingLastUsed(snapshot.key.id)),
+    api_key: withPendingUse(snapshot.apiKey, snapshot.key, deps.usage.pendingLastUsed(snapshot.key.id)),
     organization: snapshot.organization,
   };
 }
@@ -180,7 +181,7 @@ async function loadSnapshot(db: Db, keyId: string): Promise<KeySnapshot> {
     .where(eq(apiKeys.id, keyId))
     .limit(1);
   if (!row) throw notFound('API key');
-  return row;
+  return { ...row, apiKey: presentKey(row.key, undefined) };
 }
 
 async function findOwnKey(db: Db, actor: Actor, id: string): Promise<ApiKeyRow> {
@@ -207,26 +208,5 @@ function settingsOf(row: ApiKeyRow): KeySettings {
     domainIds: row.domainIds,
     allowedIps: row.allowedIps,
     expiresAt: row.expiresAt,
-  };
-}
-
-/** The public shape of a key: never a hash, never a secret. */
-export function presentKey(row: ApiKeyRow, pendingLastUsedMs: number | undefined): ApiKeyObject {
-  const stored = row.lastUsedAt?.getTime() ?? 0;
-  const lastUsed = Math.max(stored, pendingLastUsedMs ?? 0);
-  return {
-    object: 'api_key',
-    id: row.id,
-    name: row.name,
-    permission: row.permission,
-    scopes: row.scopes,
-    domain_ids: row.domainIds,
-    allowed_ips: row.allowedIps,
-    mode: row.mode,
-    redacted_token: redactToken(row.mode, row.tokenTail),
-    created_at: row.createdAt.toISOString(),
-    last_used_at: lastUsed > 0 ? new Date(lastUsed).toISOString() : null,
-    expires_at: row.expiresAt?.toISOString() ?? null,
-    previous_token_expires_at: row.previousTokenExpiresAt?.toISOString() ?? null,
   };
 }

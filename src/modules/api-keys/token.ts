@@ -11,6 +11,8 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const SECRET_LENGTH = 32;
 const CHECKSUM_LENGTH = 6;
 const TOKEN_SHAPE = /^pgt_(live|test)_([0-9A-Za-z]{38})$/;
+/** Every token's length, whatever its mode. */
+export const TOKEN_LENGTH = 'pgt_live_'.length + SECRET_LENGTH + CHECKSUM_LENGTH;
 
 function base62Fixed(value: number, width: number): string {
   let out = '';

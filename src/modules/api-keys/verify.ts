@@ -7,7 +7,8 @@ import type { Clock } from '../../lib/clock.js';
 import { ipAllowed, parseIpList, type IpAddress } from '../../lib/ip.js';
 import type { CachedKey, KeyCache } from './key-cache.js';
 import type { Principal } from './principal.js';
-import { hashTokenBytes, parseToken } from './token.js';
+import { presentKey } from './present.js';
+import { hashTokenBytes, parseToken, TOKEN_LENGTH } from './token.js';
 
 export type VerifyDenial = 'invalid_api_key' | 'ip_not_allowed';
 export type VerifyResult = { ok: true; principal: Principal } | { ok: false; code: VerifyDenial };
@@ -19,14 +20,17 @@ const IP_DENIED: VerifyResult = Object.freeze({ ok: false, code: 'ip_not_allowed
 
 /**
  * A token and the client's address -> Principal, or a denial (a value: nothing is thrown).
- * Malformed tokens are refused before any lookup; a warm key is decided from the cache, a cold
+ * Malformed tokens are refused before any database lookup; a warm key is decided from the cache, a cold
  * one after one SELECT (its answer, found or not, is cached). authenticate.ts is its only caller.
  */
 export async function verifyApiKey(deps: VerifyDeps, token: string, clientIp: IpAddress | undefined): Promise<VerifyResult> {
-  if (!parseToken(token)) return INVALID;
+  if (token.length !== TOKEN_LENGTH) return INVALID;
   const digest = hashTokenBytes(token);
   const hash = digest.toString('hex');
   const cached = deps.keyCache.get(hash);
+  // Only tokens already looked up are in the cache: anything else must be well formed, with a
+  // valid checksum, before it costs a lookup.
+  if (cached === undefined && !parseToken(token)) return INVALID;
   const key = cached === undefined ? await loadKey(deps, hash) : cached;
   if (key === null) return INVALID;
   // Security: constant-time comparison of equal-length hashes, even though the lookup was by hash.
@@ -85,7 +89,7 @@ function toCachedKey(key: ApiKeyRow, organization: { id: string; name: string; p
   return Object.freeze({
     principal,
     verified: Object.freeze({ ok: true as const, principal }),
-    snapshot: { key, organization },
+    snapshot: { key, organization, apiKey: presentKey(key, undefined) },
     hash,
     hashBytes: Buffer.from(hash, 'hex'),
     validUntil,
