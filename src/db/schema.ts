@@ -250,6 +250,9 @@ export type DomainRow = typeof domains.$inferSelect;
 export type EmailRow = typeof emails.$inferSelect;
 export type EmailEventRow = typeof emailEvents.$inferSelect;
 
+/** Dashboard roles, broadest first. */
+export const MEMBER_ROLES = ['owner', 'admin', 'developer', 'viewer'] as const;
+
 /** Dashboard accounts. Emails are stored trimmed and lower-cased, unique across the install. */
 export const users = pgTable(
   'users',
@@ -259,6 +262,12 @@ export const users = pgTable(
     email: text('email').notNull(),
     // Security: an argon2id PHC string (salted, memory-hard), never the password.
     passwordHash: text('password_hash').notNull(),
+    /** What the member may do in the dashboard (modules/team/roles.ts). */
+    role: text('role', { enum: MEMBER_ROLES }).notNull().default('owner'),
+    // Security: the TOTP secret (base32), encrypted with the install's secret key; null: no 2FA.
+    totpSecret: text('totp_secret'),
+    /** When two-factor sign-in was confirmed with a first code; null while being set up. */
+    totpEnabledAt: timestamptz('totp_enabled_at'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('users_email_idx').on(t.email), index('users_org_idx').on(t.organizationId)],
@@ -274,6 +283,9 @@ export const sessions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Shown on the sessions page, so a user can tell their sessions apart. */
+    ip: text('ip'),
+    userAgent: text('user_agent'),
     createdAt: createdAt(),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
@@ -288,3 +300,92 @@ export const setupCodes = pgTable('setup_codes', {
 });
 
 export type UserRow = typeof users.$inferSelect;
+
+/** Two-factor recovery codes: each signs in once, in place of a TOTP code. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // Security: SHA-256 of the code; the codes are shown once, when two-factor sign-in is enabled.
+    codeHash: text('code_hash').notNull(),
+    usedAt: timestamptz('used_at'),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
+);
+
+/** A single-use invitation to join an organization, sent as a link that expires. */
+export const invitations = pgTable(
+  'invitations',
+  {
+    id: text('id').primaryKey(),
+    organizationId: organizationRef(),
+    email: text('email').notNull(),
+    role: text('role', { enum: MEMBER_ROLES }).notNull(),
+    // Security: SHA-256 of the link's token; the token is only in the link.
+    tokenHash: text('token_hash').notNull(),
+    invitedBy: text('invited_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamptz('expires_at').notNull(),
+    acceptedAt: timestamptz('accepted_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('invitations_token_idx').on(t.tokenHash), index('invitations_org_idx').on(t.organizationId)],
+);
+
+/** Who did something: a dashboard user, an API key, the operator's CLI, or Postgate itself. */
+export const AUDIT_ACTOR_TYPES = ['user', 'api_key', 'cli', 'system'] as const;
+
+/**
+ * The audit log: one row per mutation, written in the mutation's transaction (modules/audit).
+ * Append-only: a trigger refuses every UPDATE; rows leave only by retention (or with their
+ * organization). Project and actor are plain ids, no foreign keys: the trail outlives them.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: text('id').primaryKey(),
+    organizationId: organizationRef(),
+    projectId: text('project_id'),
+    occurredAt: timestamptz('occurred_at').notNull(),
+    actorType: text('actor_type', { enum: AUDIT_ACTOR_TYPES }).notNull(),
+    actorId: text('actor_id'),
+    actorName: text('actor_name'),
+    action: text('action').notNull(),
+    targets: jsonb('targets').$type<{ type: string; id: string; name?: string | null }[]>().notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    requestId: text('request_id'),
+    changes: jsonb('changes').$type<Record<string, { before: unknown; after: unknown }>>(),
+  },
+  (t) => [
+    index('audit_events_org_idx').on(t.organizationId, t.id),
+    index('audit_events_time_idx').on(t.occurredAt),
+  ],
+);
+
+/**
+ * The API request log (GET /logs): one row per authenticated request, written in batches. No
+ * request or response body is stored. Key and project are plain ids: the log outlives them.
+ */
+export const requestLogs = pgTable(
+  'request_logs',
+  {
+    id: text('id').primaryKey(),
+    organizationId: organizationRef(),
+    projectId: text('project_id'),
+    keyId: text('key_id'),
+    method: text('method').notNull(),
+    endpoint: text('endpoint').notNull(),
+    responseStatus: integer('response_status').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    createdAt: timestamptz('created_at').notNull(),
+  },
+  (t) => [index('request_logs_org_idx').on(t.organizationId, t.id), index('request_logs_time_idx').on(t.createdAt)],
+);
+
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type RequestLogRow = typeof requestLogs.$inferSelect;
+export type InvitationRow = typeof invitations.$inferSelect;

@@ -12,6 +12,9 @@ export const ID_PREFIXES = {
   domain: 'dom',
   email: 'em',
   user: 'usr',
+  auditEvent: 'aud',
+  requestLog: 'req',
+  invitation: 'inv',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
