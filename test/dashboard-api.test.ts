@@ -44,11 +44,13 @@ describe('session routes in the route catalogue', () => {
     }
   });
 
-  it('every dashboard API route is a session route, except status, setup and sign-in', () => {
+  it('every dashboard API route is a session route, except status, setup, sign-in and accepting an invitation', () => {
     const anonymousRoutes = ctx.app.routeCatalog.filter((r) => r.url.startsWith('/dashboard/api') && r.auth !== 'session');
     expect(anonymousRoutes.map((r) => `${r.method} ${r.url}`).sort()).toEqual([
       'GET /dashboard/api/session',
+      'POST /dashboard/api/invitations/accept',
       'POST /dashboard/api/login',
+      'POST /dashboard/api/login/two-factor',
       'POST /dashboard/api/setup',
     ]);
   });

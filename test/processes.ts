@@ -52,6 +52,8 @@ export function runPostgate(args: string[], env: Record<string, string>, stdin =
  * Starts `postgate start` and resolves once it prints its API address (killed if it has not in
  * 30 s); `umask`: the umask it is started with (through the shell, as a user's login sets it).
  */
+const START_TIMEOUT_MS = 80_000;
+
 export function startPostgate(env: Record<string, string>, roles = 'api', options: { umask?: string } = {}): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
     const command = [process.execPath, BIN, 'start', '--roles', roles];
@@ -61,10 +63,12 @@ export function startPostgate(env: Record<string, string>, roles = 'api', option
       stdio: ['ignore', 'pipe', 'pipe'],
     }));
     let out = '';
+    // A first start creates the database (initdb for PGlite), which takes over 30 s on a loaded
+    // 2-core machine; a server that truly hangs is still caught.
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`server did not start in 30 s:\n${out}`));
-    }, 30_000);
+      reject(new Error(`server did not start in ${START_TIMEOUT_MS / 1000} s:\n${out}`));
+    }, START_TIMEOUT_MS);
     const onData = (d: Buffer): void => {
       out += d.toString();
       const match = /Postgate API\s+(http:\/\/\S+)/.exec(out);

@@ -3,6 +3,7 @@ import type { OrganizationObject } from '../src/modules/organizations/service.js
 import { deliverEmail } from '../src/modules/delivery/deliver.js';
 import { deliveryDeps } from '../src/worker/worker.js';
 import { emailBody, senderFor } from './email-fixtures.js';
+import { newId } from '../src/lib/ids.js';
 import { domainFor, keyFor } from './factories.js';
 import type { MatrixRoute } from './auth-matrix.js';
 
@@ -22,6 +23,13 @@ const makeEmail = (capture: boolean) => async (deps: Deps, org: OrganizationObje
   return id;
 };
 const sendBody = (domain: string): Record<string, unknown> => emailBody(`matrix@${domain}`);
+/** A request log row of the organization's default project (where the matrix's keys live), written now. */
+const makeLog = async (deps: Deps, org: OrganizationObject): Promise<string> => {
+  const entry = { organizationId: org.id, projectId: org.default_project_id, keyId: newId('apiKey'), method: 'GET', endpoint: '/whoami', status: 200, durationMs: 1, ip: '127.0.0.1', userAgent: 'matrix' };
+  const id = deps.requestLog.record(entry);
+  await deps.requestLog.flush();
+  return id;
+};
 
 /** Every authenticated route of the API. The catalogue test fails when a route is missing here. */
 export const MATRIX_ROUTES: MatrixRoute[] = [
@@ -43,4 +51,11 @@ export const MATRIX_ROUTES: MatrixRoute[] = [
   { method: 'GET', url: '/emails', auth: { scope: 'emails:read' } },
   { method: 'GET', url: '/emails/:id', auth: { scope: 'emails:read' }, makeResource: makeEmail(false) },
   { method: 'GET', url: '/emails/:id/raw', auth: { scope: 'emails:read' }, makeResource: makeEmail(true) },
+  { method: 'GET', url: '/audit-logs', auth: { scope: 'audit:read' } },
+  { method: 'GET', url: '/projects', auth: { scope: 'projects:read' } },
+  { method: 'GET', url: '/logs', auth: { scope: 'audit:read' } },
+  { method: 'GET', url: '/logs/:id', auth: { scope: 'audit:read' }, makeResource: makeLog },
+  { method: 'GET', url: '/emails/metrics', auth: { scope: 'analytics:read' } },
+  { method: 'GET', url: '/usage', auth: { scope: 'analytics:read' } },
+  { method: 'GET', url: '/organization', auth: { scope: 'organization:read' } },
 ];

@@ -136,7 +136,8 @@ export function runSessionMatrix(backend: Backend, routes: SessionRoute[]): void
           const s = await sessionFor(ctx.deps, a);
           const headers: Record<string, string> = changesState ? { cookie: s.cookie, 'x-csrf-token': s.csrf } : { cookie: s.cookie };
           const res = await call(headers);
-          expect(res.statusCode, res.body).toBeLessThan(400);
+          if (route.signedInStatus) expect(res.statusCode, res.body).toBe(route.signedInStatus);
+          else expect(res.statusCode, res.body).toBeLessThan(400);
           expect(res.headers['cache-control']).toBe('no-store');
         });
 

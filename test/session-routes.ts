@@ -1,9 +1,11 @@
 import type { Deps } from '../src/app/deps.js';
+import { operator } from '../src/modules/api-keys/principal.js';
 import { deliverEmail } from '../src/modules/delivery/deliver.js';
 import type { OrganizationObject } from '../src/modules/organizations/service.js';
 import { deliveryDeps } from '../src/worker/worker.js';
 import { emailBody, senderFor } from './email-fixtures.js';
 import { domainFor, keyFor } from './factories.js';
+import { makeInvitation, makeMember, makeSession } from './team-fixtures.js';
 
 /** One dashboard route as the session matrix exercises it. */
 export type SessionRoute = {
@@ -13,9 +15,12 @@ export type SessionRoute = {
   body?: unknown;
   /** Creates an object of `org` for `:id` routes and returns its id. */
   makeResource?: (deps: Deps, org: OrganizationObject) => Promise<string>;
+  /** The status a signed-in owner gets when it is not a success (a check after authorization refuses the static body). */
+  signedInStatus?: number;
 };
 
 const makeDomain = async (deps: Deps, org: OrganizationObject): Promise<string> => domainFor(deps, org, `d${Math.random().toString(36).slice(2, 8)}.example`);
+const makeProject = async (deps: Deps, org: OrganizationObject): Promise<string> => (await deps.services.projects.create(operator(org.id, org.default_project_id), 'target')).id;
 const makeKey = async (deps: Deps, org: OrganizationObject): Promise<string> => (await keyFor(deps, org, { name: 'target' })).id;
 /** A test-mode email of the organization, captured (so it has a raw message) when `capture` is set. */
 const makeEmail = (capture: boolean) => async (deps: Deps, org: OrganizationObject): Promise<string> => {
@@ -38,6 +43,11 @@ export const SESSION_ROUTES: SessionRoute[] = [
   { method: 'PATCH', url: '/dashboard/api/api-keys/:id', body: { name: 'renamed' }, makeResource: makeKey },
   { method: 'POST', url: '/dashboard/api/api-keys/:id/rotate', body: { grace_seconds: 0 }, makeResource: makeKey },
   { method: 'DELETE', url: '/dashboard/api/api-keys/:id', makeResource: makeKey },
+  { method: 'GET', url: '/dashboard/api/audit-logs' },
+  { method: 'GET', url: '/dashboard/api/projects' },
+  { method: 'POST', url: '/dashboard/api/projects', body: { name: 'matrix' } },
+  { method: 'PATCH', url: '/dashboard/api/projects/:id', body: { name: 'renamed' }, makeResource: makeProject },
+  { method: 'DELETE', url: '/dashboard/api/projects/:id', makeResource: makeProject },
   { method: 'GET', url: '/dashboard/api/api-keys/:id/usage', makeResource: makeKey },
   { method: 'POST', url: '/dashboard/api/domains', body: { name: 'matrix.example' } },
   { method: 'GET', url: '/dashboard/api/domains' },
@@ -47,4 +57,22 @@ export const SESSION_ROUTES: SessionRoute[] = [
   { method: 'GET', url: '/dashboard/api/emails' },
   { method: 'GET', url: '/dashboard/api/emails/:id', makeResource: makeEmail(false) },
   { method: 'GET', url: '/dashboard/api/emails/:id/raw', makeResource: makeEmail(true) },
+  { method: 'GET', url: '/dashboard/api/emails/metrics' },
+  { method: 'GET', url: '/dashboard/api/usage' },
+  { method: 'GET', url: '/dashboard/api/organization' },
+  // Team and account (routes/dashboard/team.ts, account.ts).
+  { method: 'GET', url: '/dashboard/api/members' },
+  { method: 'PATCH', url: '/dashboard/api/members/:id', body: { role: 'viewer' }, makeResource: makeMember },
+  { method: 'DELETE', url: '/dashboard/api/members/:id', makeResource: makeMember },
+  { method: 'GET', url: '/dashboard/api/invitations' },
+  { method: 'POST', url: '/dashboard/api/invitations', body: { email: 'invitee@example.com', role: 'viewer' } },
+  { method: 'DELETE', url: '/dashboard/api/invitations/:id', makeResource: makeInvitation },
+  { method: 'GET', url: '/dashboard/api/sessions' },
+  { method: 'DELETE', url: '/dashboard/api/sessions/:id', makeResource: makeSession },
+  { method: 'POST', url: '/dashboard/api/sessions/revoke-others' },
+  { method: 'GET', url: '/dashboard/api/two-factor' },
+  // Confirm and disable need a set-up waiting / two-factor on: without one, 409 shows they were let through.
+  { method: 'POST', url: '/dashboard/api/two-factor/confirm', body: { code: '000000' }, signedInStatus: 409 },
+  { method: 'POST', url: '/dashboard/api/two-factor/disable', body: { code: '000000' }, signedInStatus: 409 },
+  { method: 'POST', url: '/dashboard/api/two-factor/enroll' },
 ];

@@ -4,11 +4,17 @@ import type { Session } from './api/types.ts';
 import { Layout } from './components/layout.tsx';
 import { ErrorState, Loading } from './components/states.tsx';
 import { useHashRoute } from './lib/use-hash-route.ts';
+import { AnalyticsPage } from './pages/analytics/analytics-page.tsx';
+import { AuditPage } from './pages/audit/audit-page.tsx';
+import { AccountPage } from './pages/account/account-page.tsx';
+import { AcceptInvitationPage } from './pages/auth/accept-invitation-page.tsx';
 import { LoginPage } from './pages/auth/login-page.tsx';
 import { SetupPage } from './pages/auth/setup-page.tsx';
 import { DomainsPage } from './pages/domains/domains-page.tsx';
 import { EmailsPage } from './pages/emails/emails-page.tsx';
 import { KeysPage } from './pages/keys/keys-page.tsx';
+import { SettingsPage } from './pages/settings/settings-page.tsx';
+import { TeamPage } from './pages/team/team-page.tsx';
 
 type Auth =
   | { state: 'loading' }
@@ -55,6 +61,12 @@ export function App(): ReactNode {
     }
   };
 
+  // An invitation link opens its page whoever is signed in: accepting signs the new member in.
+  if (route.startsWith('/accept-invitation') && (auth.state === 'signed_out' || auth.state === 'signed_in')) {
+    const token = new URLSearchParams(route.split('?')[1] ?? '').get('token') ?? '';
+    return <AcceptInvitationPage token={token} onSignedIn={accept} />;
+  }
+
   switch (auth.state) {
     case 'loading':
       return <Loading />;
@@ -67,14 +79,19 @@ export function App(): ReactNode {
     case 'signed_in':
       return (
         <Layout session={auth.session} route={route} onSignOut={() => void signOut()} signingOut={signingOut}>
-          <Page route={route} />
+          <Page route={route} session={auth.session} onSessionChanged={() => refresh()} />
         </Layout>
       );
   }
 }
 
-function Page({ route }: { route: string }): ReactNode {
+function Page({ route, session, onSessionChanged }: { route: string; session: Session; onSessionChanged: () => void }): ReactNode {
+  if (route.startsWith('/team')) return <TeamPage session={session} />;
+  if (route.startsWith('/account')) return <AccountPage session={session} onChanged={onSessionChanged} />;
   if (route.startsWith('/domains')) return <DomainsPage selectedId={route.split('/')[2]} />;
   if (route.startsWith('/emails')) return <EmailsPage selectedId={route.split('/')[2]} />;
+  if (route.startsWith('/analytics')) return <AnalyticsPage />;
+  if (route.startsWith('/audit-log')) return <AuditPage />;
+  if (route.startsWith('/settings')) return <SettingsPage />;
   return <KeysPage />;
 }

@@ -1,13 +1,21 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { registerApiDocs, registerRouteDocs } from '../http/plugins/api-docs.js';
 import { registerAuth } from '../http/plugins/auth.js';
 import { frameworkErrors, registerErrorHandling } from '../http/plugins/errors.js';
+import { registerHttpMetrics } from '../http/plugins/metrics.js';
 import { registerTextInputCheck } from '../http/plugins/text-input.js';
+import { analyticsRoutes } from '../http/routes/analytics.js';
 import { apiKeyRoutes } from '../http/routes/api-keys.js';
+import { auditLogRoutes } from '../http/routes/audit-logs.js';
 import { dashboardRoutes } from '../http/routes/dashboard/index.js';
 import { domainRoutes } from '../http/routes/domains.js';
 import { emailRoutes } from '../http/routes/emails.js';
+import { logRoutes } from '../http/routes/logs.js';
+import { metricsRoutes } from '../http/routes/metrics.js';
+import { organizationRoutes } from '../http/routes/organization.js';
+import { projectReadRoutes } from '../http/routes/projects.js';
 import { systemRoutes } from '../http/routes/system.js';
 import { whoamiRoutes } from '../http/routes/whoami.js';
 import { validationError } from '../lib/errors.js';
@@ -22,7 +30,8 @@ function isJson(text: string): boolean {
   }
 }
 
-export type RouteEntry = { method: string; url: string; auth: unknown };
+/** `access`: what a dashboard route needs from the member's role (plugins/session.ts). */
+export type RouteEntry = { method: string; url: string; auth: unknown; access?: unknown };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -72,10 +81,13 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     if (route.method === 'HEAD' || route.schema?.hide) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) app.routeCatalog.push({ method, url: route.url, auth: route.config?.auth });
+    for (const method of methods) app.routeCatalog.push({ method, url: route.url, auth: route.config?.auth, access: route.config?.access });
   });
+  // Before auth: its onRoute hook makes the API reference's routes public before auth demands it.
+  registerRouteDocs(app);
   // onRequest: client address, per-IP concurrency, then authentication and plan rate.
   registerAuth(app, deps);
+  registerHttpMetrics(app, deps);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -89,12 +101,19 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
+  await registerApiDocs(app);
 
   systemRoutes(app, deps);
   whoamiRoutes(app, deps);
   apiKeyRoutes(app, deps);
   domainRoutes(app, deps);
   emailRoutes(app, deps);
+  logRoutes(app, deps);
+  metricsRoutes(app, deps);
+  analyticsRoutes(app, deps);
+  organizationRoutes(app, deps);
+  auditLogRoutes(app, deps);
+  projectReadRoutes(app, deps);
   await dashboardRoutes(app, deps);
   await app.ready();
   return app;

@@ -17,6 +17,9 @@ import type { Redis } from 'ioredis';
 import { createEmailQueue, type EmailQueue } from '../modules/delivery/queue.js';
 import { createIntake, type Intake } from '../modules/emails/group-commit.js';
 import { relayTransport, type Transport } from '../modules/delivery/transport.js';
+import { RequestLogRecorder } from '../modules/request-log/recorder.js';
+import { createMetrics, type Metrics } from '../modules/metrics/metrics.js';
+import { countVerifications } from '../modules/metrics/instrument.js';
 
 /** Everything the app and the services need, built once by the composition root (or a test). */
 export type Deps = Readonly<{
@@ -27,6 +30,10 @@ export type Deps = Readonly<{
   keyCache: KeyCache;
   invalidation: Invalidation;
   usage: UsageRecorder;
+  /** The API request log, kept in memory and written in batches (GET /logs). */
+  requestLog: RequestLogRecorder;
+  /** This instance's Prometheus registry and counters (GET /metrics). */
+  metrics: Metrics;
   /** The use cases every edge calls, built once (app/services.ts). */
   services: Services;
   /** The one authentication path of every edge (HTTP, SMTP): key, failure guard, scope, plan rate, usage. */
@@ -52,6 +59,7 @@ export type DepsOptions = {
   clock?: Clock;
   logger?: Logger;
   usageFlushMs?: number;
+  requestLogFlushMs?: number;
   /** Redis key prefix for limits (tests isolate themselves with a random one). */
   limitsPrefix?: string;
 };
@@ -102,6 +110,16 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
   const invalidation = await createInvalidation({ config, target, database, keyCache, logger });
   const usage = new UsageRecorder(database.db, clock, options.usageFlushMs);
   usage.start();
+  const requestLog = new RequestLogRecorder({
+    db: database.db,
+    clock,
+    retentionDays: config.requestLogDays,
+    flushIntervalMs: options.requestLogFlushMs,
+    onDropped: (count) => metrics.requestLogDropped.inc(count),
+    onError: (error, what) => logger.warn({ err: error }, `request log: ${what} failed; retrying at the next interval`),
+  });
+  const metrics = createMetrics({ db: database.db, requestLogPending: () => requestLog.pendingCount });
+  requestLog.start();
   // ioredis is loaded only when it is used.
   const redis: Redis | undefined = config.redisUrl ? (await import('../modules/limits/redis-client.js')).createLimitsRedis(config.redisUrl) : undefined;
   if (redis) await waitReady(redis, logger);
@@ -118,8 +136,8 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     prefix: `${options.limitsPrefix ?? DEFAULT_PREFIX}login:`,
     failurePolicy: LOGIN_FAILURE_POLICY,
   });
-  const services = createServices({ config, clock, database, keyCache, invalidation, usage, queue, intake });
-  const authenticator = createAuthenticator({ db: database.db, clock, keyCache, limits, usage, planRates: config.planRates });
+  const services = createServices({ config, clock, database, keyCache, invalidation, usage, queue, intake, logger });
+  const authenticator = countVerifications(createAuthenticator({ db: database.db, clock, keyCache, limits, usage, planRates: config.planRates }), metrics);
   return {
     config,
     logger,
@@ -128,6 +146,8 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     keyCache,
     invalidation,
     usage,
+    requestLog,
+    metrics,
     services,
     authenticator,
     limits,
@@ -137,6 +157,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
     loginFailures: loginLimits.failures,
     close: async () => {
       await usage.stop();
+      await requestLog.stop();
       await limits.close();
       await loginLimits.close();
       redis?.disconnect();

@@ -3,12 +3,21 @@ import type { Database } from '../db/client.js';
 import type { Clock } from '../lib/clock.js';
 import type { Invalidation } from '../modules/api-keys/invalidation.js';
 import type { KeyCache } from '../modules/api-keys/key-cache.js';
+import { createAnalyticsService, type AnalyticsService } from '../modules/analytics/service.js';
 import { createApiKeyService, type ApiKeyService } from '../modules/api-keys/service.js';
+import { loadSecretKey } from '../modules/accounts/secret-key.js';
+import { createSecretBox } from '../modules/accounts/secret-box.js';
+import { createTwoFactorService, type TwoFactorService } from '../modules/accounts/two-factor-service.js';
+import { createTeamService, type TeamService } from '../modules/team/service.js';
+import type { Logger } from 'pino';
 import type { UsageRecorder } from '../modules/api-keys/usage-recorder.js';
+import { createAuditService, type AuditService } from '../modules/audit/service.js';
 import { createDomainService, type DomainService } from '../modules/domains/service.js';
 import { createEmailService, type EmailService } from '../modules/emails/email-service.js';
 import type { Intake } from '../modules/emails/group-commit.js';
+import { createProjectService, type ProjectService } from '../modules/projects/service.js';
 import type { Wakeup } from '../modules/queue/wakeup.js';
+import { createRequestLogQueries, type RequestLogQueries } from '../modules/request-log/queries.js';
 
 // The use cases every edge calls (HTTP routes, the dashboard, SMTP, the CLI, tests), each built
 // once here from the deps it needs. Edges never assemble a service's deps themselves.
@@ -17,6 +26,15 @@ export type Services = Readonly<{
   apiKeys: ApiKeyService;
   domains: DomainService;
   emails: EmailService;
+  /** The API request log (GET /logs); written by deps.requestLog. */
+  requestLogs: RequestLogQueries;
+  analytics: AnalyticsService;
+  audit: AuditService;
+  projects: ProjectService;
+  /** Members, roles and invitations (the dashboard's team page). */
+  team: TeamService;
+  /** TOTP two-factor set-up and the sign-in's second step. */
+  twoFactor: TwoFactorService;
 }>;
 
 export type ServiceInputs = Readonly<{
@@ -28,20 +46,39 @@ export type ServiceInputs = Readonly<{
   usage: UsageRecorder;
   queue: Wakeup;
   intake: Intake;
+  /** Where services report what they cannot return (a failed invitation email). */
+  logger?: Logger;
 }>;
 
 export function createServices(inputs: ServiceInputs): Services {
   const db = inputs.database.db;
+  const emails = createEmailService({ db, clock: inputs.clock, queue: inputs.queue, intake: inputs.intake });
+  // The install's key is read (or generated into the data dir) on first use only.
+  const box = createSecretBox(() => loadSecretKey(inputs.config));
   return {
     apiKeys: createApiKeyService({
       db,
       keyCache: inputs.keyCache,
       clock: inputs.clock,
       maxKeysPerOrg: inputs.config.maxKeysPerOrg,
+      staleKeyDays: inputs.config.staleKeyDays,
       invalidation: inputs.invalidation,
       usage: inputs.usage,
     }),
     domains: createDomainService({ db, clock: inputs.clock, dnsServers: inputs.config.dnsServers }),
-    emails: createEmailService({ db, clock: inputs.clock, queue: inputs.queue, intake: inputs.intake }),
+    emails,
+    requestLogs: createRequestLogQueries({ db }),
+    analytics: createAnalyticsService({ db, clock: inputs.clock, limits: inputs.config }),
+    audit: createAuditService({ db, clock: inputs.clock }),
+    projects: createProjectService({ db, clock: inputs.clock }),
+    team: createTeamService({
+      db,
+      clock: inputs.clock,
+      logger: inputs.logger,
+      publicUrl: inputs.config.publicUrl,
+      invitationTtlMs: inputs.config.invitationTtlMs,
+      emails,
+    }),
+    twoFactor: createTwoFactorService({ db, clock: inputs.clock, box }),
   };
 }

@@ -19,10 +19,11 @@ const USAGE = `Usage: postgate <command>
   org create <name> [--plan free|pro|scale|unlimited] [--json]
   org plan <org-id> <free|pro|scale|unlimited> [--json]
   domains add --org <id> <domain> [--verified] [--json]   (--verified: trust the operator, no DNS check)
-  keys create --org <id> --name <name> [--permission full_access|sending_access|custom]
+  projects create --org <id> <name> [--json]
+  keys create --org <id> [--project <id>] --name <name> [--permission full_access|sending_access|custom]
               [--scopes a,b] [--domains dom_1,dom_2] [--allowed-ips 10.0.0.0/8,::1]
               [--mode live|test] [--expires-at ISO] [--json]
-  user create --org <id> --email <email> --password-stdin [--json]
+  user create --org <id> --email <email> --password-stdin [--role owner|admin|developer|viewer] [--json]
                                        dashboard account (password read from stdin)
 
 Configuration comes from the environment (see README): DATABASE_URL, POSTGATE_DATA_DIR, PORT...`;
@@ -62,6 +63,9 @@ export async function runCli(argv: string[], io: Out = defaultOut, env: NodeJS.P
         break;
       case 'keys':
         if (sub === 'create') return await keysCreate(config, argv.slice(2), io);
+        break;
+      case 'projects':
+        if (sub === 'create') return await projectsCreate(config, argv.slice(2), io);
         break;
       case 'domains':
         if (sub === 'add') return await domainsAdd(config, argv.slice(2), io);
@@ -202,11 +206,24 @@ async function domainsAdd(config: Config, args: string[], io: Out): Promise<numb
   ]);
 }
 
+async function projectsCreate(config: Config, args: string[], io: Out): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { org: { type: 'string' }, json: { type: 'boolean' } } });
+  if (!values.org) throw new AppError('validation_error', 'org: --org <organization id> is required');
+  const name = positionals.join(' ');
+  if (!name) throw new AppError('validation_error', 'name: usage: postgate projects create --org <id> <name>');
+  const project = await runOperation(config, 'projects.create', { org: values.org, name });
+  return print(io, values.json, project, [
+    `Project ${String(project.id)} "${String(project.name)}" created.`,
+    `Next: postgate keys create --org ${values.org} --project ${String(project.id)} --name my-key`,
+  ]);
+}
+
 async function keysCreate(config: Config, args: string[], io: Out): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
       org: { type: 'string' },
+      project: { type: 'string' },
       name: { type: 'string' },
       permission: { type: 'string' },
       scopes: { type: 'string' },
@@ -230,7 +247,7 @@ async function keysCreate(config: Config, args: string[], io: Out): Promise<numb
       expires_at: values['expires-at'],
     }).filter(([, v]) => v !== undefined),
   );
-  const key = await runOperation(config, 'keys.create', { org: values.org, body });
+  const key = await runOperation(config, 'keys.create', { org: values.org, project: values.project, body });
   return print(io, values.json, key, [
     `API key ${String(key.id)} "${String(key.name)}" (${String(key.permission)}) created.`,
     '',
@@ -243,16 +260,16 @@ async function keysCreate(config: Config, args: string[], io: Out): Promise<numb
 async function userCreate(config: Config, args: string[], io: Out): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { org: { type: 'string' }, email: { type: 'string' }, 'password-stdin': { type: 'boolean' }, json: { type: 'boolean' } },
+    options: { org: { type: 'string' }, email: { type: 'string' }, 'password-stdin': { type: 'boolean' }, role: { type: 'string' }, json: { type: 'boolean' } },
   });
   if (!values.org) throw new AppError('validation_error', 'org: --org <organization id> is required');
   if (!values.email) throw new AppError('validation_error', 'email: --email <address> is required');
   // Security: never a password in argv, where `ps` and shell history would show it.
   if (!values['password-stdin']) throw new AppError('validation_error', 'password: pipe it in and pass --password-stdin');
   const password = await readPasswordFromStdin();
-  const user = await runOperation(config, 'user.create', { org: values.org, email: values.email, password });
+  const user = await runOperation(config, 'user.create', { org: values.org, email: values.email, password, role: values.role });
   return print(io, values.json, user, [
-    `User ${String(user.id)} <${String(user.email)}> created in organization ${String(user.organization_id)}.`,
+    `User ${String(user.id)} <${String(user.email)}> created in organization ${String(user.organization_id)} as ${String(user.role)}.`,
     'They can now sign in to the dashboard.',
   ]);
 }

@@ -5,6 +5,7 @@ import { operator, type Actor } from '../modules/api-keys/principal.js';
 import { createKeyBody } from '../modules/api-keys/schemas.js';
 import { createOrganization, getOrganization, PLANS, setOrganizationPlan } from '../modules/organizations/service.js';
 import { createUser } from '../modules/accounts/users.js';
+import { isMemberRole, MEMBER_ROLES, type MemberRole } from '../modules/team/roles.js';
 
 // Operator commands as plain functions of (deps, args). The CLI runs them directly on the
 // database, or, when a server already holds the embedded PGlite, through that server's admin
@@ -19,10 +20,14 @@ function plan(value: unknown, field: string): Plan {
   return value as Plan;
 }
 
-/** The operator acting on an organization: full access within it, in its default project. */
-async function operatorOf(deps: Deps, org: unknown): Promise<Actor> {
+/** The operator acting on an organization: full access within it, in `project` or the default one. */
+async function operatorOf(deps: Deps, org: unknown, project?: unknown): Promise<Actor> {
   const found = await getOrganization({ db: deps.database.db, clock: deps.clock }, String(org ?? ''));
-  return operator(found.id, found.default_project_id);
+  const actor = operator(found.id, found.default_project_id);
+  if (project === undefined) return actor;
+  // Another organization's project is "not found", as everywhere.
+  const chosen = await deps.services.projects.get(actor, String(project));
+  return operator(found.id, chosen.id);
 }
 
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
@@ -45,8 +50,10 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     return args.verified === true ? deps.services.domains.trust(actor, domain.id) : domain;
   },
 
+  'projects.create': async (deps, args) => deps.services.projects.create(await operatorOf(deps, args.org), String(args.name ?? '')),
+
   'keys.create': async (deps, args) => {
-    const actor = await operatorOf(deps, args.org);
+    const actor = await operatorOf(deps, args.org, args.project);
     const body = createKeyBody.safeParse(args.body);
     if (!body.success) {
       const issue = body.error.issues[0]!;
@@ -59,6 +66,13 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'user.create': async (deps, args) =>
     createUser(
       { db: deps.database.db, clock: deps.clock },
-      { organizationId: String(args.org ?? ''), email: String(args.email ?? ''), password: String(args.password ?? '') },
+      { organizationId: String(args.org ?? ''), email: String(args.email ?? ''), password: String(args.password ?? ''), role: memberRoleArg(args.role) },
     ),
 };
+
+/** `--role`: absent means owner (the operator's account); anything else must be a role. */
+function memberRoleArg(role: unknown): MemberRole | undefined {
+  if (role === undefined || role === null) return undefined;
+  if (!isMemberRole(role)) throw validationError('role', `must be one of ${MEMBER_ROLES.join(', ')}`);
+  return role;
+}

@@ -42,6 +42,8 @@ const envSchema = z.object({
   TRUST_PROXY: commaList.optional(),
   POSTGATE_DNS_SERVERS: commaList.optional(),
   POSTGATE_MAX_KEYS_PER_ORG: positiveInt.default(15),
+  POSTGATE_STALE_KEY_DAYS: positiveInt.default(90),
+  POSTGATE_AUDIT_RETENTION_DAYS: positiveInt.default(180),
   POSTGATE_IP_CONCURRENCY: positiveInt.default(20),
   POSTGATE_RATE_FREE: positiveInt.default(10),
   POSTGATE_RATE_PRO: positiveInt.default(100),
@@ -55,6 +57,14 @@ const envSchema = z.object({
   POSTGATE_DELIVERY_CONCURRENCY: positiveInt.pipe(z.number().max(1000, 'must be 1000 or less')).default(16),
   POSTGATE_RELAY_MAX_CONNECTIONS: positiveInt.pipe(z.number().max(100, 'must be 100 or less')).default(5),
   POSTGATE_KEY_CACHE_TTL_SECONDS: digits.pipe(z.number().min(1).max(300, 'must be 300 or less')).default(60),
+  POSTGATE_REQUEST_LOG_DAYS: positiveInt.pipe(z.number().max(3650, 'must be 3650 or less')).default(30),
+  // A bearer secret for scrapers: long enough not to be guessed, no blanks to mangle in a header.
+  POSTGATE_METRICS_TOKEN: z.string().regex(/^[\x21-\x7e]{16,512}$/, 'must be 16 to 512 printable ASCII characters without spaces').optional(),
+  // Where users reach this server (invitation links); default http://HOST:PORT.
+  POSTGATE_PUBLIC_URL: z.string().regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'must be an http:// or https:// URL without query or fragment').optional(),
+  // Security: the install's master secret (encryption at rest, signed challenges); shared by every instance.
+  POSTGATE_SECRET_KEY: z.string().regex(/^[\x21-\x7e]{32,512}$/, 'must be 32 to 512 printable ASCII characters without spaces').optional(),
+  POSTGATE_INVITATION_DAYS: positiveInt.pipe(z.number().max(90, 'must be 90 or less')).default(7),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -74,6 +84,10 @@ export type Config = Readonly<{
   trustProxy: readonly string[];
   dnsServers: readonly string[] | undefined;
   maxKeysPerOrg: number;
+  /** A key unused this many days (or never used since created that long ago) is flagged stale. */
+  staleKeyDays: number;
+  /** Audit events older than this are deleted; nothing else ever deletes one. */
+  auditRetentionDays: number;
   ipConcurrency: number;
   planRates: Readonly<Record<Plan, number>>;
   keyCacheTtlMs: number;
@@ -96,6 +110,16 @@ export type Config = Readonly<{
   deliveryConcurrency: number;
   /** SMTP connections to SMTP_RELAY_URL per worker process. */
   relayMaxConnections: number;
+  /** Days a request log row is kept before the recorder's sweep deletes it. */
+  requestLogDays: number;
+  /** Bearer token GET /metrics requires; undefined: /metrics answers loopback clients only. */
+  metricsToken: string | undefined;
+  /** The base URL links point to (no trailing slash). */
+  publicUrl: string;
+  /** POSTGATE_SECRET_KEY; undefined: a key generated in the data dir (modules/accounts/secret-key.ts). */
+  secretKey: string | undefined;
+  /** How long a team invitation link works. */
+  invitationTtlMs: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }>;
 
@@ -112,8 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = String(issue.path[0] ?? 'environment');
-    // Security: URLs may carry passwords; their values never reach the log.
-    const shown = variable.endsWith('_URL') ? '' : ` (got ${JSON.stringify(env[variable])})`;
+    // Security: URLs may carry passwords and tokens are secrets; their values never reach the log.
+    const shown = variable.endsWith('_URL') || variable.endsWith('_TOKEN') || variable.endsWith('_KEY') ? '' : ` (got ${JSON.stringify(env[variable])})`;
     throw new ConfigError(`Invalid configuration: ${variable} ${issue.message}${shown}`);
   }
   const e = parsed.data;
@@ -152,6 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: Object.freeze(trustProxy),
     dnsServers: e.POSTGATE_DNS_SERVERS ? Object.freeze(e.POSTGATE_DNS_SERVERS) : undefined,
     maxKeysPerOrg: e.POSTGATE_MAX_KEYS_PER_ORG,
+    staleKeyDays: e.POSTGATE_STALE_KEY_DAYS,
+    auditRetentionDays: e.POSTGATE_AUDIT_RETENTION_DAYS,
     ipConcurrency: e.POSTGATE_IP_CONCURRENCY,
     planRates: Object.freeze({
       free: e.POSTGATE_RATE_FREE,
@@ -168,6 +194,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliveryLeaseSeconds: e.POSTGATE_DELIVERY_LEASE_SECONDS,
     deliveryConcurrency: e.POSTGATE_DELIVERY_CONCURRENCY,
     relayMaxConnections: e.POSTGATE_RELAY_MAX_CONNECTIONS,
+    requestLogDays: e.POSTGATE_REQUEST_LOG_DAYS,
+    metricsToken: e.POSTGATE_METRICS_TOKEN,
+    publicUrl: (e.POSTGATE_PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+    secretKey: e.POSTGATE_SECRET_KEY,
+    invitationTtlMs: e.POSTGATE_INVITATION_DAYS * 24 * 60 * 60 * 1000,
     logLevel: e.LOG_LEVEL,
   });
 }

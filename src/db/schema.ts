@@ -268,6 +268,8 @@ export const users = pgTable(
     totpSecret: text('totp_secret'),
     /** When two-factor sign-in was confirmed with a first code; null while being set up. */
     totpEnabledAt: timestamptz('totp_enabled_at'),
+    /** The last 30-second TOTP step a code was accepted for: each code works once, on every instance. */
+    totpLastStep: integer('totp_last_step'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('users_email_idx').on(t.email), index('users_org_idx').on(t.organizationId)],
@@ -389,3 +391,4 @@ export const requestLogs = pgTable(
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type RequestLogRow = typeof requestLogs.$inferSelect;
 export type InvitationRow = typeof invitations.$inferSelect;
+export type ProjectRow = typeof projects.$inferSelect;

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import type { Actor } from '../modules/api-keys/principal.js';
+import { withRequest, type Actor } from '../modules/api-keys/principal.js';
 import type { Scope } from '../modules/api-keys/scopes.js';
 import { principalOf, type RouteAuth } from './plugins/auth.js';
+import { requestContextOf } from './request-context.js';
 
 /**
  * Where a set of resource routes is served. The same route code serves the public API (API keys,
@@ -18,6 +19,6 @@ export type RouteEdge = Readonly<{
 export const PUBLIC_API: RouteEdge = Object.freeze({
   prefix: '',
   config: (scope: Scope) => ({ auth: { scope } }),
-  actor: principalOf,
+  actor: (request) => withRequest(principalOf(request), requestContextOf(request)),
   tags: (resource: string) => [resource],
 });

@@ -42,6 +42,16 @@ export const ERROR_CATALOGUE = {
     when: 'Dashboard routes (`/dashboard/api/...`): no valid session (none, expired or signed out). API keys are never read there, and sessions never on the API.',
   },
   invalid_credentials: { http: 401, smtp: [535, '5.7.8'], when: 'Dashboard sign-in: wrong email or password (one answer for both).' },
+  invalid_metrics_token: {
+    http: 401,
+    smtp: [530, '5.7.0'],
+    when: '`GET /metrics` with `POSTGATE_METRICS_TOKEN` set, without `Authorization: Bearer <that token>`.',
+  },
+  invalid_two_factor_code: {
+    http: 401,
+    smtp: [535, '5.7.8'],
+    when: 'Dashboard two-factor sign-in or set-up: a wrong or already used TOTP code or recovery code, or a sign-in challenge that is malformed or expired (sign in with the password again).',
+  },
   csrf_rejected: {
     http: 403,
     smtp: [550, '5.7.1'],
@@ -57,6 +67,11 @@ export const ERROR_CATALOGUE = {
     smtp: [550, '5.7.1'],
     when:
       'A key tried to create, edit, rotate or delete a key broader than itself on some axis: `domain_ids` outside its own, `allowed_ips` outside its own ranges, `expires_at` later than its own (or none), a live key made by a test key. A key cannot lift its own restrictions. `field` names the axis and the message starts with it. A key that omits these on create inherits its own.',
+  },
+  insufficient_role: {
+    http: 403,
+    smtp: [550, '5.7.1'],
+    when: "Dashboard: the member's role does not allow this (viewer: read only; developer: no member management or organization settings; admin: cannot make or remove owners; nobody raises their own role).",
   },
   ip_not_allowed: { http: 403, smtp: [550, '5.7.1'], when: "The client address is outside the key's `allowed_ips`." },
   domain_not_allowed: { http: 403, smtp: [550, '5.7.1'], when: "The sending domain is outside the key's `domain_ids`." },
@@ -75,6 +90,16 @@ export const ERROR_CATALOGUE = {
     http: 409,
     smtp: [451, '4.3.0'],
     when: 'The object changed under a concurrent request (two rotations of one key at once); retry. Dashboard setup: this Postgate is already set up.',
+  },
+  last_owner: {
+    http: 409,
+    smtp: [550, '5.7.1'],
+    when: "The organization's last owner cannot leave, be removed or be demoted: make another member owner first.",
+  },
+  invitation_invalid: {
+    http: 410,
+    smtp: [550, '5.7.1'],
+    when: 'The invitation link is unknown, already used, revoked or expired. Nothing was changed; ask for a new invitation.',
   },
   invalid_idempotent_request: { http: 409, smtp: [554, '5.5.0'], when: 'An `Idempotency-Key` was reused with a different payload.' },
   concurrent_idempotent_requests: { http: 409, smtp: [451, '4.3.0'], when: 'The first request with this `Idempotency-Key` is still in flight.' },

@@ -4,6 +4,7 @@ import { createRecorder } from '../modules/delivery/record.js';
 import { createSigningKeys } from '../modules/delivery/signing-keys.js';
 import { captureTransport } from '../modules/delivery/transport.js';
 import { pruneIdempotencyKeys } from '../modules/emails/idempotency.js';
+import { countDeliveries } from '../modules/metrics/instrument.js';
 import { runQueue } from '../modules/queue/runner.js';
 
 // The delivery worker: claims due emails from the queue (the emails table) in batches and runs
@@ -29,7 +30,7 @@ export type RunningWorker = Readonly<{
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 export function deliveryDeps(deps: Deps, options: Pick<WorkerOptions, 'random'> = {}): DeliveryDeps & { drain(): Promise<void> } {
-  const recorder = createRecorder({ database: deps.database, clock: deps.clock });
+  const recorder = countDeliveries(createRecorder({ database: deps.database, clock: deps.clock }), deps.metrics);
   return {
     clock: deps.clock,
     logger: deps.logger,
@@ -64,8 +65,10 @@ export function startWorker(deps: Deps, options: WorkerOptions = {}): RunningWor
       wakeup: deps.queue,
     },
   );
+  // Housekeeping: expired idempotency keys, and audit events past their retention.
   const prune = setInterval(() => {
     pruneIdempotencyKeys(deps.database.db, deps.clock.now()).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not prune idempotency keys'));
+    deps.services.audit.sweep(deps.config.auditRetentionDays).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not apply the audit retention'));
   }, PRUNE_EVERY_MS);
   prune.unref();
 

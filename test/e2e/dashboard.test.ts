@@ -325,6 +325,31 @@ describe('dashboard (browser, real server)', () => {
     expect(page.url()).toMatch(/#\/emails$/);
   });
 
+  it('charts the email the test key sent: per day, by domain and by key', async () => {
+    await page.getByRole('link', { name: 'Analytics', exact: true }).click();
+    await page.getByRole('heading', { name: 'Analytics', exact: true }).waitFor();
+    const today = new Date().toISOString().slice(0, 10);
+    const day = page.locator(`tr[data-day="${today}"]`);
+    await day.waitFor();
+    // The one email sent above, captured: accepted, sent and delivered today, nothing bounced.
+    expect(await day.locator('[data-metric="received"]').textContent()).toBe('1');
+    expect(await day.locator('[data-metric="delivered"]').textContent()).toBe('1');
+    expect(await day.locator('[data-metric="bounced"]').textContent()).toBe('0');
+    expect(await page.locator('.metric-tile[data-metric="received"] dd').textContent()).toBe('1');
+    await page.locator('.recharts-bar-rectangle').first().waitFor();
+    const byDomain = page.locator('.analytics-breakdown tr[data-row="e2e.example"]');
+    expect(await byDomain.locator('[data-metric="received"]').textContent()).toBe('1');
+    const byKey = page.locator('.analytics-breakdown tr[data-row="e2e-test-mode"]');
+    expect(await byKey.locator('[data-metric="delivered"]').textContent()).toBe('1');
+    await screenshot(page, 'dashboard-analytics.png');
+
+    // A range that ends before it starts is the API's 422, shown beside the dates.
+    await page.getByLabel('From', { exact: true }).fill('2030-01-02');
+    await page.getByText('querystring.end_date: the range must end after it starts').waitFor();
+    await page.getByLabel('From', { exact: true }).fill(today);
+    await day.waitFor();
+  });
+
   it('refuses cross-site and token-less state changes (403), and sessions are no API keys', async () => {
     const session = (await context.cookies(server.url)).find((c) => c.name === 'postgate_session')!.value;
     const csrf = ((await (await fetch(`${server.url}/dashboard/api/me`, { headers: { cookie: `postgate_session=${session}` } })).json()) as { csrf_token: string }).csrf_token;

@@ -38,7 +38,7 @@ export function setSignedOutHandler(handler: () => void): void {
   onSignedOut = handler;
 }
 
-const ANONYMOUS = new Set(['/session', '/login', '/setup']);
+const ANONYMOUS = new Set(['/session', '/login', '/setup', '/login/two-factor', '/invitations/accept']);
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};

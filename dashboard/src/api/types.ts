@@ -5,7 +5,7 @@ export type List<T> = { object: 'list'; has_more: boolean; data: T[] };
 export type Session = {
   object: 'session';
   setup_required: boolean;
-  user: { id: string; email: string } | null;
+  user: { id: string; email: string; role: Role; two_factor_enabled: boolean } | null;
   organization: { id: string; name: string; plan: string } | null;
   csrf_token: string;
   expires_at: string | null;
@@ -27,6 +27,8 @@ export type ApiKey = {
   last_used_at: string | null;
   expires_at: string | null;
   previous_token_expires_at: string | null;
+  /** Unused for 90 days. */
+  stale?: boolean;
 };
 
 export type ApiKeyWithToken = ApiKey & { token: string };
@@ -79,3 +81,75 @@ export type EmailDetail = EmailSummary & {
   tags: { name: string; value: string }[];
   events: EmailEvent[];
 };
+
+/** GET /emails/metrics (the resend SDK's shape): counts of the emails accepted in the range. */
+export type MetricName = 'received' | 'sent' | 'delivered' | 'bounced' | 'failed' | 'delivery_delayed' | 'delivery_rate' | 'bounce_rate';
+export type MetricValues = Partial<Record<MetricName, number>>;
+export type MetricsRow = MetricValues & {
+  period?: string;
+  domain_id?: string | null;
+  domain_name?: string | null;
+  api_key_id?: string | null;
+  api_key_name?: string | null;
+  status?: string;
+};
+export type EmailMetrics = {
+  object: 'metrics';
+  start_date: string;
+  end_date: string;
+  dimensions: string[];
+  granularity: 'hourly' | 'daily' | 'weekly' | 'monthly';
+  totals: MetricValues;
+  data?: MetricsRow[];
+};
+
+/** GET /audit-logs: one change, made through any interface. */
+export type AuditEvent = {
+  object: 'audit_event';
+  id: string;
+  occurred_at: string;
+  project_id: string | null;
+  actor: { type: 'user' | 'api_key' | 'cli' | 'system'; id: string | null; name: string | null };
+  action: string;
+  targets: { type: string; id: string; name: string | null }[];
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  changes: Record<string, { before: unknown; after: unknown }> | null;
+};
+
+export type Project = { object: 'project'; id: string; name: string; default: boolean; created_at: string };
+
+// Team and account (routes/dashboard/team.ts, account.ts).
+
+export type Role = 'owner' | 'admin' | 'developer' | 'viewer';
+
+export type Member = { object: 'member'; id: string; email: string; role: Role; two_factor_enabled: boolean; created_at: string };
+
+export type Invitation = {
+  object: 'invitation';
+  id: string;
+  email: string;
+  role: Role;
+  status: 'pending' | 'expired';
+  invited_by: string | null;
+  expires_at: string;
+  created_at: string;
+};
+
+/** The answer to an invitation: the link, shown this once. */
+export type CreatedInvitation = Invitation & { invite_url: string; emailed: boolean };
+
+export type SessionSummary = {
+  object: 'session_summary';
+  id: string;
+  created_at: string;
+  expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+  current: boolean;
+};
+
+export type TwoFactorChallenge = { object: 'two_factor_challenge'; challenge: string; expires_at: string };
+export type TwoFactorEnrollment = { object: 'two_factor_enrollment'; secret: string; otpauth_uri: string };
+export type TwoFactorState = { object: 'two_factor'; enabled: boolean; recovery_codes?: string[]; recovery_codes_left?: number };

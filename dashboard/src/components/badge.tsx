@@ -14,6 +14,7 @@ const TONES: Record<string, string> = {
   delivered: 'green',
   delivery_delayed: 'amber',
   bounced: 'red',
+  stale: 'amber',
 };
 
 const LABELS: Record<string, string> = {
@@ -30,6 +31,7 @@ const LABELS: Record<string, string> = {
   delivered: 'Delivered',
   delivery_delayed: 'Delayed',
   bounced: 'Bounced',
+  stale: 'Stale',
 };
 
 /** A status or permission pill. */

@@ -5,6 +5,11 @@ const NAV = [
   { route: '/api-keys', label: 'API keys' },
   { route: '/domains', label: 'Domains' },
   { route: '/emails', label: 'Emails' },
+  { route: '/analytics', label: 'Analytics' },
+  { route: '/audit-log', label: 'Audit log' },
+  { route: '/settings', label: 'Settings' },
+  { route: '/team', label: 'Team' },
+  { route: '/account', label: 'Account' },
 ];
 
 type LayoutProps = { session: Session; route: string; onSignOut: () => void; signingOut: boolean; children: ReactNode };

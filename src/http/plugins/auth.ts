@@ -6,6 +6,7 @@ import type { Principal } from '../../modules/api-keys/principal.js';
 import type { Scope } from '../../modules/api-keys/scopes.js';
 import { sendError } from './errors.js';
 import { admitConcurrent, rateHeaders } from './limits.js';
+import { logRequest } from './request-log.js';
 
 /**
  * What a route needs from its caller. Every route declares one (start-up fails otherwise):
@@ -21,6 +22,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** The key presented, once known to be real: the principal's, or a refused key's (scope, address, rate). */
+    keyId: string | undefined;
     /** The parsed client address; `client.address` is undefined only for a malformed peer. */
     client: ClientAddress;
   }
@@ -36,6 +39,7 @@ const BEARER = /^Bearer[ ]+(\S*)$/i;
  */
 export function registerAuth(app: FastifyInstance, deps: Deps): void {
   app.decorateRequest('principal', undefined);
+  app.decorateRequest('keyId', undefined);
   app.decorateRequest('client', undefined as unknown as ClientAddress);
 
   app.addHook('onRoute', (route) => {
@@ -58,6 +62,7 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     const closed = (): void => {
       release();
       recordUse(request, reply, route.url);
+      logRequest(deps, request, reply);
     };
     if (reply.raw.destroyed || reply.raw.writableEnded) closed();
     else reply.raw.once('close', closed);
@@ -73,17 +78,19 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
     if (outcome.rate) rateHeaders(reply, outcome.rate);
     if (outcome.ok) {
       request.principal = outcome.principal;
+      request.keyId = outcome.principal.keyId;
       return undefined;
     }
+    request.keyId = outcome.keyId;
     return refuse(reply, outcome);
   });
 
-  /** A key's use, with the status sent; 499 (client closed request) when none was. */
+  /** A key's use, denials included, with the status sent; 499 (client closed request) when none was. */
   const recordUse = (request: FastifyRequest, reply: FastifyReply, url: string | undefined): void => {
-    const principal = request.principal;
-    if (!principal) return;
+    const keyId = request.keyId;
+    if (keyId === undefined) return;
     deps.authenticator.recordUse({
-      keyId: principal.keyId,
+      keyId,
       method: request.method,
       url: url ?? '',
       status: reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST,

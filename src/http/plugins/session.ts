@@ -1,9 +1,11 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
-import { operator, type Actor } from '../../modules/api-keys/principal.js';
+import { operator, withRequest, type Actor, type Operator } from '../../modules/api-keys/principal.js';
 import { csrfTokenFor, randomSecret, sameToken } from '../../modules/accounts/secrets.js';
 import { resolveSession, type DashboardSession, type StartedSession } from '../../modules/accounts/sessions.js';
+import { roleAllows, type DashboardAccess, type Member } from '../../modules/team/roles.js';
+import { requestContextOf } from '../request-context.js';
 import { sendError } from './errors.js';
 
 // Dashboard sessions and CSRF protection, for the routes of the dashboard scope only (the public
@@ -15,6 +17,11 @@ import { sendError } from './errors.js';
 //   2. carry X-CSRF-Token: on session routes the token derived from the session id, on the
 //      anonymous ones (sign-in, setup) the value of the postgate_csrf cookie (double submit).
 // A cross-site page can send the cookies but can neither read the token nor set the header.
+//
+// Then the member's role (read with the session, so a change applies to the very next request)
+// must allow the route's declared `access` (modules/team/roles.ts): the scope the same route
+// needs from an API key, or a team permission. A session route that declares none is left to
+// owners only: forgetting to declare fails closed (and the role matrix test names the route).
 
 export const SESSION_COOKIE = 'postgate_session';
 export const CSRF_COOKIE = 'postgate_csrf';
@@ -27,6 +34,10 @@ export type RequestSession = DashboardSession & { sessionId: string };
 declare module 'fastify' {
   interface FastifyRequest {
     dashboardSession: RequestSession | undefined;
+  }
+  interface FastifyContextConfig {
+    /** What a dashboard session route needs from the member's role. */
+    access?: DashboardAccess;
   }
 }
 
@@ -55,6 +66,11 @@ export async function registerSession(scope: FastifyInstance, deps: Deps): Promi
       return sendError(reply, 'session_required', 'Not signed in: sign in to the dashboard (no session, or it expired or was ended)');
     }
     if (changesState && !sameToken(token, csrfTokenFor(sessionId))) return csrfRefused(reply);
+    const access = request.routeOptions.config.access;
+    // No declared access: owners only, until the route says more (the role matrix names it).
+    if (access ? !roleAllows(session.role, access) : session.role !== 'owner') {
+      return sendError(reply, 'insufficient_role', `Your role (${session.role}) does not allow this`);
+    }
     request.dashboardSession = { ...session, sessionId };
     return undefined;
   });
@@ -69,8 +85,19 @@ export function sessionOf(request: FastifyRequest): RequestSession {
 
 /** A signed-in user acts with full access, within their own organization only. */
 export function actorOf(request: FastifyRequest): Actor {
+  return operatorOf(request);
+}
+
+function operatorOf(request: FastifyRequest): Operator {
   const session = sessionOf(request);
-  return operator(session.organizationId, session.projectId);
+  const user = { type: 'user' as const, id: session.userId, name: session.email };
+  return withRequest(operator(session.organizationId, session.projectId, user), requestContextOf(request));
+}
+
+/** The signed-in member: the actor, and who they are and what role they hold, for the team rules. */
+export function memberOf(request: FastifyRequest): Member {
+  const session = sessionOf(request);
+  return { actor: operatorOf(request), userId: session.userId, email: session.email, role: session.role };
 }
 
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, started: StartedSession): void {

@@ -1,6 +1,7 @@
-import { and, eq, lte } from 'drizzle-orm';
+import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Plan } from '../../config/config.js';
 import { organizations, projects, sessions, users } from '../../db/schema.js';
+import type { MemberRole } from '../team/roles.js';
 import type { AccountDeps } from './users.js';
 import { csrfTokenFor, randomSecret, sha256Hex } from './secrets.js';
 
@@ -16,6 +17,9 @@ const SESSION_ID_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 export type DashboardSession = Readonly<{
   userId: string;
   email: string;
+  /** Read with the session on every request, so a role change applies to the very next one. */
+  role: MemberRole;
+  twoFactorEnabled: boolean;
   organizationId: string;
   organizationName: string;
   plan: Plan;
@@ -25,11 +29,19 @@ export type DashboardSession = Readonly<{
 
 export type StartedSession = Readonly<{ sessionId: string; csrfToken: string; expiresAt: Date }>;
 
+/** Where the sign-in came from, shown on the sessions page so a user can tell sessions apart. */
+export type SessionOrigin = Readonly<{ ip: string | null; userAgent: string | null }>;
+
 /**
  * A new session for the user. `replacing` (the id the browser held before signing in) is ended:
  * the id changes at every sign-in, so a planted id can never become a signed-in one.
  */
-export async function startSession(deps: AccountDeps, userId: string, replacing?: string): Promise<StartedSession> {
+export async function startSession(
+  deps: AccountDeps,
+  userId: string,
+  replacing?: string,
+  origin: SessionOrigin = { ip: null, userAgent: null },
+): Promise<StartedSession> {
   const now = deps.clock.now();
   const sessionId = randomSecret();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
@@ -37,7 +49,7 @@ export async function startSession(deps: AccountDeps, userId: string, replacing?
     if (replacing) await tx.delete(sessions).where(eq(sessions.idHash, sha256Hex(replacing)));
     // Housekeeping: the user's expired sessions go when a new one starts.
     await tx.delete(sessions).where(and(eq(sessions.userId, userId), lte(sessions.expiresAt, now)));
-    await tx.insert(sessions).values({ idHash: sha256Hex(sessionId), userId, expiresAt, createdAt: now });
+    await tx.insert(sessions).values({ idHash: sha256Hex(sessionId), userId, expiresAt, createdAt: now, ip: origin.ip, userAgent: origin.userAgent });
   });
   return { sessionId, csrfToken: csrfTokenFor(sessionId), expiresAt };
 }
@@ -50,6 +62,8 @@ export async function resolveSession(deps: AccountDeps, sessionId: string): Prom
     .select({
       userId: users.id,
       email: users.email,
+      role: users.role,
+      twoFactorEnabled: sql<boolean>`${users.totpEnabledAt} is not null`,
       organizationId: organizations.id,
       organizationName: organizations.name,
       plan: organizations.plan,

@@ -5,12 +5,15 @@ import { users, type UserRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { validationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
+import { operator } from '../api-keys/principal.js';
+import { diffChanges, recordAudit } from '../audit/record.js';
 import { getOrganization } from '../organizations/service.js';
+import type { MemberRole } from '../team/roles.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
 
 export type AccountDeps = Readonly<{ db: Db; clock: Clock }>;
 
-export type UserObject = { object: 'user'; id: string; email: string; organization_id: string; created_at: string };
+export type UserObject = { object: 'user'; id: string; email: string; organization_id: string; role: MemberRole; created_at: string };
 
 const emailShape = z.email().max(254);
 
@@ -24,18 +27,24 @@ export function normaliseEmail(email: string): string {
 /** A dashboard account in an existing organization (the CLI's `user create`). */
 export async function createUser(
   deps: AccountDeps,
-  input: { organizationId: string; email: string; password: string },
+  input: { organizationId: string; email: string; password: string; role?: MemberRole | undefined },
 ): Promise<UserObject> {
   const email = normaliseEmail(input.email);
-  await getOrganization(deps, input.organizationId);
+  const organization = await getOrganization(deps, input.organizationId);
   const passwordHash = await hashPassword(input.password);
-  return insertUser(deps.db, { organizationId: input.organizationId, email, passwordHash, now: deps.clock.now() });
+  return deps.db.transaction(async (tx) => {
+    const user = await insertUser(tx, { organizationId: input.organizationId, email, passwordHash, now: deps.clock.now(), role: input.role });
+    // The operator's CLI adds the member (the dashboard's invitations audit their own joins).
+    const actor = operator(organization.id, organization.default_project_id);
+    await recordAudit(tx, deps.clock, actor, { action: 'member.added', targets: [{ type: 'user', id: user.id, name: user.email }], changes: diffChanges(undefined, { email: user.email, role: user.role }), projectId: null });
+    return user;
+  });
 }
 
-/** Inserts the row; `db` may be a transaction. The email must already be normalised. */
+/** Inserts the row; `db` may be a transaction. The email must already be normalised. Role: owner unless told. */
 export async function insertUser(
   db: Db,
-  input: { organizationId: string; email: string; passwordHash: string; now: Date },
+  input: { organizationId: string; email: string; passwordHash: string; now: Date; role?: MemberRole | undefined },
 ): Promise<UserObject> {
   try {
     const [row] = await db
@@ -45,6 +54,7 @@ export async function insertUser(
         organizationId: input.organizationId,
         email: input.email,
         passwordHash: input.passwordHash,
+        role: input.role ?? 'owner',
         createdAt: input.now,
       })
       .returning();
@@ -70,10 +80,10 @@ export async function countUsers(db: Db): Promise<number> {
 }
 
 export function presentUser(row: UserRow): UserObject {
-  return { object: 'user', id: row.id, email: row.email, organization_id: row.organizationId, created_at: row.createdAt.toISOString() };
+  return { object: 'user', id: row.id, email: row.email, organization_id: row.organizationId, role: row.role, created_at: row.createdAt.toISOString() };
 }
 
-function isUniqueViolation(error: unknown): boolean {
+export function isUniqueViolation(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     if ((e as { code?: unknown }).code === '23505') return true;
   }

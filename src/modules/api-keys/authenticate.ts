@@ -27,7 +27,8 @@ export type AuthRequest = Readonly<{
   need: AuthNeed;
 }>;
 
-export type AuthDenial = Readonly<{ ok: false; code: ErrorCode; message: string; retryAfterSeconds?: number }>;
+/** `keyId`: the real key that was refused (scope, address, rate), so its usage shows the denial. */
+export type AuthDenial = Readonly<{ ok: false; code: ErrorCode; message: string; retryAfterSeconds?: number; keyId?: string }>;
 
 /** The answer; `rate` (the plan's decision, for ratelimit-* headers) once the key is known. */
 export type AuthOutcome = (Readonly<{ ok: true; principal: Principal }> | AuthDenial) & { rate?: RateDecision };
@@ -72,17 +73,17 @@ export function createAuthenticator(deps: AuthenticatorDeps): Authenticator {
       const verified = await verifyApiKey(verifyDeps, credential, client.address);
       if (!verified.ok) {
         // A known key from a refused address is no guess at a key: 403, not counted.
-        if (verified.code === 'ip_not_allowed') return { ok: false, code: 'ip_not_allowed', message: `This API key cannot be used from ${client.text}` };
+        if (verified.code === 'ip_not_allowed') return { ok: false, code: 'ip_not_allowed', message: `This API key cannot be used from ${client.text}`, keyId: verified.keyId };
         return failed(client);
       }
       const { principal } = verified;
       if (need !== 'any_key' && !hasScope(principal.scopes, need)) {
-        return { ok: false, code: 'insufficient_scope', message: `This API key lacks the scope ${need}` };
+        return { ok: false, code: 'insufficient_scope', message: `This API key lacks the scope ${need}`, keyId: principal.keyId };
       }
       const rate = await deps.limits.rate.consume(`org:${principal.organizationId}`, deps.planRates[principal.plan]);
       if (!rate.allowed) {
         const message = `Over the ${principal.plan} plan's ${rate.limit} requests per second; retry after ${rate.retryAfterSeconds}s`;
-        return { ok: false, code: 'rate_limit_exceeded', message, retryAfterSeconds: rate.retryAfterSeconds, rate };
+        return { ok: false, code: 'rate_limit_exceeded', message, retryAfterSeconds: rate.retryAfterSeconds, rate, keyId: principal.keyId };
       }
       return { ok: true, principal, rate };
     },

@@ -30,6 +30,7 @@ function cachedKey(keyId: string, organizationId: string, hash: string): CachedK
   const principal = {
     kind: 'api_key' as const,
     keyId,
+    keyName: key.name,
     organizationId,
     projectId: key.projectId,
     mode: 'live' as const,

@@ -2,6 +2,7 @@ import { and, eq, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Plan } from '../../config/config.js';
 import type { IpRange } from '../../lib/ip.js';
+import { CLI_IDENTITY, type AuditIdentity, type RequestContext } from '../audit/record.js';
 import type { Permission } from './scopes.js';
 import type { KeyMode } from './token.js';
 
@@ -12,6 +13,8 @@ import type { KeyMode } from './token.js';
 export type Principal = Readonly<{
   kind: 'api_key';
   keyId: string;
+  /** The key's name, as the audit log shows who acted. */
+  keyName: string;
   organizationId: string;
   projectId: string;
   mode: KeyMode;
@@ -24,6 +27,8 @@ export type Principal = Readonly<{
   /** When this credential stops working (the key's expiry, or the end of a rotated-out token's grace; epoch ms), or null: a key it makes or manages may not outlive it. */
   expiresAtMs: number | null;
   plan: Plan;
+  /** Where this request came from, for the audit log (set per request by the HTTP edge). */
+  request?: RequestContext;
 }>;
 
 /** The dashboard's signed-in user or the CLI's operator: full access within one organization. */
@@ -32,6 +37,9 @@ export type Operator = Readonly<{
   organizationId: string;
   projectId: string;
   scopes: ReadonlySet<string>;
+  /** Who the audit log names: the signed-in user, or the CLI. */
+  identity: AuditIdentity;
+  request?: RequestContext;
 }>;
 
 /**
@@ -42,8 +50,13 @@ export type Actor = Principal | Operator;
 
 export const OPERATOR_SCOPES: ReadonlySet<string> = new Set(['*']);
 
-export function operator(organizationId: string, projectId: string): Operator {
-  return { kind: 'operator', organizationId, projectId, scopes: OPERATOR_SCOPES };
+export function operator(organizationId: string, projectId: string, identity: AuditIdentity = CLI_IDENTITY): Operator {
+  return { kind: 'operator', organizationId, projectId, scopes: OPERATOR_SCOPES, identity };
+}
+
+/** The same actor, with where its request came from (a new object: principals are cached and shared). */
+export function withRequest<A extends Actor>(actor: A, request: RequestContext): A {
+  return { ...actor, request };
 }
 
 /**
@@ -54,9 +67,18 @@ export function visibleMode(actor: Actor): KeyMode | undefined {
   return actor.kind === 'api_key' ? actor.mode : undefined;
 }
 
-/** The rows of a table an actor sees: its organization's, and for a key only those of its mode. */
-export function visibleTo(actor: Actor, columns: Readonly<{ organizationId: AnyPgColumn; mode: AnyPgColumn }>): SQL {
-  const mode = visibleMode(actor);
+/**
+ * The rows of a table an actor owns: its organization's, and for a key only its own project's
+ * (another project's id is "not found"). The dashboard and the CLI see every project.
+ */
+export function ownedBy(actor: Actor, columns: Readonly<{ organizationId: AnyPgColumn; projectId: AnyPgColumn }>): SQL {
   const organization = eq(columns.organizationId, actor.organizationId);
-  return mode === undefined ? organization : and(organization, eq(columns.mode, mode))!;
+  return actor.kind === 'api_key' ? and(organization, eq(columns.projectId, actor.projectId))! : organization;
+}
+
+/** The rows an actor sees of a table with modes: those it owns, and for a key only those of its mode. */
+export function visibleTo(actor: Actor, columns: Readonly<{ organizationId: AnyPgColumn; projectId: AnyPgColumn; mode: AnyPgColumn }>): SQL {
+  const mode = visibleMode(actor);
+  const owned = ownedBy(actor, columns);
+  return mode === undefined ? owned : and(owned, eq(columns.mode, mode))!;
 }

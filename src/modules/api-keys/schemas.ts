@@ -59,6 +59,8 @@ export const apiKeyObject = z.object({
   last_used_at: z.string().nullable(),
   expires_at: z.string().nullable(),
   previous_token_expires_at: z.string().nullable(),
+  /** Unused for POSTGATE_STALE_KEY_DAYS (or never used since created that long ago): a key to review or revoke. */
+  stale: z.boolean().optional(),
 });
 export type ApiKeyObject = z.infer<typeof apiKeyObject>;
 

@@ -15,7 +15,8 @@ import {
 const CONTRACT_CATALOGUE = `emails:send emails:read templates:read
   templates:write domains:read domains:write webhooks:read webhooks:write audience:read
   audience:write projects:read organization:read analytics:read api_keys:read api_keys:write
-  sms:send whatsapp:send`.split(/\s+/);
+  sms:send whatsapp:send inbound:read inbound:write providers:read providers:write senders:read
+  senders:write audit:read`.split(/\s+/);
 
 const held = (...scopes: HeldScope[]): ReadonlySet<string> => new Set(scopes);
 

@@ -19,6 +19,13 @@ export const SCOPES = [
   'api_keys:write',
   'sms:send',
   'whatsapp:send',
+  'inbound:read',
+  'inbound:write',
+  'providers:read',
+  'providers:write',
+  'senders:read',
+  'senders:write',
+  'audit:read',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

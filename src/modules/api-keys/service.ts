@@ -12,6 +12,7 @@ import { visibleMode, visibleTo, type Actor, type Principal } from './principal.
 import type { ApiKeyObject, CreateKeyBody, UpdateKeyBody } from './schemas.js';
 import type { HeldScope } from './scopes.js';
 import { resolveSettings, type KeySettings } from './settings.js';
+import { diffChanges, recordAudit, type AuditTarget } from '../audit/record.js';
 import { presentKey, withPendingUse } from './present.js';
 import { generateToken } from './token.js';
 import type { KeyUsage, UsageRecorder } from './usage-recorder.js';
@@ -21,6 +22,7 @@ export type ApiKeyDeps = Readonly<{
   keyCache: KeyCache;
   clock: Clock;
   maxKeysPerOrg: number;
+  staleKeyDays: number;
   invalidation: Invalidation;
   usage: UsageRecorder;
 }>;
@@ -83,6 +85,7 @@ export async function createApiKey(deps: ApiKeyDeps, actor: Actor, input: Create
         updatedAt: now,
       })
       .returning();
+    await recordAudit(tx, deps.clock, actor, { action: 'api_key.created', targets: [keyTarget(inserted!)], changes: diffChanges(undefined, presentKey(inserted!, undefined)) });
     return inserted!;
   });
   return { ...presentKey(row, undefined), token: generated.token };
@@ -91,26 +94,30 @@ export async function createApiKey(deps: ApiKeyDeps, actor: Actor, input: Create
 export async function listApiKeys(deps: ApiKeyDeps, actor: Actor, cursor: Cursor): Promise<ListPage<ApiKeyObject>> {
   const page = pageOf(apiKeys.id, visibleTo(actor, apiKeys), cursor);
   const rows = await deps.db.select().from(apiKeys).where(page.where).orderBy(page.orderBy).limit(page.limit);
-  return toPage(rows, cursor, (row) => presentKey(row, deps.usage.pendingLastUsed(row.id)));
+  return toPage(rows, cursor, (row) => presentWithHygiene(deps, row));
 }
 
 export async function getApiKey(deps: ApiKeyDeps, actor: Actor, id: string): Promise<ApiKeyObject> {
-  const row = await findOwnKey(deps.db, actor, id);
-  return presentKey(row, deps.usage.pendingLastUsed(row.id));
+  return presentWithHygiene(deps, await findOwnKey(deps.db, actor, id));
 }
 
 export async function updateApiKey(deps: ApiKeyDeps, actor: Actor, id: string, input: UpdateKeyBody): Promise<ApiKeyObject> {
   const current = await findManageableKey(deps.db, actor, id);
   const now = deps.clock.now();
   const settings = await resolveSettings({ db: deps.db, actor, input, current: settingsOf(current), mode: current.mode, now });
-  const [row] = await deps.db
-    .update(apiKeys)
-    .set({ ...settings, ...(input.name !== undefined ? { name: input.name } : {}), updatedAt: now })
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.organizationId, actor.organizationId)))
-    .returning();
-  if (!row) throw notFound('API key');
+  const row = await deps.db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(apiKeys)
+      .set({ ...settings, ...(input.name !== undefined ? { name: input.name } : {}), updatedAt: now })
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.organizationId, actor.organizationId)))
+      .returning();
+    if (!updated) throw notFound('API key');
+    const changes = diffChanges(presentKey(current, undefined), presentKey(updated, undefined));
+    await recordAudit(tx, deps.clock, actor, { action: 'api_key.updated', targets: [keyTarget(updated)], changes });
+    return updated;
+  });
   await deps.invalidation.keyChanged(id);
-  return presentKey(row, deps.usage.pendingLastUsed(id));
+  return presentWithHygiene(deps, row);
 }
 
 /** New secret, same id and settings; the old secret keeps working for `graceSeconds` (0: dies now). */
@@ -118,19 +125,24 @@ export async function rotateApiKey(deps: ApiKeyDeps, actor: Actor, id: string, g
   const current = await findManageableKey(deps.db, actor, id);
   const now = deps.clock.now();
   const generated = generateToken(current.mode);
-  const [row] = await deps.db
-    .update(apiKeys)
-    .set({
-      tokenHash: generated.hash,
-      tokenTail: generated.tail,
-      previousTokenHash: graceSeconds > 0 ? current.tokenHash : null,
-      previousTokenExpiresAt: graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null,
-      updatedAt: now,
-    })
-    // Compare-and-set on the hash: two concurrent rotations cannot both hand out a live token.
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.tokenHash, current.tokenHash)))
-    .returning();
-  if (!row) throw new AppError('conflict', 'The key was rotated by another request at the same moment; retry');
+  const row = await deps.db.transaction(async (tx) => {
+    const [rotated] = await tx
+      .update(apiKeys)
+      .set({
+        tokenHash: generated.hash,
+        tokenTail: generated.tail,
+        previousTokenHash: graceSeconds > 0 ? current.tokenHash : null,
+        previousTokenExpiresAt: graceSeconds > 0 ? new Date(now.getTime() + graceSeconds * 1000) : null,
+        updatedAt: now,
+      })
+      // Compare-and-set on the hash: two concurrent rotations cannot both hand out a live token.
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.tokenHash, current.tokenHash)))
+      .returning();
+    if (!rotated) throw new AppError('conflict', 'The key was rotated by another request at the same moment; retry');
+    const changes = diffChanges(presentKey(current, undefined), presentKey(rotated, undefined));
+    await recordAudit(tx, deps.clock, actor, { action: 'api_key.rotated', targets: [keyTarget(rotated)], changes });
+    return rotated;
+  });
   await deps.invalidation.keyChanged(id);
   return { ...presentKey(row, deps.usage.pendingLastUsed(id)), token: generated.token };
 }
@@ -140,12 +152,15 @@ export async function deleteApiKey(
   actor: Actor,
   id: string,
 ): Promise<{ object: 'api_key'; id: string; deleted: true }> {
-  await findManageableKey(deps.db, actor, id);
-  const deleted = await deps.db
-    .delete(apiKeys)
-    .where(and(eq(apiKeys.id, id), eq(apiKeys.organizationId, actor.organizationId)))
-    .returning({ id: apiKeys.id });
-  if (deleted.length === 0) throw notFound('API key');
+  const current = await findManageableKey(deps.db, actor, id);
+  await deps.db.transaction(async (tx) => {
+    const deleted = await tx
+      .delete(apiKeys)
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.organizationId, actor.organizationId)))
+      .returning({ id: apiKeys.id });
+    if (deleted.length === 0) throw notFound('API key');
+    await recordAudit(tx, deps.clock, actor, { action: 'api_key.deleted', targets: [keyTarget(current)], changes: diffChanges(presentKey(current, undefined), undefined) });
+  });
   await deps.invalidation.keyChanged(id);
   return { object: 'api_key', id, deleted: true };
 }
@@ -209,4 +224,17 @@ function settingsOf(row: ApiKeyRow): KeySettings {
     allowedIps: row.allowedIps,
     expiresAt: row.expiresAt,
   };
+}
+
+function keyTarget(row: ApiKeyRow): AuditTarget {
+  return { type: 'api_key', id: row.id, name: row.name };
+}
+
+const DAY_MS = 86_400_000;
+
+/** The key as listed: with its last use as this instance knows it, and whether it went stale. */
+function presentWithHygiene(deps: ApiKeyDeps, row: ApiKeyRow): ApiKeyObject {
+  const pending = deps.usage.pendingLastUsed(row.id);
+  const lastActive = Math.max(row.lastUsedAt?.getTime() ?? row.createdAt.getTime(), pending ?? 0);
+  return { ...presentKey(row, pending), stale: deps.clock.nowMs() - lastActive > deps.staleKeyDays * DAY_MS };
 }

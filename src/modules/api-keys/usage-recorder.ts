@@ -2,6 +2,8 @@ import { and, desc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { apiKeyClientIps, apiKeys, apiKeyUsage } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
+import { recordAudit } from '../audit/record.js';
+import { operator, withRequest } from './principal.js';
 
 /** What one key did since the last flush. */
 type KeyPending = {
@@ -115,7 +117,7 @@ export class UsageRecorder {
         // Keys deleted since their use was counted take their usage with them (the tables
         // cascade); locked as foreign keys lock them, so none is deleted under this write.
         const live = await tx
-          .select({ id: apiKeys.id })
+          .select({ id: apiKeys.id, name: apiKeys.name, organizationId: apiKeys.organizationId, projectId: apiKeys.projectId })
           .from(apiKeys)
           .where(inArray(apiKeys.id, [...batch.keys()]))
           .for('key share');
@@ -143,13 +145,22 @@ export class UsageRecorder {
             target: [apiKeyUsage.keyId, apiKeyUsage.day, apiKeyUsage.route, apiKeyUsage.status],
             set: { count: sql`${apiKeyUsage.count} + excluded.count` },
           });
-        await tx
+        const seen = await tx
           .insert(apiKeyClientIps)
           .values(ips)
           .onConflictDoUpdate({
             target: [apiKeyClientIps.keyId, apiKeyClientIps.ip],
             set: { lastSeenAt: sql`greatest(${apiKeyClientIps.lastSeenAt}, excluded.last_seen_at)` },
-          });
+          })
+          // xmax is 0 on a row this statement inserted, not on one it updated: a first sighting.
+          .returning({ keyId: apiKeyClientIps.keyId, ip: apiKeyClientIps.ip, isNew: sql<boolean>`xmax = 0` });
+        const keys = new Map(live.map((key) => [key.id, key]));
+        for (const { keyId, ip } of seen.filter((row) => row.isNew)) {
+          const key = keys.get(keyId)!;
+          // The key acted: it is the actor, from the address it had never been used from.
+          const actor = withRequest(operator(key.organizationId, key.projectId, { type: 'api_key', id: key.id, name: key.name }), { ip, userAgent: null, requestId: null });
+          await recordAudit(tx, this.clock, actor, { action: 'api_key.used_from_new_ip', targets: [{ type: 'api_key', id: key.id, name: key.name }] });
+        }
         await trimClientIps(tx, keyIds);
       });
     } catch (error) {

@@ -11,12 +11,12 @@ import { presentKey } from './present.js';
 import { hashTokenBytes, parseToken, TOKEN_LENGTH } from './token.js';
 
 export type VerifyDenial = 'invalid_api_key' | 'ip_not_allowed';
-export type VerifyResult = { ok: true; principal: Principal } | { ok: false; code: VerifyDenial };
+/** A denial names the key when it was a real key, used from an address it may not use. */
+export type VerifyResult = { ok: true; principal: Principal } | { ok: false; code: VerifyDenial; keyId?: string };
 
 export type VerifyDeps = Readonly<{ db: Db; clock: Clock; keyCache: KeyCache }>;
 
 const INVALID: VerifyResult = Object.freeze({ ok: false, code: 'invalid_api_key' });
-const IP_DENIED: VerifyResult = Object.freeze({ ok: false, code: 'ip_not_allowed' });
 
 /**
  * A token and the client's address -> Principal, or a denial (a value: nothing is thrown).
@@ -41,7 +41,7 @@ export async function verifyApiKey(deps: VerifyDeps, token: string, clientIp: Ip
 /** The checks that depend on the moment and the caller, made on every request. */
 function admit(deps: VerifyDeps, cached: CachedKey, clientIp: IpAddress | undefined): VerifyResult {
   if (cached.validUntil !== null && deps.clock.nowMs() >= cached.validUntil) return INVALID;
-  if (!ipAllowed(clientIp, cached.principal.allowedIps)) return IP_DENIED;
+  if (!ipAllowed(clientIp, cached.principal.allowedIps)) return { ok: false, code: 'ip_not_allowed', keyId: cached.principal.keyId };
   return cached.verified;
 }
 
@@ -73,6 +73,7 @@ function toCachedKey(key: ApiKeyRow, organization: { id: string; name: string; p
   const principal: Principal = Object.freeze({
     kind: 'api_key',
     keyId: key.id,
+    keyName: key.name,
     organizationId: key.organizationId,
     projectId: key.projectId,
     mode: key.mode,

@@ -5,7 +5,8 @@ import type { Clock } from '../../lib/clock.js';
 import { notFound, validationError, type AppError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
-import type { Actor } from '../api-keys/principal.js';
+import { ownedBy, type Actor } from '../api-keys/principal.js';
+import { diffChanges, recordAudit, type AuditTarget } from '../audit/record.js';
 import { generateDkimPrivateKey } from './dkim.js';
 import { normaliseDomainName } from './domain-name.js';
 import { checkRecords, presentRecords } from './records.js';
@@ -43,7 +44,7 @@ export function createDomainService(deps: DomainDeps): DomainService {
 }
 
 /** What the email sender needs of the domain in a From address. */
-export type SendingDomain = Pick<DomainRow, 'id' | 'name' | 'status' | 'dkimSelector' | 'dkimPrivateKey'>;
+export type SendingDomain = Pick<DomainRow, 'id' | 'projectId' | 'name' | 'status' | 'dkimSelector' | 'dkimPrivateKey'>;
 
 /** A new domain of the actor's organization, with a fresh DKIM key and the records to publish. */
 export async function createDomain(deps: DomainDeps, actor: Actor, input: { name: string }): Promise<DomainObject> {
@@ -52,18 +53,22 @@ export async function createDomain(deps: DomainDeps, actor: Actor, input: { name
   const dkimPrivateKey = await generateDkimPrivateKey();
   const now = deps.clock.now();
   try {
-    const [row] = await deps.db
-      .insert(domains)
-      .values({
-        id: newId('domain', now.getTime()),
-        organizationId: actor.organizationId,
-        projectId: actor.projectId,
-        name,
-        dkimPrivateKey,
-        createdAt: now,
-      })
-      .returning();
-    return presentDomain(row!);
+    const row = await deps.db.transaction(async (tx) => {
+      const [inserted] = await tx
+        .insert(domains)
+        .values({
+          id: newId('domain', now.getTime()),
+          organizationId: actor.organizationId,
+          projectId: actor.projectId,
+          name,
+          dkimPrivateKey,
+          createdAt: now,
+        })
+        .returning();
+      await recordAudit(tx, deps.clock, actor, { action: 'domain.created', targets: [domainTarget(inserted!)], changes: diffChanges(undefined, auditView(inserted!)) });
+      return inserted!;
+    });
+    return presentDomain(row);
   } catch (error) {
     // Two creates of one name at once: the unique index lets one through.
     if (isUniqueViolation(error)) throw duplicate(name);
@@ -72,7 +77,7 @@ export async function createDomain(deps: DomainDeps, actor: Actor, input: { name
 }
 
 export async function listDomains(deps: DomainDeps, actor: Actor, cursor: Cursor): Promise<ListPage<DomainSummary>> {
-  const page = pageOf(domains.id, eq(domains.organizationId, actor.organizationId), cursor);
+  const page = pageOf(domains.id, ownedBy(actor, domains), cursor);
   const rows = await deps.db.select().from(domains).where(page.where).orderBy(page.orderBy).limit(page.limit);
   return toPage(rows, cursor, presentSummary);
 }
@@ -89,20 +94,9 @@ export async function verifyDomain(deps: DomainDeps, actor: Actor, id: string): 
   const current = await findOwnDomain(deps.db, actor, id);
   const found = await checkRecords(current, { servers: deps.dnsServers, timeoutMs: deps.dnsTimeoutMs });
   const verified = found.ownership === 'verified' && found.dkim === 'verified';
-  const [row] = await deps.db
-    .update(domains)
-    .set({
-      status: verified ? 'verified' : 'failed',
-      ownershipStatus: found.ownership,
-      dkimStatus: found.dkim,
-      spfStatus: found.spf,
-      lastCheckedAt: deps.clock.now(),
-    })
-    .where(and(eq(domains.id, id), eq(domains.organizationId, actor.organizationId)))
-    .returning();
-  // Deleted while DNS was being asked.
-  if (!row) throw notFound('Domain');
-  return presentDomain(row);
+  const status = verified ? 'verified' : 'failed';
+  const values = { status, ownershipStatus: found.ownership, dkimStatus: found.dkim, spfStatus: found.spf, lastCheckedAt: deps.clock.now() } as const;
+  return presentDomain(await updateAudited(deps, actor, current, values, verified ? 'domain.verified' : 'domain.verification_failed'));
 }
 
 /**
@@ -110,13 +104,21 @@ export async function verifyDomain(deps: DomainDeps, actor: Actor, id: string): 
  * operator's word, without a DNS check. Never reachable through the API.
  */
 export async function trustDomain(deps: DomainDeps, actor: Actor, id: string): Promise<DomainObject> {
-  const [row] = await deps.db
-    .update(domains)
-    .set({ status: 'verified', ownershipStatus: 'verified', dkimStatus: 'verified', lastCheckedAt: deps.clock.now() })
-    .where(and(eq(domains.id, id), eq(domains.organizationId, actor.organizationId)))
-    .returning();
-  if (!row) throw notFound('Domain');
-  return presentDomain(row);
+  const current = await findOwnDomain(deps.db, actor, id);
+  const values = { status: 'verified', ownershipStatus: 'verified', dkimStatus: 'verified', lastCheckedAt: deps.clock.now() } as const;
+  return presentDomain(await updateAudited(deps, actor, current, values, 'domain.verified'));
+}
+
+/** Writes a status change and, when the status did change, its audit event (a repeated check that finds the same is no change). */
+async function updateAudited(deps: DomainDeps, actor: Actor, current: DomainRow, values: Partial<DomainRow>, action: string): Promise<DomainRow> {
+  return deps.db.transaction(async (tx) => {
+    const [row] = await tx.update(domains).set(values).where(and(eq(domains.id, current.id), ownedBy(actor, domains))).returning();
+    // Deleted while DNS was being asked.
+    if (!row) throw notFound('Domain');
+    const changes = diffChanges(auditView(current), auditView(row));
+    if (Object.keys(changes).length > 0) await recordAudit(tx, deps.clock, actor, { action, targets: [domainTarget(row)], changes });
+    return row;
+  });
 }
 
 /**
@@ -124,11 +126,11 @@ export async function trustDomain(deps: DomainDeps, actor: Actor, id: string): P
  * it could leave such a key with no limit at all, which means any domain.
  */
 export async function deleteDomain(deps: DomainDeps, actor: Actor, id: string): Promise<{ object: 'domain'; id: string; deleted: true }> {
-  const deleted = await deps.db
-    .delete(domains)
-    .where(and(eq(domains.id, id), eq(domains.organizationId, actor.organizationId)))
-    .returning({ id: domains.id });
-  if (deleted.length === 0) throw notFound('Domain');
+  await deps.db.transaction(async (tx) => {
+    const [deleted] = await tx.delete(domains).where(and(eq(domains.id, id), ownedBy(actor, domains))).returning();
+    if (!deleted) throw notFound('Domain');
+    await recordAudit(tx, deps.clock, actor, { action: 'domain.deleted', targets: [domainTarget(deleted)], changes: diffChanges(auditView(deleted), undefined) });
+  });
   return { object: 'domain', id, deleted: true };
 }
 
@@ -137,6 +139,7 @@ export async function getSendingDomain(db: Db, organizationId: string, domainNam
   const [row] = await db
     .select({
       id: domains.id,
+      projectId: domains.projectId,
       name: domains.name,
       status: domains.status,
       dkimSelector: domains.dkimSelector,
@@ -152,7 +155,7 @@ async function findOwnDomain(db: Db, actor: Actor, id: string): Promise<DomainRo
   const [row] = await db
     .select()
     .from(domains)
-    .where(and(eq(domains.id, id), eq(domains.organizationId, actor.organizationId)))
+    .where(and(eq(domains.id, id), ownedBy(actor, domains)))
     .limit(1);
   // Another organization's domain is "not found", never "forbidden": ids do not leak existence.
   if (!row) throw notFound('Domain');
@@ -191,4 +194,13 @@ export function presentDomain(row: DomainRow): DomainObject {
     records: presentRecords(row),
     last_checked_at: row.lastCheckedAt?.toISOString() ?? null,
   };
+}
+
+function domainTarget(row: DomainRow): AuditTarget {
+  return { type: 'domain', id: row.id, name: row.name };
+}
+
+/** What the audit log shows of a domain: its name and statuses (never its signing key). */
+function auditView(row: DomainRow): Record<string, unknown> {
+  return { name: row.name, status: row.status, ownership_status: row.ownershipStatus, dkim_status: row.dkimStatus, spf_status: row.spfStatus };
 }

@@ -17,13 +17,14 @@ export type SenderDecision =
   | Readonly<{ ok: false; code: 'domain_not_verified' | 'domain_not_allowed'; message: string }>;
 
 /**
- * Live keys send only from verified domains of their organization; a key with `domain_ids` only
+ * Live keys send only from verified domains of their own project; a key with `domain_ids` only
  * from those. Test-mode keys may use any domain, since their mail is only captured, but a key
- * limited to some domains stays limited to them.
+ * limited to some domains stays limited to them. Another project's domain is as good as unknown.
  */
-export function decideSender(sender: Sender, domainName: string, domain: SendingDomain | undefined): SenderDecision {
+export function decideSender(sender: Sender, domainName: string, found: SendingDomain | undefined): SenderDecision {
+  const domain = found?.projectId === sender.projectId ? found : undefined;
   if (sender.mode === 'live' && domain?.status !== 'verified') {
-    return { ok: false, code: 'domain_not_verified', message: `${domainName} is not a verified domain of this organization; add and verify it first (POST /domains)` };
+    return { ok: false, code: 'domain_not_verified', message: `${domainName} is not a verified domain of this project; add and verify it first (POST /domains)` };
   }
   if (sender.domainIds.length > 0 && !(domain && sender.domainIds.includes(domain.id))) {
     return { ok: false, code: 'domain_not_allowed', message: `This API key may not send from ${domainName}` };

@@ -6,6 +6,8 @@ import type { Clock } from '../../lib/clock.js';
 import { notFound, validationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import type { Invalidation } from '../api-keys/invalidation.js';
+import { operator } from '../api-keys/principal.js';
+import { CLI_IDENTITY, diffChanges, recordAudit, type AuditIdentity } from '../audit/record.js';
 
 export const PLANS: readonly Plan[] = ['free', 'pro', 'scale', 'unlimited'];
 
@@ -24,6 +26,8 @@ type OrgDeps = Readonly<{ db: Db; clock: Clock }>;
 export async function createOrganization(
   deps: OrgDeps,
   input: { name: string; plan?: Plan | undefined },
+  /** Who creates it: the operator's CLI, or the first user at dashboard setup. */
+  identity: AuditIdentity = CLI_IDENTITY,
 ): Promise<OrganizationObject> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 100) throw validationError('name', 'must be 1 to 100 characters');
@@ -34,6 +38,8 @@ export async function createOrganization(
   await deps.db.transaction(async (tx) => {
     await tx.insert(organizations).values({ id: orgId, name, plan, createdAt: now });
     await tx.insert(projects).values({ id: projectId, organizationId: orgId, name: 'Default', isDefault: true, createdAt: now });
+    const actor = operator(orgId, projectId, identity);
+    await recordAudit(tx, deps.clock, actor, { action: 'organization.created', targets: [{ type: 'organization', id: orgId, name }], changes: diffChanges(undefined, { name, plan }), projectId: null });
   });
   return { object: 'organization', id: orgId, name, plan, default_project_id: projectId, created_at: now.toISOString() };
 }
@@ -62,12 +68,14 @@ export async function setOrganizationPlan(
   organizationId: string,
   plan: Plan,
 ): Promise<OrganizationObject> {
-  const updated = await deps.db
-    .update(organizations)
-    .set({ plan })
-    .where(eq(organizations.id, organizationId))
-    .returning({ id: organizations.id });
-  if (updated.length === 0) throw notFound('Organization');
+  const before = await getOrganization(deps, organizationId);
+  await deps.db.transaction(async (tx) => {
+    const [updated] = await tx.update(organizations).set({ plan }).where(eq(organizations.id, organizationId)).returning();
+    if (!updated) throw notFound('Organization');
+    const actor = operator(organizationId, before.default_project_id);
+    const changes = diffChanges({ plan: before.plan }, { plan });
+    await recordAudit(tx, deps.clock, actor, { action: 'organization.updated', targets: [{ type: 'organization', id: organizationId, name: updated.name }], changes, projectId: null });
+  });
   await deps.invalidation.organizationChanged(organizationId);
   return getOrganization(deps, organizationId);
 }

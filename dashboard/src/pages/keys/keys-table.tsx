@@ -22,6 +22,7 @@ export function KeysTable({ keys, domains, onAction }: Props): ReactNode {
                 <div>
                   <strong>{key.name}</strong>
                   {key.mode === 'test' ? <span className="badge badge-amber">Test</span> : null}
+                  {key.stale ? <Badge value="stale" /> : null}
                   {key.permission === 'custom' ? <div className="scope-chips">{key.scopes.join(', ')}</div> : null}
                 </div>
               </td>

@@ -1,14 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { AppError } from '../../../lib/errors.js';
 import { LoginThrottle } from '../../../modules/accounts/login-throttle.js';
-import { loginBody, sessionObject, setupBody, type SessionObject } from '../../../modules/accounts/schemas.js';
+import { loginBody, sessionObject, setupBody, twoFactorChallenge, twoFactorLoginBody, type SessionObject } from '../../../modules/accounts/schemas.js';
 import { csrfTokenFor } from '../../../modules/accounts/secrets.js';
 import { endSession, resolveSession, startSession, type DashboardSession } from '../../../modules/accounts/sessions.js';
 import { completeSetup, setupRequired } from '../../../modules/accounts/setup.js';
 import { authenticateUser, type AccountDeps } from '../../../modules/accounts/users.js';
 import { sendError } from '../../plugins/errors.js';
+import { requestContextOf } from '../../request-context.js';
 import {
   anonymousCsrfToken,
   clearSessionCookie,
@@ -19,9 +21,10 @@ import {
 
 const tags = ['Dashboard'];
 const anonymous = { auth: 'public' } as const;
-const signedIn = { auth: 'session' } as const;
+// Every member may see and end their own session.
+const signedIn = { auth: 'session', access: 'account' } as const;
 
-/** Status, setup, sign-in, sign-out and the signed-in user. */
+/** Status, setup, sign-in (with its two-factor step), sign-out and the signed-in user. */
 export function dashboardSessionRoutes(app: FastifyInstance, deps: Deps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const accounts: AccountDeps = { db: deps.database.db, clock: deps.clock };
@@ -65,7 +68,12 @@ export function dashboardSessionRoutes(app: FastifyInstance, deps: Deps): void {
 
   r.post('/dashboard/api/login', {
     config: anonymous,
-    schema: { tags, summary: 'Sign in (5 wrong passwords per account and address: 429 for 15 minutes)', body: loginBody, response: { 200: sessionObject } },
+    schema: {
+      tags,
+      summary: 'Sign in (5 wrong passwords per account and address: 429 for 15 minutes); with two-factor on, answers a challenge instead of a session',
+      body: loginBody,
+      response: { 200: z.union([sessionObject, twoFactorChallenge]) },
+    },
     handler: async (req, reply) => {
       const client = req.client.limitKey;
       const wait = await throttle.blockedFor(req.body.email, client);
@@ -76,7 +84,37 @@ export function dashboardSessionRoutes(app: FastifyInstance, deps: Deps): void {
         if (blocked > 0) return tooManyFailures(reply, blocked);
         return sendError(reply, 'invalid_credentials', 'Wrong email or password');
       }
+      if (user.totpEnabledAt) {
+        // Not a session yet: the password was right, the second factor is still owed.
+        const pending = deps.services.twoFactor.challenge(user.id);
+        return { object: 'two_factor_challenge' as const, challenge: pending.challenge, expires_at: pending.expiresAt.toISOString() };
+      }
       return signIn(req, reply, accounts, user.id);
+    },
+  });
+
+  r.post('/dashboard/api/login/two-factor', {
+    config: anonymous,
+    schema: {
+      tags,
+      summary: "Sign in's second step: the challenge and a TOTP code or an unused recovery code (failures count with wrong passwords)",
+      body: twoFactorLoginBody,
+      response: { 200: sessionObject },
+    },
+    handler: async (req, reply) => {
+      const client = req.client.limitKey;
+      const userId = deps.services.twoFactor.readChallenge(req.body.challenge);
+      if (!userId) return sendError(reply, 'invalid_two_factor_code', 'The sign-in challenge is malformed or expired: sign in with your password again');
+      // Counted against the same account and address as wrong passwords (keyed by user id here:
+      // the challenge names no email), so codes cannot be guessed faster than passwords.
+      const wait = await throttle.blockedFor(userId, client);
+      if (wait > 0) return tooManyFailures(reply, wait);
+      if (!(await deps.services.twoFactor.verify(userId, req.body.code))) {
+        const blocked = await throttle.recordFailure(userId, client);
+        if (blocked > 0) return tooManyFailures(reply, blocked);
+        return sendError(reply, 'invalid_two_factor_code', 'Wrong or already used code');
+      }
+      return signIn(req, reply, accounts, userId);
     },
   });
 
@@ -101,8 +139,9 @@ export function dashboardSessionRoutes(app: FastifyInstance, deps: Deps): void {
 }
 
 /** Starts a new session (a new id: the one the browser held is ended) and sets its cookie. */
-async function signIn(req: FastifyRequest, reply: FastifyReply, accounts: AccountDeps, userId: string): Promise<SessionObject> {
-  const started = await startSession(accounts, userId, req.cookies[SESSION_COOKIE]);
+export async function signIn(req: FastifyRequest, reply: FastifyReply, accounts: AccountDeps, userId: string): Promise<SessionObject> {
+  const { ip, userAgent } = requestContextOf(req);
+  const started = await startSession(accounts, userId, req.cookies[SESSION_COOKIE], { ip, userAgent });
   setSessionCookie(req, reply, started);
   const session = await resolveSession(accounts, started.sessionId);
   if (!session) throw new Error('a session just started cannot be found');
@@ -113,7 +152,7 @@ function present(session: DashboardSession, csrfToken: string): SessionObject {
   return {
     object: 'session',
     setup_required: false,
-    user: { id: session.userId, email: session.email },
+    user: { id: session.userId, email: session.email, role: session.role, two_factor_enabled: session.twoFactorEnabled },
     organization: { id: session.organizationId, name: session.organizationName, plan: session.plan },
     csrf_token: csrfToken,
     expires_at: session.expiresAt.toISOString(),
@@ -124,7 +163,7 @@ function signedOut(csrfToken: string): SessionObject {
   return { object: 'session', setup_required: false, user: null, organization: null, csrf_token: csrfToken, expires_at: null };
 }
 
-function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {
+export function tooManyFailures(reply: FastifyReply, seconds: number): FastifyReply {
   reply.header('retry-after', String(seconds));
   return sendError(reply, 'too_many_auth_failures', `Too many failed attempts; retry after ${seconds}s`);
 }

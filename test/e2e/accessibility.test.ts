@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPostgate, startPostgate, type ServerProcess } from '../processes.js';
+import { launchChromium, waitFor } from './browser.js';
+
+// axe-core on every dashboard page the navigation reaches (signed in, with a little data so
+// tables render), and on the setup and sign-in pages: no violation of impact serious or critical.
+
+const OWNER = { email: 'owner@a11y.example', password: 'correct horse battery staple', org: 'A11y Corp' };
+
+type Finding = { page: string; id: string; impact: string; help: string; targets: string[] };
+
+describe('accessibility (axe, browser, real server)', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'postgate-e2e-a11y-'));
+  let server: ServerProcess;
+  let browser: Browser;
+  let page: Page;
+  let setupCode: string;
+
+  /** The serious and critical violations on the page as it is now. */
+  const audit = async (name: string): Promise<Finding[]> => {
+    const results = await new AxeBuilder({ page }).analyze();
+    // axe did look: a page with nothing checked would pass vacuously.
+    expect(results.passes.length, name).toBeGreaterThan(10);
+    if (process.env.A11Y_VERBOSE) console.log(name, results.violations.map((v) => `${v.impact} ${v.id} ${v.nodes.length}`));
+    return results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ page: name, id: v.id, impact: v.impact!, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  };
+
+  /** Waits until the page's spinners are gone (its data loaded). */
+  const settled = async (): Promise<void> => {
+    await page.locator('h1').first().waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('.spinner').length === 0);
+  };
+
+  beforeAll(async () => {
+    const env = { POSTGATE_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', SMTP_PORT: '0', SMTPS_PORT: '0' };
+    // The embedded database first, on its own: a first start on a busy machine can outlast startPostgate's wait.
+    const migrated = await runPostgate(['migrate'], env, '', 150_000);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    server = await startPostgate(env, 'api');
+    setupCode = await waitFor(() => /Setup code\s+([0-9A-Z-]{23})/.exec(server.output())?.[1]);
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    page.setDefaultTimeout(15_000);
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('the setup page', async () => {
+    await page.goto(server.url);
+    await page.getByRole('heading', { name: 'Set up Postgate' }).waitFor();
+    expect(await audit('setup')).toEqual([]);
+    await page.getByLabel('Setup code', { exact: true }).fill(setupCode);
+    await page.getByLabel('Organization name', { exact: true }).fill(OWNER.org);
+    await page.getByLabel('Your email', { exact: true }).fill(OWNER.email);
+    await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
+    await page.getByRole('button', { name: 'Create owner account' }).click();
+    await page.getByRole('heading', { name: 'API keys', exact: true }).waitFor();
+  });
+
+  it('every page reachable from the navigation, signed in', async () => {
+    // A key, a domain and a project, so the pages show their tables and not only empty states.
+    await page.evaluate(async () => {
+      const me = (await (await fetch('/dashboard/api/me')).json()) as { csrf_token: string };
+      const post = (route: string, body: unknown): Promise<Response> =>
+        fetch(`/dashboard/api${route}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrf_token }, body: JSON.stringify(body) });
+      await post('/api-keys', { name: 'a11y-key' });
+      await post('/domains', { name: 'a11y.example' });
+      await post('/projects', { name: 'A11y project' });
+    });
+    await page.reload();
+    await settled();
+
+    const nav = page.getByRole('navigation', { name: 'Main' }).getByRole('link');
+    const links = await nav.evaluateAll((anchors) => anchors.map((a) => ({ label: a.textContent!.trim(), href: a.getAttribute('href')! })));
+    expect(links.length).toBeGreaterThanOrEqual(6);
+    expect(links.map((l) => l.label)).toEqual(expect.arrayContaining(['API keys', 'Domains', 'Emails', 'Analytics', 'Audit log', 'Settings']));
+
+    const findings: Finding[] = [];
+    for (const link of links) {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link.label, exact: true }).click();
+      await page.waitForFunction((href) => window.location.hash === href, link.href);
+      await settled();
+      findings.push(...(await audit(link.label)));
+    }
+
+    // Two states behind a click: an expanded audit event and an open dialog.
+    await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+    await settled();
+    await page.locator('button.audit-expand').first().click();
+    await page.locator('tr.audit-detail').waitFor();
+    findings.push(...(await audit('Audit log, event expanded')));
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
+    await settled();
+    await page.getByRole('button', { name: 'Rename A11y project' }).click();
+    await page.getByRole('dialog', { name: 'Rename A11y project' }).waitFor();
+    findings.push(...(await audit('Settings, rename dialog')));
+    await page.keyboard.press('Escape');
+
+    expect(findings).toEqual([]);
+  });
+
+  it('the sign-in page', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+    expect(await audit('sign-in')).toEqual([]);
+    // With an error shown, too.
+    await page.getByLabel('Email', { exact: true }).fill(OWNER.email);
+    await page.getByLabel('Password', { exact: true }).fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByText('Wrong email or password').waitFor();
+    expect(await audit('sign-in, wrong password')).toEqual([]);
+  });
+});
