@@ -58,6 +58,6 @@ describe.runIf(process.env.DATABASE_URL)('invalidation over PostgreSQL LISTEN/NO
       await new Promise((r) => setTimeout(r, 5));
       result = await verifyOnB(key.token);
     }
-    expect(result).toEqual({ ok: false, code: 'ip_not_allowed' });
+    expect(result).toMatchObject({ ok: false, code: 'ip_not_allowed' });
   });
 });

@@ -2,7 +2,6 @@ import parsePrometheusTextFormat, { type PrometheusFamily } from 'parse-promethe
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config/config.js';
 import { deliverEmail } from '../src/modules/delivery/deliver.js';
-import { countDeliveries } from '../src/modules/metrics/instrument.js';
 import { deliveryDeps } from '../src/worker/worker.js';
 import { emailBody, senderFor } from './email-fixtures.js';
 import { bearer, domainFor, keyFor, orgWithKey, type OrgFixture } from './factories.js';
@@ -95,8 +94,8 @@ describe('GET /metrics with POSTGATE_METRICS_TOKEN', () => {
     expect(sampleValue(families, 'postgate_email_queue_depth', { state: 'due' })).toBe(1);
     expect(sampleValue(families, 'postgate_email_queue_oldest_due_age_seconds')).toBeGreaterThanOrEqual(0);
 
-    const delivery = deliveryDeps(ctx.deps);
-    await deliverEmail({ ...delivery, recorder: countDeliveries(delivery.recorder, ctx.deps.metrics) }, id);
+    // The worker's own delivery steps: they count outcomes (worker.ts wraps the recorder).
+    await deliverEmail(deliveryDeps(ctx.deps), id);
     families = (await scrape()).families;
     expect(sampleValue(families, 'postgate_email_deliveries_total', { outcome: 'sent' })).toBe(1);
     expect(sampleValue(families, 'postgate_email_queue_depth', { state: 'due' })).toBe(0);

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, emails, invitations, users } from '../src/db/schema.js';
 import { sha256Hex } from '../src/modules/accounts/secrets.js';
+import { operator } from '../src/modules/api-keys/principal.js';
 import { domainFor } from './factories.js';
 import { BACKENDS, createTestContext, type TestContext } from './harness.js';
 import { memberOf, type Member } from './session-matrix.js';
@@ -89,7 +90,14 @@ for (const backend of BACKENDS) {
       const res = await (await signedIn(ctx, org)).call('POST', '/dashboard/api/invitations', { email: 'new@mailer.example', role: 'viewer' });
       expect(res.json().emailed).toBe(true);
       const [mail] = await ctx.deps.database.db.select().from(emails).where(eq(emails.organizationId, org.org.id));
-      expect(mail).toMatchObject({ fromAddress: expect.stringContaining('no-reply@mailer.example') });
+      expect(mail).toMatchObject({ fromAddress: expect.stringContaining('no-reply@mailer.example'), source: 'system' });
+      // The link in it hands out the role: nobody reads it back, not even a member who reads emails.
+      const viewer = await signedIn(ctx, { org: org.org, userId: (await memberIn(ctx.deps, org.org, 'viewer')).userId });
+      expect((await viewer.call('GET', `/dashboard/api/emails/${mail!.id}`)).statusCode).toBe(404);
+      expect((await viewer.call('GET', '/dashboard/api/emails')).json().data).toEqual([]);
+      const reader = await ctx.deps.services.apiKeys.create(operator(org.org.id, org.org.default_project_id), { name: 'reader', permission: 'custom', scopes: ['emails:read'] });
+      const viaKey = await ctx.app.inject({ method: 'GET', url: `/emails/${mail!.id}`, headers: { authorization: `Bearer ${reader.token}` } });
+      expect(viaKey.statusCode).toBe(404);
     });
 
     it('a developer gets 403 inviting; a viewer reads keys without tokens but gets 403 creating one', async () => {

@@ -161,7 +161,8 @@ export const emails = pgTable(
     /** The From domain of the organization (signing key), when it has one. */
     domainId: text('domain_id'),
     mode: text('mode', { enum: ['live', 'test'] }).notNull(),
-    source: text('source', { enum: ['api', 'smtp'] }).notNull(),
+    // `system`: Postgate's own mail (invitations): it carries secrets (the link), so no one reads it back.
+    source: text('source', { enum: ['api', 'smtp', 'system'] }).notNull(),
     fromAddress: text('from_address').notNull(),
     toAddresses: text('to_addresses').array().notNull(),
     ccAddresses: text('cc_addresses').array().notNull(),

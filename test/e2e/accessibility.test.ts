@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPostgate, startPostgate, type ServerProcess } from '../processes.js';
-import { launchChromium, waitFor } from './browser.js';
+import type { ServerProcess } from '../processes.js';
+import { setUpOwner, startDashboardRun, type DashboardRun } from './dashboard-run.js';
 
 // axe-core on every dashboard page the navigation reaches (signed in, with a little data so
 // tables render), and on the setup and sign-in pages: no violation of impact serious or critical.
@@ -15,11 +12,9 @@ const OWNER = { email: 'owner@a11y.example', password: 'correct horse battery st
 type Finding = { page: string; id: string; impact: string; help: string; targets: string[] };
 
 describe('accessibility (axe, browser, real server)', () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'postgate-e2e-a11y-'));
   let server: ServerProcess;
-  let browser: Browser;
+  let run: DashboardRun;
   let page: Page;
-  let setupCode: string;
 
   /** The serious and critical violations on the page as it is now. */
   const audit = async (name: string): Promise<Finding[]> => {
@@ -39,33 +34,16 @@ describe('accessibility (axe, browser, real server)', () => {
   };
 
   beforeAll(async () => {
-    const env = { POSTGATE_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', SMTP_PORT: '0', SMTPS_PORT: '0' };
-    // The embedded database first, on its own: a first start on a busy machine can outlast startPostgate's wait.
-    const migrated = await runPostgate(['migrate'], env, '', 150_000);
-    expect(migrated.code, migrated.stderr).toBe(0);
-    server = await startPostgate(env, 'api');
-    setupCode = await waitFor(() => /Setup code\s+([0-9A-Z-]{23})/.exec(server.output())?.[1]);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    page.setDefaultTimeout(15_000);
+    run = await startDashboardRun('a11y', 15000);
+    ({ server, page } = run);
   }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => run?.close());
 
   it('the setup page', async () => {
     await page.goto(server.url);
     await page.getByRole('heading', { name: 'Set up Postgate' }).waitFor();
     expect(await audit('setup')).toEqual([]);
-    await page.getByLabel('Setup code', { exact: true }).fill(setupCode);
-    await page.getByLabel('Organization name', { exact: true }).fill(OWNER.org);
-    await page.getByLabel('Your email', { exact: true }).fill(OWNER.email);
-    await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
-    await page.getByRole('button', { name: 'Create owner account' }).click();
-    await page.getByRole('heading', { name: 'API keys', exact: true }).waitFor();
+    await setUpOwner(run, OWNER);
   });
 
   it('every page reachable from the navigation, signed in', async () => {

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPostgate, startPostgate, type ServerProcess } from '../processes.js';
-import { launchChromium, waitFor } from './browser.js';
+import type { ServerProcess } from '../processes.js';
+import { setUpOwner, startDashboardRun, type DashboardRun } from './dashboard-run.js';
 
 // Settings (projects) and the audit log end to end: a real `postgate start` on a fresh PGlite
 // data directory and Debian's Chromium; the steps share one page, in order.
@@ -12,42 +9,22 @@ import { launchChromium, waitFor } from './browser.js';
 const OWNER = { email: 'owner@audit.example', password: 'correct horse battery staple', org: 'Audit Corp' };
 
 describe('settings and audit log (browser, real server)', () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'postgate-e2e-audit-'));
   let server: ServerProcess;
-  let browser: Browser;
+  let run: DashboardRun;
   let page: Page;
-  let setupCode: string;
 
   const projectRow = (name: string) => page.locator('tr[data-project-id]', { hasText: name });
   const auditRow = (action: string) => page.locator(`tr[data-action="${action}"]`);
 
   beforeAll(async () => {
-    const env = { POSTGATE_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', SMTP_PORT: '0', SMTPS_PORT: '0' };
-    // The embedded database is created first, on its own: on a busy machine a first start can take
-    // longer than startPostgate waits for it.
-    const migrated = await runPostgate(['migrate'], env, '', 150_000);
-    expect(migrated.code, migrated.stderr).toBe(0);
-    server = await startPostgate(env, 'api');
-    setupCode = await waitFor(() => /Setup code\s+([0-9A-Z-]{23})/.exec(server.output())?.[1]);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    page.setDefaultTimeout(10_000);
+    run = await startDashboardRun('audit', 10000);
+    ({ server, page } = run);
   }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => run?.close());
 
   it('sets up the owner and signs in', async () => {
     await page.goto(server.url);
-    await page.getByLabel('Setup code', { exact: true }).fill(setupCode);
-    await page.getByLabel('Organization name', { exact: true }).fill(OWNER.org);
-    await page.getByLabel('Your email', { exact: true }).fill(OWNER.email);
-    await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
-    await page.getByRole('button', { name: 'Create owner account' }).click();
-    await page.getByRole('heading', { name: 'API keys', exact: true }).waitFor();
+    await setUpOwner(run, OWNER);
   });
 
   it('creates a project on Settings and renames it; the default project is marked', async () => {

@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import * as OTPAuth from 'otpauth';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPostgate, startPostgate, type ServerProcess } from '../processes.js';
-import { launchChromium, waitFor } from './browser.js';
+import type { ServerProcess } from '../processes.js';
+import { setUpOwner, startDashboardRun, type DashboardRun } from './dashboard-run.js';
 
 // Team, account and two-factor sign-in end to end: a real `postgate start` on a fresh PGlite data
 // directory and Debian's Chromium. The owner invites a developer, turns on TOTP (the code computed
@@ -16,11 +13,9 @@ const OWNER = { email: 'owner@team.example', password: 'correct horse battery st
 const STEP_MS = 30_000;
 
 describe('team, account and two-factor sign-in (browser, real server)', () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'postgate-e2e-team-'));
   let server: ServerProcess;
-  let browser: Browser;
+  let run: DashboardRun;
   let page: Page;
-  let setupCode: string;
   let inviteUrl: string;
   let totp: OTPAuth.TOTP;
   let lastStep = 0;
@@ -50,30 +45,14 @@ describe('team, account and two-factor sign-in (browser, real server)', () => {
   };
 
   beforeAll(async () => {
-    const env = { POSTGATE_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', SMTP_PORT: '0', SMTPS_PORT: '0' };
-    const migrated = await runPostgate(['migrate'], env, '', 150_000);
-    expect(migrated.code, migrated.stderr).toBe(0);
-    server = await startPostgate(env, 'api');
-    setupCode = await waitFor(() => /Setup code\s+([0-9A-Z-]{23})/.exec(server.output())?.[1]);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    page.setDefaultTimeout(10_000);
+    run = await startDashboardRun('team', 10000);
+    ({ server, page } = run);
   }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(async () => run?.close());
 
   it('sets up the owner', async () => {
     await page.goto(server.url);
-    await page.getByLabel('Setup code', { exact: true }).fill(setupCode);
-    await page.getByLabel('Organization name', { exact: true }).fill(OWNER.org);
-    await page.getByLabel('Your email', { exact: true }).fill(OWNER.email);
-    await page.getByLabel('Password', { exact: true }).fill(OWNER.password);
-    await page.getByRole('button', { name: 'Create owner account' }).click();
-    await page.getByRole('heading', { name: 'API keys', exact: true }).waitFor();
+    await setUpOwner(run, OWNER);
   });
 
   it('invites a developer on the Team page: the link is shown once', async () => {
@@ -134,7 +113,7 @@ describe('team, account and two-factor sign-in (browser, real server)', () => {
   });
 
   it('the invitee joins through the link as a developer, who sees the team but cannot invite', async () => {
-    const invitee = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const invitee = await (await run.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     invitee.setDefaultTimeout(10_000);
     await invitee.goto(onThisServer(inviteUrl));
     await invitee.getByRole('heading', { name: 'Join your team' }).waitFor();
@@ -150,7 +129,7 @@ describe('team, account and two-factor sign-in (browser, real server)', () => {
     await invitee.context().close();
 
     // The link worked once: another browser opening it later is refused.
-    const late = await (await browser.newContext()).newPage();
+    const late = await (await run.browser.newContext()).newPage();
     late.setDefaultTimeout(10_000);
     await late.goto(onThisServer(inviteUrl));
     await late.getByLabel('Password', { exact: true }).fill('another long password');

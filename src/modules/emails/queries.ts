@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, ne, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { emailEvents, emailMessages, emails, type EmailRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -29,7 +29,7 @@ const summaryColumns = {
 type SummaryRow = Pick<EmailRow, keyof typeof summaryColumns>;
 
 export async function listEmails(deps: EmailQueryDeps, actor: Actor, cursor: Cursor): Promise<ListPage<EmailSummary>> {
-  const page = pageOf(emails.id, visibleTo(actor, emails), cursor);
+  const page = pageOf(emails.id, readableBy(actor), cursor);
   const rows = await deps.db.select(summaryColumns).from(emails).where(page.where).orderBy(page.orderBy).limit(page.limit);
   const now = deps.clock.now();
   return toPage(rows, cursor, (row) => presentSummary(row, now));
@@ -39,7 +39,7 @@ export async function getEmail(deps: EmailQueryDeps, actor: Actor, id: string): 
   const [row] = await deps.db
     .select({ ...summaryColumns, html: emails.html, text: emails.text, tags: emails.tags })
     .from(emails)
-    .where(and(eq(emails.id, id), visibleTo(actor, emails)))
+    .where(and(eq(emails.id, id), readableBy(actor)))
     .limit(1);
   if (!row) throw notFound('Email');
   const events = await deps.db
@@ -62,7 +62,7 @@ export async function getCapturedMessage(deps: EmailQueryDeps, actor: Actor, id:
     .select({ captured: bytesOrNullOf(emailMessages.captured) })
     .from(emailMessages)
     .innerJoin(emails, eq(emails.id, emailMessages.emailId))
-    .where(and(eq(emails.id, id), visibleTo(actor, emails)))
+    .where(and(eq(emails.id, id), readableBy(actor)))
     .limit(1);
   if (!row) throw notFound('Email');
   if (!row.captured) throw notFound('Captured message (only mail kept by the capture transport has one, once delivered)');
@@ -87,4 +87,12 @@ function presentSummary(row: SummaryRow, now: Date): EmailSummary {
     last_event: waiting ? 'scheduled' : row.lastEvent,
     message_id: row.messageId,
   };
+}
+
+/**
+ * The emails an actor may read: those it sees (principal.ts), but never Postgate's own mail,
+ * whose body holds a secret (an invitation link that would hand its role to any reader).
+ */
+function readableBy(actor: Actor): SQL {
+  return and(visibleTo(actor, emails), ne(emails.source, 'system'))!;
 }

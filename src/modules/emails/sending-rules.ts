@@ -9,7 +9,11 @@ import type { SendingDomainLookup } from './domain-cache.js';
 // AppErrors so every edge maps them with its own table.
 
 /** What the sending rules need of the caller: a Principal has it all. */
-export type Sender = Pick<Principal, 'organizationId' | 'projectId' | 'mode' | 'domainIds'> & { keyId?: string | undefined };
+export type Sender = Pick<Principal, 'organizationId' | 'projectId' | 'mode' | 'domainIds'> & {
+  keyId?: string | undefined;
+  /** Postgate itself sends (invitations): stored as `system` mail, never shown by the emails API or dashboard. */
+  system?: true;
+};
 
 export type SenderDecision =
   /** `domain`: the organization's domain of that name, if it has one (test mode may have none). */

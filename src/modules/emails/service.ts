@@ -154,7 +154,7 @@ async function buildEmail(
   const future = email.scheduledAt && email.scheduledAt > now ? email.scheduledAt : undefined;
   return {
     row: emailRow(sender, id, now, domain, {
-      source: 'api',
+      source: sender.system ? 'system' : 'api',
       fromAddress: formatMailbox(email.from),
       toAddresses: email.to.map(formatMailbox),
       ccAddresses: email.cc.map(formatMailbox),

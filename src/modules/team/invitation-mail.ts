@@ -23,7 +23,7 @@ export async function mailInvitation(
   const days = Math.round(deps.invitationTtlMs / 86_400_000);
   try {
     await deps.emails.send(
-      { organizationId: input.organizationId, projectId: domain.projectId, mode: 'live', domainIds: [] },
+      { organizationId: input.organizationId, projectId: domain.projectId, mode: 'live', domainIds: [], system: true },
       {
         from: `Postgate <no-reply@${domain.name}>`,
         to: input.to,
