@@ -91,6 +91,11 @@ describe.each(BACKENDS)('projects and the audit log (%s)', (backend) => {
     expect((await events(`?action=api_key.rotated&target_id=${id}`)).map((e) => e.action)).toEqual(['api_key.rotated']);
     expect((await events(`?action=api_key.*&target_id=${id}`))).toHaveLength(4);
     expect((await events(`?actor_id=nobody`))).toHaveLength(0);
+    // Bounds the database cannot hold are refused as input, never a 500.
+    const yearZero = await api('GET', '/audit-logs?since=0000-01-01T00:00:00Z', acme.token);
+    expect(yearZero).toMatchObject({ status: 422, body: { name: 'validation_error', field: 'querystring.since' } });
+    const metrics = await api('GET', '/emails/metrics?start_date=0000-01-01&end_date=0000-01-31', acme.token);
+    expect(metrics).toMatchObject({ status: 422, body: { name: 'validation_error' } });
   });
 
   it('offers no way to change or delete an event: no route, and the database refuses updates', async () => {
@@ -151,5 +156,14 @@ describe.each(BACKENDS)('projects and the audit log (%s)', (backend) => {
     const trail = await events(`?target_id=${empty.id}`);
     expect(trail.map((e) => e.action)).toEqual(['project.deleted', 'project.renamed', 'project.created']);
     expect(trail[0]!.actor).toMatchObject({ type: 'cli' });
+  });
+
+  it('lets retention, and only retention, remove events: those older than the retention go', async () => {
+    const before = (await events('?limit=100')).length;
+    expect(await ctx.deps.services.audit.sweep(180)).toBe(0);
+    ctx.clock.advance(181 * DAY_MS);
+    const fresh = await keyFor(ctx.deps, acme.org, { name: 'after the sweep window' });
+    expect(await ctx.deps.services.audit.sweep(180)).toBeGreaterThanOrEqual(before);
+    expect((await events('?limit=100')).map((e) => (e.targets as Json[])[0]!.id)).toEqual([fresh.id]);
   });
 });

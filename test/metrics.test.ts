@@ -137,6 +137,16 @@ describe('GET /metrics without a token', () => {
       expect(res.statusCode).toBe(404);
     }
   });
+
+  it('answers nobody when a proxy is declared (TRUST_PROXY): only a token tells the scraper apart then', async () => {
+    const proxied = await createTestContext('pglite', { TRUST_PROXY: '127.0.0.1' });
+    try {
+      const res = await proxied.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '127.0.0.1' });
+      expect(res.statusCode).toBe(404);
+    } finally {
+      await proxied.close();
+    }
+  });
 });
 
 describe('metrics configuration and the format check', () => {

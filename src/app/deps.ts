@@ -110,6 +110,8 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
   const invalidation = await createInvalidation({ config, target, database, keyCache, logger });
   const usage = new UsageRecorder(database.db, clock, options.usageFlushMs);
   usage.start();
+  // The request log and the metrics read each other (drops counted, pending rows gauged), each
+  // only later, from a callback: neither is called before both exist.
   const requestLog = new RequestLogRecorder({
     db: database.db,
     clock,

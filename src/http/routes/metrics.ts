@@ -24,7 +24,7 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
         tags: ['System'],
         summary: 'Prometheus metrics',
         description:
-          'Prometheus text format. With `POSTGATE_METRICS_TOKEN` set: `Authorization: Bearer <token>` (401 `invalid_metrics_token` otherwise). Unset: served to loopback clients only (404 to others).',
+          'Prometheus text format. With `POSTGATE_METRICS_TOKEN` set: `Authorization: Bearer <token>` (401 `invalid_metrics_token` otherwise). Unset: served to loopback clients only (404 to others), and to nobody when TRUST_PROXY is set.',
       },
     },
     async (request, reply) => {
@@ -33,7 +33,9 @@ export function metricsRoutes(app: FastifyInstance, deps: Deps): void {
         if (given === undefined || !timingSafeEqual(digest(given), expected)) {
           return sendError(reply, 'invalid_metrics_token', 'GET /metrics needs Authorization: Bearer <POSTGATE_METRICS_TOKEN>');
         }
-      } else if (!isLocalUnproxied(request)) {
+      } else if (deps.config.trustProxy.length > 0 || !isLocalUnproxied(request)) {
+        // Behind a declared proxy every client may arrive from loopback, with or without a
+        // header naming it: only the token can tell the scraper apart then.
         return sendError(reply, 'not_found', `No route GET ${request.url.split('?')[0]}`);
       }
       const body = await deps.metrics.registry.metrics();

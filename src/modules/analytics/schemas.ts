@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStorableYear, STORABLE_YEARS } from '../../lib/storable-time.js';
 
 // Request and response shapes of GET /emails/metrics, GET /usage and GET /organization, as the
 // resend SDK (6.38) sends and reads them: query parameters in snake_case, lists comma-separated.
@@ -78,7 +79,8 @@ const isoDate = z
   .refine(
     (text) => z.iso.date().safeParse(text).success || z.iso.datetime({ offset: true }).safeParse(text).success,
     'must be an ISO 8601 date (2025-05-01) or date-time with a zone (2025-05-01T09:30:00Z)',
-  );
+  )
+  .refine(isStorableYear, `must be a date ${STORABLE_YEARS}`);
 
 /** Whether the runtime knows the IANA zone (`Europe/Paris`, `UTC`); PostgreSQL is asked too, later. */
 function isTimeZone(name: string): boolean {

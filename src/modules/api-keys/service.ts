@@ -85,7 +85,7 @@ export async function createApiKey(deps: ApiKeyDeps, actor: Actor, input: Create
         updatedAt: now,
       })
       .returning();
-    await recordAudit(tx, deps.clock, actor, { action: 'api_key.created', targets: [keyTarget(inserted!)], changes: diffChanges(undefined, presentKey(inserted!, undefined)) });
+    await recordAudit(tx, deps.clock, actor, { action: 'api_key.created', targets: [keyTarget(inserted!)], changes: diffChanges(undefined, presentKey(inserted!, undefined)), projectId: inserted!.projectId });
     return inserted!;
   });
   return { ...presentKey(row, undefined), token: generated.token };
@@ -113,7 +113,7 @@ export async function updateApiKey(deps: ApiKeyDeps, actor: Actor, id: string, i
       .returning();
     if (!updated) throw notFound('API key');
     const changes = diffChanges(presentKey(current, undefined), presentKey(updated, undefined));
-    await recordAudit(tx, deps.clock, actor, { action: 'api_key.updated', targets: [keyTarget(updated)], changes });
+    await recordAudit(tx, deps.clock, actor, { action: 'api_key.updated', targets: [keyTarget(updated)], changes, projectId: updated.projectId });
     return updated;
   });
   await deps.invalidation.keyChanged(id);
@@ -140,7 +140,7 @@ export async function rotateApiKey(deps: ApiKeyDeps, actor: Actor, id: string, g
       .returning();
     if (!rotated) throw new AppError('conflict', 'The key was rotated by another request at the same moment; retry');
     const changes = diffChanges(presentKey(current, undefined), presentKey(rotated, undefined));
-    await recordAudit(tx, deps.clock, actor, { action: 'api_key.rotated', targets: [keyTarget(rotated)], changes });
+    await recordAudit(tx, deps.clock, actor, { action: 'api_key.rotated', targets: [keyTarget(rotated)], changes, projectId: rotated.projectId });
     return rotated;
   });
   await deps.invalidation.keyChanged(id);
@@ -159,7 +159,7 @@ export async function deleteApiKey(
       .where(and(eq(apiKeys.id, id), eq(apiKeys.organizationId, actor.organizationId)))
       .returning({ id: apiKeys.id });
     if (deleted.length === 0) throw notFound('API key');
-    await recordAudit(tx, deps.clock, actor, { action: 'api_key.deleted', targets: [keyTarget(current)], changes: diffChanges(presentKey(current, undefined), undefined) });
+    await recordAudit(tx, deps.clock, actor, { action: 'api_key.deleted', targets: [keyTarget(current)], changes: diffChanges(presentKey(current, undefined), undefined), projectId: current.projectId });
   });
   await deps.invalidation.keyChanged(id);
   return { object: 'api_key', id, deleted: true };

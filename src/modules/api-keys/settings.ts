@@ -1,10 +1,10 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { domains } from '../../db/schema.js';
 import { validationError } from '../../lib/errors.js';
 import { parseIpList } from '../../lib/ip.js';
 import { assertScopesWithin, assertWithinActor } from './bounds.js';
-import type { Actor } from './principal.js';
+import { ownedBy, type Actor } from './principal.js';
 import { scopesFor, type HeldScope, type Permission, type Scope } from './scopes.js';
 import type { KeyMode } from './token.js';
 
@@ -106,7 +106,8 @@ async function resolveDomainIds(options: {
   const found = await db
     .select({ id: domains.id })
     .from(domains)
-    .where(and(eq(domains.organizationId, actor.organizationId), inArray(domains.id, unique)));
+        // A key names only its own project's domains: another project's are unknown, as everywhere.
+    .where(and(ownedBy(actor, domains), inArray(domains.id, unique)));
   const known = new Set(found.map((row) => row.id));
   const index = unique.findIndex((id) => !known.has(id));
   if (index !== -1) throw validationError(`domain_ids[${index}]`, `unknown domain ${JSON.stringify(unique[index])}`);

@@ -21,6 +21,9 @@ const DAY_MS = 86_400_000;
 /** Client addresses kept per key: enough to see where a key is used, bounded however many it meets. */
 export const CLIENT_IPS_PER_KEY = 50;
 
+/** `api_key.used_from_new_ip` events written per key by one flush (once a minute by default). */
+const NEW_ADDRESS_EVENTS_PER_FLUSH = 10;
+
 /** One use of a key: an HTTP request (method and route pattern: "GET", "/whoami") or an SMTP message ("SMTP", "DATA"). */
 export type Use = Readonly<{ keyId: string; method: string; url: string; status: number; ip: string }>;
 
@@ -155,7 +158,13 @@ export class UsageRecorder {
           // xmax is 0 on a row this statement inserted, not on one it updated: a first sighting.
           .returning({ keyId: apiKeyClientIps.keyId, ip: apiKeyClientIps.ip, isNew: sql<boolean>`xmax = 0` });
         const keys = new Map(live.map((key) => [key.id, key]));
+        const reported = new Map<string, number>();
         for (const { keyId, ip } of seen.filter((row) => row.isNew)) {
+          // Bounded per key and flush: a leaked key tried from a whole address range must not
+          // turn the audit log into its request log (the usage view still lists the addresses).
+          const count = (reported.get(keyId) ?? 0) + 1;
+          reported.set(keyId, count);
+          if (count > NEW_ADDRESS_EVENTS_PER_FLUSH) continue;
           const key = keys.get(keyId)!;
           // The key acted: it is the actor, from the address it had never been used from.
           const actor = withRequest(operator(key.organizationId, key.projectId, { type: 'api_key', id: key.id, name: key.name }), { ip, userAgent: null, requestId: null });

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { pageQuery } from '../../lib/pagination.js';
+import { isStorableYear, STORABLE_YEARS } from '../../lib/storable-time.js';
 
-const isoTime = z.iso.datetime({ offset: true });
+const isoTime = z.iso.datetime({ offset: true }).refine(isStorableYear, `must be a time ${STORABLE_YEARS}`);
 
 export const auditQuery = pageQuery.extend({
   actor_id: z.string().min(1).max(64).optional(),

@@ -65,7 +65,7 @@ export async function createDomain(deps: DomainDeps, actor: Actor, input: { name
           createdAt: now,
         })
         .returning();
-      await recordAudit(tx, deps.clock, actor, { action: 'domain.created', targets: [domainTarget(inserted!)], changes: diffChanges(undefined, auditView(inserted!)) });
+      await recordAudit(tx, deps.clock, actor, { action: 'domain.created', targets: [domainTarget(inserted!)], changes: diffChanges(undefined, auditView(inserted!)), projectId: inserted!.projectId });
       return inserted!;
     });
     return presentDomain(row);
@@ -116,7 +116,7 @@ async function updateAudited(deps: DomainDeps, actor: Actor, current: DomainRow,
     // Deleted while DNS was being asked.
     if (!row) throw notFound('Domain');
     const changes = diffChanges(auditView(current), auditView(row));
-    if (Object.keys(changes).length > 0) await recordAudit(tx, deps.clock, actor, { action, targets: [domainTarget(row)], changes });
+    if (Object.keys(changes).length > 0) await recordAudit(tx, deps.clock, actor, { action, targets: [domainTarget(row)], changes, projectId: row.projectId });
     return row;
   });
 }
@@ -129,7 +129,7 @@ export async function deleteDomain(deps: DomainDeps, actor: Actor, id: string): 
   await deps.db.transaction(async (tx) => {
     const [deleted] = await tx.delete(domains).where(and(eq(domains.id, id), ownedBy(actor, domains))).returning();
     if (!deleted) throw notFound('Domain');
-    await recordAudit(tx, deps.clock, actor, { action: 'domain.deleted', targets: [domainTarget(deleted)], changes: diffChanges(auditView(deleted), undefined) });
+    await recordAudit(tx, deps.clock, actor, { action: 'domain.deleted', targets: [domainTarget(deleted)], changes: diffChanges(auditView(deleted), undefined), projectId: deleted.projectId });
   });
   return { object: 'domain', id, deleted: true };
 }

@@ -1,5 +1,5 @@
-import { inArray, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { deleteOlderThan } from '../../db/sweep.js';
 import { requestLogs } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -30,8 +30,6 @@ type Row = typeof requestLogs.$inferInsert;
  */
 export const ROWS_PER_INSERT = 5_000;
 
-/** Rows deleted per sweep statement: a long backlog is removed in short transactions. */
-const SWEEP_BATCH = 10_000;
 const DAY_MS = 86_400_000;
 
 export type RequestLogOptions = Readonly<{
@@ -183,13 +181,6 @@ export class RequestLogRecorder {
    */
   async sweep(): Promise<number> {
     const cutoff = new Date(this.options.clock.nowMs() - this.options.retentionDays * DAY_MS);
-    const db = this.options.db;
-    let total = 0;
-    for (;;) {
-      const expired = db.select({ id: requestLogs.id }).from(requestLogs).where(lt(requestLogs.createdAt, cutoff)).limit(SWEEP_BATCH).for('update', { skipLocked: true });
-      const deleted = await db.delete(requestLogs).where(inArray(requestLogs.id, expired)).returning({ id: requestLogs.id });
-      total += deleted.length;
-      if (deleted.length < SWEEP_BATCH) return total;
-    }
+    return deleteOlderThan(this.options.db, requestLogs, requestLogs.id, requestLogs.createdAt, cutoff);
   }
 }
