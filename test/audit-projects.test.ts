@@ -7,6 +7,8 @@ import type { KeyWithToken } from '../src/modules/api-keys/service.js';
 import { emailBody, senderFor } from './email-fixtures.js';
 import { bearer, domainFor, keyFor, orgWithKey, type OrgFixture } from './factories.js';
 import { BACKENDS, createTestContext, type TestContext } from './harness.js';
+import { memberOf } from './session-matrix.js';
+import { signedIn } from './team-http.js';
 
 // Projects split an organization (a key sees only its own project's objects) and the audit log
 // records every mutation, append-only, with who, from where and what changed.
@@ -156,6 +158,24 @@ describe.each(BACKENDS)('projects and the audit log (%s)', (backend) => {
     const trail = await events(`?target_id=${empty.id}`);
     expect(trail.map((e) => e.action)).toEqual(['project.deleted', 'project.renamed', 'project.created']);
     expect(trail[0]!.actor).toMatchObject({ type: 'cli' });
+  });
+
+  it('switches the dashboard between projects: lists and new keys follow the chosen project', async () => {
+    const member = await memberOf(ctx.deps, 'switcher');
+    const browser = await signedIn(ctx, member);
+    const other = await ctx.deps.services.projects.create(operator(member.org.id, member.org.default_project_id), 'Other');
+    const inDefault = (await browser.call('POST', '/dashboard/api/api-keys', { name: 'in-default' })).json() as Json;
+    const names = async () => ((await browser.call('GET', '/dashboard/api/api-keys')).json().data as Json[]).map((k) => k.name);
+    expect(await names()).toEqual(['in-default']);
+    const switched = await browser.call('POST', '/dashboard/api/session/project', { project_id: other.id });
+    expect(switched.json().project_id).toBe(other.id);
+    expect(await names()).toEqual([]);
+    expect((await browser.call('GET', `/dashboard/api/api-keys/${String(inDefault.id)}`)).statusCode).toBe(404);
+    await browser.call('POST', '/dashboard/api/api-keys', { name: 'in-other' });
+    expect(await names()).toEqual(['in-other']);
+    // Another organization's project is not found, and changes nothing.
+    expect((await browser.call('POST', '/dashboard/api/session/project', { project_id: projectB })).statusCode).toBe(404);
+    expect((await browser.call('GET', '/dashboard/api/me')).json().project_id).toBe(other.id);
   });
 
   it('lets retention, and only retention, remove events: those older than the retention go', async () => {

@@ -43,6 +43,28 @@ describe('postgate CLI on the embedded PGlite', () => {
     expect(bad.stderr).toMatch(/validation_error/);
   });
 
+  it('creates a project and puts a key and a domain in it; the key sees only its project', async () => {
+    const org = JSON.parse((await run(['org', 'create', 'projects-org', '--json'], env)).stdout) as { id: string };
+    const project = await run(['projects', 'create', '--org', org.id, 'Billing', '--json'], env);
+    expect(project.code, project.stderr).toBe(0);
+    const projectJson = JSON.parse(project.stdout) as { id: string };
+    expect(projectJson).toMatchObject({ object: 'project', name: 'Billing', default: false });
+    const key = JSON.parse((await run(['keys', 'create', '--org', org.id, '--project', projectJson.id, '--name', 'billing', '--json'], env)).stdout) as { token: string };
+    const inProject = JSON.parse((await run(['domains', 'add', '--org', org.id, '--project', projectJson.id, 'billing.example.com', '--json'], env)).stdout) as { id: string };
+    const inDefault = JSON.parse((await run(['domains', 'add', '--org', org.id, 'default.example.com', '--json'], env)).stdout) as { id: string };
+    const elsewhere = await run(['keys', 'create', '--org', org.id, '--project', 'proj_nope', '--name', 'x'], env);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr).toMatch(/not_found/);
+
+    const server = await startPostgate({ POSTGATE_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', SMTP_PORT: '0', SMTPS_PORT: '0' });
+    servers.push(server);
+    const listed = (await (await fetch(`${server.url}/domains`, { headers: { authorization: `Bearer ${key.token}` } })).json()) as { data: { id: string }[] };
+    expect(listed.data.map((d) => d.id)).toEqual([inProject.id]);
+    expect(listed.data.map((d) => d.id)).not.toContain(inDefault.id);
+    await server.stop();
+    servers.splice(servers.indexOf(server), 1);
+  });
+
   it('works the same while a server holds the data directory, and the server accepts the new key', async () => {
     const server = await startPostgate(env);
     servers.push(server);

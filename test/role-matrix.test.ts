@@ -17,6 +17,7 @@ const ROLE_RULES: Record<string, Least> = {
   // One's own account: everybody.
   'GET /dashboard/api/me': 'viewer',
   'POST /dashboard/api/logout': 'viewer',
+  'POST /dashboard/api/session/project': 'viewer',
   'GET /dashboard/api/sessions': 'viewer',
   'DELETE /dashboard/api/sessions/:id': 'viewer',
   'POST /dashboard/api/sessions/revoke-others': 'viewer',

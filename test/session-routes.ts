@@ -72,6 +72,8 @@ export const SESSION_ROUTES: SessionRoute[] = [
   { method: 'POST', url: '/dashboard/api/sessions/revoke-others' },
   { method: 'GET', url: '/dashboard/api/two-factor' },
   // Confirm and disable need a set-up waiting / two-factor on: without one, 409 shows they were let through.
+  // Another organization's (or no) project: not found, like any id.
+  { method: 'POST', url: '/dashboard/api/session/project', body: { project_id: 'proj_elsewhere' }, signedInStatus: 404 },
   { method: 'POST', url: '/dashboard/api/two-factor/confirm', body: { code: '000000' }, signedInStatus: 409 },
   { method: 'POST', url: '/dashboard/api/two-factor/disable', body: { code: '000000' }, signedInStatus: 409 },
   { method: 'POST', url: '/dashboard/api/two-factor/enroll' },

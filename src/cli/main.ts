@@ -18,7 +18,7 @@ const USAGE = `Usage: postgate <command>
   migrate                              apply database migrations
   org create <name> [--plan free|pro|scale|unlimited] [--json]
   org plan <org-id> <free|pro|scale|unlimited> [--json]
-  domains add --org <id> <domain> [--verified] [--json]   (--verified: trust the operator, no DNS check)
+  domains add --org <id> [--project <id>] <domain> [--verified] [--json]   (--verified: trust the operator, no DNS check)
   projects create --org <id> <name> [--json]
   keys create --org <id> [--project <id>] --name <name> [--permission full_access|sending_access|custom]
               [--scopes a,b] [--domains dom_1,dom_2] [--allowed-ips 10.0.0.0/8,::1]
@@ -193,11 +193,11 @@ async function domainsAdd(config: Config, args: string[], io: Out): Promise<numb
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { org: { type: 'string' }, verified: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: { org: { type: 'string' }, project: { type: 'string' }, verified: { type: 'boolean' }, json: { type: 'boolean' } },
   });
   if (!values.org) throw new AppError('validation_error', 'org: --org <organization id> is required');
   if (positionals.length !== 1) throw new AppError('validation_error', 'name: usage: postgate domains add --org <id> <domain> [--verified]');
-  const domain = await runOperation(config, 'domains.add', { org: values.org, name: positionals[0], verified: values.verified === true });
+  const domain = await runOperation(config, 'domains.add', { org: values.org, project: values.project, name: positionals[0], verified: values.verified === true });
   const records = (domain.records as { type: string; name: string; value: string }[]) ?? [];
   return print(io, values.json, domain, [
     `Domain ${String(domain.id)} ${String(domain.name)} added (status ${String(domain.status)}).`,

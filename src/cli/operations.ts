@@ -45,7 +45,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     ),
 
   'domains.add': async (deps, args) => {
-    const actor = await operatorOf(deps, args.org);
+    const actor = await operatorOf(deps, args.org, args.project);
     const domain = await deps.services.domains.create(actor, { name: String(args.name ?? '') });
     return args.verified === true ? deps.services.domains.trust(actor, domain.id) : domain;
   },

@@ -286,6 +286,8 @@ export const sessions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** The project the dashboard shows (its project switcher); null: the default project. */
+    projectId: text('project_id').references(() => projects.id, { onDelete: 'set null' }),
     /** Shown on the sessions page, so a user can tell their sessions apart. */
     ip: text('ip'),
     userAgent: text('user_agent'),

@@ -93,6 +93,26 @@ describe('settings and audit log (browser, real server)', () => {
     await auditRow('project.renamed').waitFor();
   });
 
+  it('switches the dashboard to the new project: keys made there stay there', async () => {
+    await page.reload();
+    const switcher = page.getByLabel('Project', { exact: true });
+    await switcher.selectOption({ label: 'Growth' });
+    await page.waitForLoadState('load');
+    await page.getByRole('link', { name: 'API keys', exact: true }).click();
+    await page.getByRole('heading', { name: 'API keys', exact: true }).waitFor();
+    expect(await page.getByLabel('Project', { exact: true }).locator('option:checked').textContent()).toBe('Growth');
+    // The project is not empty once it holds a key: made and deleted here through the API.
+    const made = await page.evaluate(async () => {
+      const me = (await (await fetch('/dashboard/api/me')).json()) as { csrf_token: string };
+      const headers = { 'content-type': 'application/json', 'x-csrf-token': me.csrf_token };
+      const key = (await (await fetch('/dashboard/api/api-keys', { method: 'POST', headers, body: JSON.stringify({ name: 'growth-key' }) })).json()) as { id: string };
+      const listed = (await (await fetch('/dashboard/api/api-keys')).json()) as { data: { name: string }[] };
+      await fetch(`/dashboard/api/api-keys/${key.id}`, { method: 'DELETE', headers: { 'x-csrf-token': me.csrf_token } });
+      return listed.data.map((k) => k.name);
+    });
+    expect(made).toEqual(['growth-key']);
+  });
+
   it('deletes the empty project after confirmation; the deletion is audited', async () => {
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
     await page.getByRole('button', { name: 'Delete Growth' }).click();

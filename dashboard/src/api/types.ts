@@ -7,6 +7,8 @@ export type Session = {
   setup_required: boolean;
   user: { id: string; email: string; role: Role; two_factor_enabled: boolean } | null;
   organization: { id: string; name: string; plan: string } | null;
+  /** The project the dashboard shows; switched with POST /session/project. */
+  project_id?: string | null;
   csrf_token: string;
   expires_at: string | null;
 };

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { Session } from '../api/types.ts';
+import { ProjectSwitcher } from './project-switcher.tsx';
 
 const NAV = [
   { route: '/api-keys', label: 'API keys' },
@@ -35,6 +36,7 @@ export function Layout({ session, route, onSignOut, signingOut, children }: Layo
           </ul>
         </nav>
         <div className="account">
+          <ProjectSwitcher session={session} />
           <span className="account-who">
             <span className="account-org">{session.organization?.name}</span>
             <span className="account-email">{session.user?.email}</span>

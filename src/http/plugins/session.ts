@@ -91,7 +91,7 @@ export function actorOf(request: FastifyRequest): Actor {
 function operatorOf(request: FastifyRequest): Operator {
   const session = sessionOf(request);
   const user = { type: 'user' as const, id: session.userId, name: session.email };
-  return withRequest(operator(session.organizationId, session.projectId, user), requestContextOf(request));
+  return withRequest({ ...operator(session.organizationId, session.projectId, user), projectOnly: true }, requestContextOf(request));
 }
 
 /** The signed-in member: the actor, and who they are and what role they hold, for the team rules. */

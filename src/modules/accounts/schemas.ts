@@ -22,11 +22,15 @@ export const sessionObject = z.object({
   setup_required: z.boolean(),
   user: z.object({ id: z.string(), email: z.string(), role: z.enum(MEMBER_ROLES), two_factor_enabled: z.boolean() }).nullable(),
   organization: z.object({ id: z.string(), name: z.string(), plan: z.string() }).nullable(),
+  /** The project the dashboard shows (POST /dashboard/api/session/project switches it). */
+  project_id: z.string().nullable().optional(),
   /** Send it back as X-CSRF-Token on every state-changing dashboard request. */
   csrf_token: z.string(),
   expires_at: z.string().nullable(),
 });
 export type SessionObject = z.infer<typeof sessionObject>;
+
+export const switchProjectBody = z.strictObject({ project_id: z.string().min(1).max(64) });
 
 /** The sign-in's answer for an account with two-factor on: no session yet, a challenge to answer with a code. */
 export const twoFactorChallenge = z.object({

@@ -1,6 +1,7 @@
-import { and, eq, lte, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Plan } from '../../config/config.js';
 import { organizations, projects, sessions, users } from '../../db/schema.js';
+import { notFound } from '../../lib/errors.js';
 import type { MemberRole } from '../team/roles.js';
 import type { AccountDeps } from './users.js';
 import { csrfTokenFor, randomSecret, sha256Hex } from './secrets.js';
@@ -73,7 +74,11 @@ export async function resolveSession(deps: AccountDeps, sessionId: string): Prom
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(organizations, eq(organizations.id, users.organizationId))
-    .innerJoin(projects, and(eq(projects.organizationId, organizations.id), eq(projects.isDefault, true)))
+    // The project the user switched to, else the default one (a deleted project's sessions fall back).
+    .innerJoin(
+      projects,
+      and(eq(projects.organizationId, organizations.id), or(eq(projects.id, sessions.projectId), and(isNull(sessions.projectId), eq(projects.isDefault, true)))),
+    )
     .where(eq(sessions.idHash, idHash))
     .limit(1);
   if (!row) return undefined;
@@ -87,4 +92,15 @@ export async function resolveSession(deps: AccountDeps, sessionId: string): Prom
 /** Signs out: the row is deleted, so the id is worthless from this moment on every instance. */
 export async function endSession(deps: AccountDeps, sessionId: string): Promise<void> {
   await deps.db.delete(sessions).where(eq(sessions.idHash, sha256Hex(sessionId)));
+}
+
+/** Switches the session's dashboard to another project of the user's organization. */
+export async function switchProject(deps: AccountDeps, session: Readonly<{ sessionId: string; organizationId: string }>, projectId: string): Promise<void> {
+  const [project] = await deps.db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(and(eq(projects.id, projectId), eq(projects.organizationId, session.organizationId)))
+    .limit(1);
+  if (!project) throw notFound('Project');
+  await deps.db.update(sessions).set({ projectId: project.id }).where(eq(sessions.idHash, sha256Hex(session.sessionId)));
 }

@@ -39,6 +39,8 @@ export type Operator = Readonly<{
   scopes: ReadonlySet<string>;
   /** Who the audit log names: the signed-in user, or the CLI. */
   identity: AuditIdentity;
+  /** The dashboard shows one project at a time (its switcher); the CLI sees them all. */
+  projectOnly?: boolean;
   request?: RequestContext;
 }>;
 
@@ -69,11 +71,13 @@ export function visibleMode(actor: Actor): KeyMode | undefined {
 
 /**
  * The rows of a table an actor owns: its organization's, and for a key only its own project's
- * (another project's id is "not found"). The dashboard and the CLI see every project.
+ * (another project's id is "not found"); the dashboard only the project it is switched to; the CLI
+ * every project.
  */
 export function ownedBy(actor: Actor, columns: Readonly<{ organizationId: AnyPgColumn; projectId: AnyPgColumn }>): SQL {
   const organization = eq(columns.organizationId, actor.organizationId);
-  return actor.kind === 'api_key' ? and(organization, eq(columns.projectId, actor.projectId))! : organization;
+  const projectOnly = actor.kind === 'api_key' || actor.projectOnly === true;
+  return projectOnly ? and(organization, eq(columns.projectId, actor.projectId))! : organization;
 }
 
 /** The rows an actor sees of a table with modes: those it owns, and for a key only those of its mode. */

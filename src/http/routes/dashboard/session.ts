@@ -4,9 +4,9 @@ import { z } from 'zod';
 import type { Deps } from '../../../app/deps.js';
 import { AppError } from '../../../lib/errors.js';
 import { LoginThrottle } from '../../../modules/accounts/login-throttle.js';
-import { loginBody, sessionObject, setupBody, twoFactorChallenge, twoFactorLoginBody, type SessionObject } from '../../../modules/accounts/schemas.js';
+import { loginBody, sessionObject, setupBody, switchProjectBody, twoFactorChallenge, twoFactorLoginBody, type SessionObject } from '../../../modules/accounts/schemas.js';
 import { csrfTokenFor } from '../../../modules/accounts/secrets.js';
-import { endSession, resolveSession, startSession, type DashboardSession } from '../../../modules/accounts/sessions.js';
+import { endSession, resolveSession, startSession, switchProject, type DashboardSession } from '../../../modules/accounts/sessions.js';
 import { completeSetup, setupRequired } from '../../../modules/accounts/setup.js';
 import { authenticateUser, type AccountDeps } from '../../../modules/accounts/users.js';
 import { sendError } from '../../plugins/errors.js';
@@ -128,6 +128,16 @@ export function dashboardSessionRoutes(app: FastifyInstance, deps: Deps): void {
     },
   });
 
+  r.post('/dashboard/api/session/project', {
+    config: signedIn,
+    schema: { tags, summary: "Switch the dashboard to another project of the organization (its keys, domains and emails)", body: switchProjectBody, response: { 200: sessionObject } },
+    handler: async (req) => {
+      const session = sessionOf(req);
+      await switchProject(accounts, session, req.body.project_id);
+      return present((await resolveSession(accounts, session.sessionId))!, csrfTokenFor(session.sessionId));
+    },
+  });
+
   r.get('/dashboard/api/me', {
     config: signedIn,
     schema: { tags, summary: 'The signed-in user, their organization and the CSRF token', response: { 200: sessionObject } },
@@ -154,6 +164,7 @@ function present(session: DashboardSession, csrfToken: string): SessionObject {
     setup_required: false,
     user: { id: session.userId, email: session.email, role: session.role, two_factor_enabled: session.twoFactorEnabled },
     organization: { id: session.organizationId, name: session.organizationName, plan: session.plan },
+    project_id: session.projectId,
     csrf_token: csrfToken,
     expires_at: session.expiresAt.toISOString(),
   };
