@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { Resend } from 'resend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../src/cli/operations.js';
+import { recordKeyExpiries } from '../src/modules/api-keys/expiry.js';
 import { operator } from '../src/modules/api-keys/principal.js';
 import type { KeyWithToken } from '../src/modules/api-keys/service.js';
 import { emailBody, senderFor } from './email-fixtures.js';
@@ -176,6 +177,17 @@ describe.each(BACKENDS)('projects and the audit log (%s)', (backend) => {
     // Another organization's project is not found, and changes nothing.
     expect((await browser.call('POST', '/dashboard/api/session/project', { project_id: projectB })).statusCode).toBe(404);
     expect((await browser.call('GET', '/dashboard/api/me')).json().project_id).toBe(other.id);
+  });
+
+  it('records api_key.expired once, as the system, when a key passes its expiry', async () => {
+    const soon = new Date(ctx.clock.nowMs() + 60_000).toISOString();
+    const key = await keyFor(ctx.deps, acme.org, { name: 'short-lived', expires_at: soon });
+    expect(await recordKeyExpiries(ctx.deps.database.db, ctx.clock)).toBe(0);
+    ctx.clock.advance(61_000);
+    expect(await recordKeyExpiries(ctx.deps.database.db, ctx.clock)).toBe(1);
+    expect(await recordKeyExpiries(ctx.deps.database.db, ctx.clock)).toBe(0);
+    const [event] = await events(`?action=api_key.expired&target_id=${key.id}`);
+    expect(event).toMatchObject({ actor: { type: 'system', id: null }, changes: { expires_at: { before: null, after: soon } } });
   });
 
   it('lets retention, and only retention, remove events: those older than the retention go', async () => {

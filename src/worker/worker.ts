@@ -1,5 +1,6 @@
 import type { Deps } from '../app/deps.js';
 import { deliverClaimed, type DeliveryDeps } from '../modules/delivery/deliver.js';
+import { recordKeyExpiries } from '../modules/api-keys/expiry.js';
 import { createRecorder } from '../modules/delivery/record.js';
 import { createSigningKeys } from '../modules/delivery/signing-keys.js';
 import { captureTransport } from '../modules/delivery/transport.js';
@@ -65,10 +66,11 @@ export function startWorker(deps: Deps, options: WorkerOptions = {}): RunningWor
       wakeup: deps.queue,
     },
   );
-  // Housekeeping: expired idempotency keys, and audit events past their retention.
+  // Housekeeping: expired idempotency keys, audit events past their retention, and expired keys' events.
   const prune = setInterval(() => {
     pruneIdempotencyKeys(deps.database.db, deps.clock.now()).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not prune idempotency keys'));
     deps.services.audit.sweep(deps.config.auditRetentionDays).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not apply the audit retention'));
+    recordKeyExpiries(deps.database.db, deps.clock).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record key expiries'));
   }, PRUNE_EVERY_MS);
   prune.unref();
 
