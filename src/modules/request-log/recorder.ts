@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { wellFormedJson } from '../../db/json.js';
 import { deleteOlderThan } from '../../db/sweep.js';
 import { requestLogs } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -22,13 +24,34 @@ export type RequestLogEntry = Readonly<{
   userAgent: string | null;
 }>;
 
-type Row = typeof requestLogs.$inferInsert;
+/** A row as the INSERT reads it from its one JSON parameter (json_to_recordset's column names). */
+type Row = {
+  id: string;
+  organization_id: string;
+  project_id: string;
+  key_id: string;
+  method: string;
+  endpoint: string;
+  response_status: number;
+  duration_ms: number;
+  ip: string;
+  user_agent: string | null;
+  created_at: string;
+};
 
 /**
- * Rows per INSERT: PostgreSQL's protocol carries at most 65,535 parameters in one statement, so a
- * larger batch is written as several statements. 5,000 rows x 11 columns = 55,000 parameters.
+ * Rows per INSERT, so one statement's JSON stays a few megabytes. The rows travel as one JSON
+ * parameter, as the email intake's do (emails/insert-statement.ts): binding 11 parameters a row
+ * through the query builder cost more CPU than the requests being logged.
  */
 export const ROWS_PER_INSERT = 5_000;
+
+function insertStatement(rows: readonly Row[]) {
+  return sql`INSERT INTO "request_logs" (id, organization_id, project_id, key_id, method, endpoint, response_status, duration_ms, ip, user_agent, created_at)
+    SELECT id, organization_id, project_id, key_id, method, endpoint, response_status, duration_ms, ip, user_agent, created_at
+    FROM json_to_recordset(${wellFormedJson(rows)}::json) AS r(id text, organization_id text, project_id text, key_id text, method text,
+      endpoint text, response_status integer, duration_ms integer, ip text, user_agent text, created_at timestamptz)`;
+}
 
 const DAY_MS = 86_400_000;
 
@@ -114,16 +137,16 @@ export class RequestLogRecorder {
     const id = newId('requestLog', now);
     this.pending.push({
       id,
-      organizationId: entry.organizationId,
-      projectId: entry.projectId,
-      keyId: entry.keyId,
+      organization_id: entry.organizationId,
+      project_id: entry.projectId,
+      key_id: entry.keyId,
       method: entry.method,
       endpoint: entry.endpoint,
-      responseStatus: entry.status,
-      durationMs: entry.durationMs,
+      response_status: entry.status,
+      duration_ms: Math.round(entry.durationMs),
       ip: entry.ip,
-      userAgent: entry.userAgent,
-      createdAt: new Date(now),
+      user_agent: entry.userAgent,
+      created_at: new Date(now).toISOString(),
     });
     if (this.pending.length > this.maxPending) this.dropOverflow();
     return id;
@@ -154,7 +177,7 @@ export class RequestLogRecorder {
     this.pending = [];
     for (let start = 0; start < batch.length; start += ROWS_PER_INSERT) {
       try {
-        await this.options.db.insert(requestLogs).values(batch.slice(start, start + ROWS_PER_INSERT));
+        await this.options.db.execute(insertStatement(batch.slice(start, start + ROWS_PER_INSERT)));
       } catch (error) {
         // What was not written goes back in front of what arrived meanwhile, within the bound.
         this.pending = batch.slice(start).concat(this.pending);
