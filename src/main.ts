@@ -51,8 +51,9 @@ export async function start(config: Config, roles: readonly Role[], print: (line
       const address = app.server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       urls.push(`http://${host}:${port}`);
-      print(`Postgate API       http://${host}:${port}  (OpenAPI: /openapi.json)`);
+      print(`Postgate API       http://${host}:${port}  (reference: /docs, OpenAPI: /openapi.json)`);
       print(`Dashboard          http://${host}:${port}/`);
+      print(`Metrics            http://${host}:${port}/metrics  (${metricsAccess(config)})`);
       if (setupCode) print(`Setup code         ${setupCode}  (one-time: the dashboard asks for it to create the owner account)`);
     }
     if (roles.includes('worker')) {
@@ -86,4 +87,10 @@ export async function start(config: Config, roles: readonly Role[], print: (line
     lock?.release();
     throw error;
   }
+}
+
+/** Who may read /metrics, as routes/metrics.ts decides it. */
+function metricsAccess(config: Config): string {
+  if (config.metricsToken) return 'with POSTGATE_METRICS_TOKEN';
+  return config.trustProxy.length > 0 ? 'answers nobody behind TRUST_PROXY: set POSTGATE_METRICS_TOKEN' : 'this machine only';
 }
