@@ -96,8 +96,8 @@ describe('settings and audit log (browser, real server)', () => {
   it('switches the dashboard to the new project: keys made there stay there', async () => {
     await page.reload();
     const switcher = page.getByLabel('Project', { exact: true });
-    await switcher.selectOption({ label: 'Growth' });
-    await page.waitForLoadState('load');
+    // The switch is saved, then the page reloads: wait for that reload, not the page already loaded.
+    await Promise.all([page.waitForEvent('load'), switcher.selectOption({ label: 'Growth' })]);
     await page.getByRole('link', { name: 'API keys', exact: true }).click();
     await page.getByRole('heading', { name: 'API keys', exact: true }).waitFor();
     expect(await page.getByLabel('Project', { exact: true }).locator('option:checked').textContent()).toBe('Growth');
