@@ -6,7 +6,7 @@ import type { Principal } from '../../modules/api-keys/principal.js';
 import type { Scope } from '../../modules/api-keys/scopes.js';
 import { sendError } from './errors.js';
 import { admitConcurrent, rateHeaders } from './limits.js';
-import { logRequest } from './request-log.js';
+import { logRequest, sentStatus } from './request-log.js';
 
 /**
  * What a route needs from its caller. Every route declares one (start-up fails otherwise):
@@ -93,13 +93,12 @@ export function registerAuth(app: FastifyInstance, deps: Deps): void {
       keyId,
       method: request.method,
       url: url ?? '',
-      status: reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST,
+      status: sentStatus(reply),
       ip: request.client.text,
     });
   };
 }
 
-const CLIENT_CLOSED_REQUEST = 499;
 
 /**
  * The bearer token, '' for an Authorization header that holds none (refused and counted like a

@@ -11,6 +11,11 @@ const MAX_ENDPOINT = 2_048;
 /** The status of a request whose client went away before a response was sent (nginx's 499). */
 const CLIENT_CLOSED_REQUEST = 499;
 
+/** The status the client got, or 499 when it left before a response was sent. */
+export function sentStatus(reply: FastifyReply): number {
+  return reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST;
+}
+
 export function logRequest(deps: Deps, request: FastifyRequest, reply: FastifyReply): void {
   const principal = request.principal;
   if (!principal) return;
@@ -24,7 +29,7 @@ export function logRequest(deps: Deps, request: FastifyRequest, reply: FastifyRe
     method: request.method,
     // Never the query string: request bodies and parameters are not the log's to keep.
     endpoint: (query === -1 ? url : url.slice(0, query)).slice(0, MAX_ENDPOINT),
-    status: reply.raw.headersSent ? reply.statusCode : CLIENT_CLOSED_REQUEST,
+    status: sentStatus(reply),
     durationMs: Math.round(reply.elapsedTime),
     ip: request.client.text,
     // NUL cannot be stored in a text column; Node refuses it in headers, this keeps it certain.

@@ -5,6 +5,7 @@ import { toCursor } from '../../lib/pagination.js';
 import { auditEventList, auditQuery } from '../../modules/audit/schemas.js';
 import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
+// Auth: audit:read, declared through the edge (a key's scope, or the dashboard session and role).
 // The audit log is read-only through every interface: this module registers a GET and nothing
 // else, and no service exposes a way to change an event.
 export function auditLogRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge = PUBLIC_API): void {
