@@ -9,12 +9,12 @@ import type { Database } from '../src/db/client.js';
 export type StatementLog = {
   /** Every statement's text, in the order sent. */
   readonly statements: string[];
-  /** Statements that may write: INSERT, UPDATE, DELETE (also inside WITH) and EXECUTE of a prepared one. */
+  /** Statements that may write: INSERT, UPDATE, DELETE (also inside WITH), COPY and EXECUTE of a prepared one. */
   writes(): string[];
   restore(): void;
 };
 
-const MAY_WRITE = /^\s*(?:insert|update|delete|execute|with\b[\s\S]*\b(?:insert|update|delete)\b)/i;
+const MAY_WRITE = /^\s*(?:insert|update|delete|execute|copy|with\b[\s\S]*\b(?:insert|update|delete)\b)/i;
 
 function textOf(query: unknown): string {
   if (typeof query === 'string') return query;

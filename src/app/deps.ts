@@ -113,7 +113,7 @@ export async function createDeps(options: DepsOptions): Promise<Deps> {
   // The request log and the metrics read each other (drops counted, pending rows gauged), each
   // only later, from a callback: neither is called before both exist.
   const requestLog = new RequestLogRecorder({
-    db: database.db,
+    database,
     clock,
     retentionDays: config.requestLogDays,
     flushIntervalMs: options.requestLogFlushMs,

@@ -33,13 +33,24 @@ function takeRandom(n: number): Buffer {
   return slice;
 }
 
-export function newId(kind: IdKind, now: number = Date.now()): string {
+/** The 10-character time part of an id made at `ms`. */
+function timePart(ms: number): string {
   let time = '';
-  let t = now;
+  let t = ms;
   for (let i = 0; i < 10; i++) {
     time = ALPHABET[t % 32]! + time;
     t = Math.floor(t / 32);
   }
+  return time;
+}
+
+/** Sorts before every id of this kind made at or after `ms`, and after every one made before. */
+export function idBefore(kind: IdKind, ms: number): string {
+  return `${ID_PREFIXES[kind]}_${timePart(ms)}`;
+}
+
+export function newId(kind: IdKind, now: number = Date.now()): string {
+  const time = timePart(now);
   // 80 random bits as 16 base32 characters: 5 bytes make 8 characters, twice.
   const random = takeRandom(10);
   let tail = '';

@@ -8,8 +8,16 @@ export const HTTP_STATUS = catalogueColumn((record) => record.http);
 /** `field` is the JSON path of the field the error names (`to[2]`, `params.id`), when it names one. */
 export type ErrorBody = { statusCode: number; name: ErrorCode; message: string; field?: string };
 
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The catalogue code of an error response (sendError), for what counts responses by code. */
+    errorCode: ErrorCode | undefined;
+  }
+}
+
 export function sendError(reply: FastifyReply, code: ErrorCode, message: string, field?: string): FastifyReply {
   const statusCode = HTTP_STATUS[code];
+  reply.errorCode = code;
   const body: ErrorBody = field === undefined ? { statusCode, name: code, message } : { statusCode, name: code, message, field };
   return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
 }
@@ -31,6 +39,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /** Maps every error to the Resend-shaped body; nothing a client sends can produce a 500. */
 export function registerErrorHandling(app: FastifyInstance, logger: Pick<FastifyBaseLogger, 'warn' | 'error'> = app.log): void {
+  app.decorateReply('errorCode', undefined);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) return sendError(reply, error.code, error.message, error.field);
     if (hasZodFastifySchemaValidationErrors(error)) {

@@ -1,6 +1,6 @@
 import { and, eq, gte, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { deleteOlderThan } from '../../db/sweep.js';
+import { deleteExpired } from '../../db/sweep.js';
 import { auditEvents, type AuditEventRow } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
@@ -43,7 +43,7 @@ export function createAuditService(deps: Readonly<{ db: Db; clock: Clock }>): Au
     list: (actor, filters, cursor) => listAuditEvents(deps.db, actor, filters, cursor),
     sweep: async (retentionDays) => {
       const cutoff = new Date(deps.clock.nowMs() - retentionDays * 86_400_000);
-      return deleteOlderThan(deps.db, auditEvents, auditEvents.id, auditEvents.occurredAt, cutoff);
+      return deleteExpired(deps.db, auditEvents, [auditEvents.id], lt(auditEvents.occurredAt, cutoff));
     },
   };
 }

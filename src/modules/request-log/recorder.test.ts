@@ -28,8 +28,8 @@ for (const backend of BACKENDS) {
       return row?.n ?? 0;
     };
 
-    it('writes a flush larger than one statement may carry as INSERTs of ROWS_PER_INSERT rows', async () => {
-      const recorder = new RequestLogRecorder({ db: ctx.deps.database.db, clock: ctx.clock, retentionDays: 30 });
+    it('writes a flush larger than one statement may carry as statements of ROWS_PER_INSERT rows', async () => {
+      const recorder = new RequestLogRecorder({ database: ctx.deps.database, clock: ctx.clock, retentionDays: 30 });
       const rows = 2 * ROWS_PER_INSERT + 1;
       for (let i = 0; i < rows; i++) recorder.record({ ...entry, endpoint: '/split' });
       const observed = observeStatements(ctx.deps.database);
@@ -38,7 +38,7 @@ for (const backend of BACKENDS) {
       } finally {
         observed.restore();
       }
-      const inserts = observed.writes().filter((text) => /insert into "request_logs"/i.test(text));
+      const inserts = observed.writes().filter((text) => /(insert into|copy) "request_logs"/i.test(text));
       expect(inserts).toHaveLength(3);
       expect(await rowsOf('/split')).toBe(rows);
       expect(recorder.pendingCount).toBe(0);
@@ -46,7 +46,7 @@ for (const backend of BACKENDS) {
 
     it('keeps at most maxPending rows while the database is away, dropping and counting the oldest', async () => {
       const dropped: number[] = [];
-      const recorder = new RequestLogRecorder({ db: ctx.deps.database.db, clock: ctx.clock, retentionDays: 30, maxPending: 100, onDropped: (n) => dropped.push(n) });
+      const recorder = new RequestLogRecorder({ database: ctx.deps.database, clock: ctx.clock, retentionDays: 30, maxPending: 100, onDropped: (n) => dropped.push(n) });
       const { db } = ctx.deps.database;
       await db.execute(sql`alter table request_logs rename to request_logs_away`);
       try {
@@ -66,6 +66,21 @@ for (const backend of BACKENDS) {
       expect(await rowsOf('/away/30')).toBe(1);
       expect(await rowsOf('/away/129')).toBe(1);
       expect(recorder.pendingCount).toBe(0);
+    });
+
+    it('stores what the COPY text format escapes (tab, newline, backslash) as sent, and null as null', async () => {
+      const recorder = new RequestLogRecorder({ database: ctx.deps.database, clock: ctx.clock, retentionDays: 30 });
+      const odd = 'agent\twith\ttabs \\N back\\slash\nnew\rline';
+      recorder.record({ ...entry, endpoint: '/odd\\path', userAgent: odd });
+      recorder.record({ ...entry, endpoint: '/no-agent', userAgent: null });
+      await recorder.flush();
+      const { db } = ctx.deps.database;
+      const [row] = await db.select().from(requestLogs).where(eq(requestLogs.endpoint, '/odd\\path'));
+      expect(row?.userAgent).toBe(odd);
+      const [bare] = await db.select().from(requestLogs).where(eq(requestLogs.endpoint, '/no-agent'));
+      expect(bare?.userAgent).toBeNull();
+      expect(bare?.durationMs).toBe(entry.durationMs);
+      expect(bare?.createdAt.getTime()).toBe(ctx.clock.nowMs());
     });
 
     it('sweeps rows older than POSTGATE_REQUEST_LOG_DAYS and keeps the younger', async () => {

@@ -1,10 +1,10 @@
-import { sql } from 'drizzle-orm';
-import type { Db } from '../../db/client.js';
-import { wellFormedJson } from '../../db/json.js';
-import { deleteOlderThan } from '../../db/sweep.js';
+import { lt } from 'drizzle-orm';
+import { bulkWriter, type BulkColumn, type BulkWrite, type Cell } from '../../db/bulk-write.js';
+import type { Database } from '../../db/client.js';
+import { deleteExpired } from '../../db/sweep.js';
 import { requestLogs } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
-import { newId } from '../../lib/ids.js';
+import { idBefore, newId } from '../../lib/ids.js';
 
 // The API request log (GET /logs): one row per authenticated request, kept in memory and written
 // in batches, so serving a request never waits on, or adds, a write of its own. Rows older than
@@ -24,39 +24,31 @@ export type RequestLogEntry = Readonly<{
   userAgent: string | null;
 }>;
 
-/** A row as the INSERT reads it from its one JSON parameter (json_to_recordset's column names). */
-type Row = {
-  id: string;
-  organization_id: string;
-  project_id: string;
-  key_id: string;
-  method: string;
-  endpoint: string;
-  response_status: number;
-  duration_ms: number;
-  ip: string;
-  user_agent: string | null;
-  created_at: string;
-};
+/** The table's columns in the order `record` lays out a row's cells. */
+const COLUMNS: readonly BulkColumn[] = [
+  { name: 'id', type: 'text' },
+  { name: 'organization_id', type: 'text' },
+  { name: 'project_id', type: 'text' },
+  { name: 'key_id', type: 'text' },
+  { name: 'method', type: 'text' },
+  { name: 'endpoint', type: 'text' },
+  { name: 'response_status', type: 'integer' },
+  { name: 'duration_ms', type: 'integer' },
+  { name: 'ip', type: 'text' },
+  { name: 'user_agent', type: 'text' },
+  { name: 'created_at', type: 'timestamptz' },
+];
 
 /**
- * Rows per INSERT, so one statement's JSON stays a few megabytes. The rows travel as one JSON
- * parameter, as the email intake's do (emails/insert-statement.ts): binding 11 parameters a row
- * through the query builder cost more CPU than the requests being logged.
+ * Rows per statement. A statement holds PGlite (one connection) for its whole length: 2,000
+ * rows keep that to a few milliseconds, long enough that a statement's own cost is negligible.
  */
-export const ROWS_PER_INSERT = 5_000;
-
-function insertStatement(rows: readonly Row[]) {
-  return sql`INSERT INTO "request_logs" (id, organization_id, project_id, key_id, method, endpoint, response_status, duration_ms, ip, user_agent, created_at)
-    SELECT id, organization_id, project_id, key_id, method, endpoint, response_status, duration_ms, ip, user_agent, created_at
-    FROM json_to_recordset(${wellFormedJson(rows)}::json) AS r(id text, organization_id text, project_id text, key_id text, method text,
-      endpoint text, response_status integer, duration_ms integer, ip text, user_agent text, created_at timestamptz)`;
-}
+export const ROWS_PER_INSERT = 2_000;
 
 const DAY_MS = 86_400_000;
 
 export type RequestLogOptions = Readonly<{
-  db: Db;
+  database: Database;
   clock: Clock;
   retentionDays: number;
   /** How often pending rows are written (and the longest a request waits to appear in GET /logs). */
@@ -75,8 +67,8 @@ export type RequestLogOptions = Readonly<{
 }>;
 
 export class RequestLogRecorder {
-  /** Oldest first. */
-  private pending: Row[] = [];
+  /** Oldest first; cells in COLUMNS order. */
+  private pending: Cell[][] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -87,7 +79,10 @@ export class RequestLogRecorder {
   private readonly sweepIntervalMs: number;
   private readonly maxPending: number;
 
+  private readonly write: BulkWrite;
+
   constructor(private readonly options: RequestLogOptions) {
+    this.write = bulkWriter(options.database, 'request_logs', COLUMNS);
     this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 3_600_000;
     this.maxPending = options.maxPending ?? 100_000;
@@ -135,19 +130,19 @@ export class RequestLogRecorder {
   record(entry: RequestLogEntry): string {
     const now = this.options.clock.nowMs();
     const id = newId('requestLog', now);
-    this.pending.push({
+    this.pending.push([
       id,
-      organization_id: entry.organizationId,
-      project_id: entry.projectId,
-      key_id: entry.keyId,
-      method: entry.method,
-      endpoint: entry.endpoint,
-      response_status: entry.status,
-      duration_ms: Math.round(entry.durationMs),
-      ip: entry.ip,
-      user_agent: entry.userAgent,
-      created_at: new Date(now).toISOString(),
-    });
+      entry.organizationId,
+      entry.projectId,
+      entry.keyId,
+      entry.method,
+      entry.endpoint,
+      entry.status,
+      Math.round(entry.durationMs),
+      entry.ip,
+      entry.userAgent,
+      new Date(now).toISOString(),
+    ]);
     if (this.pending.length > this.maxPending) this.dropOverflow();
     return id;
   }
@@ -163,7 +158,7 @@ export class RequestLogRecorder {
   }
 
   /**
-   * Writes what is pending: one multi-row INSERT per ROWS_PER_INSERT rows. One flush at a time;
+   * Writes what is pending: one statement per ROWS_PER_INSERT rows. One flush at a time;
    * a failed one does not fail the next (each waits for the previous to settle, not to succeed).
    */
   flush(): Promise<void> {
@@ -177,7 +172,7 @@ export class RequestLogRecorder {
     this.pending = [];
     for (let start = 0; start < batch.length; start += ROWS_PER_INSERT) {
       try {
-        await this.options.db.execute(insertStatement(batch.slice(start, start + ROWS_PER_INSERT)));
+        await this.write(batch.slice(start, start + ROWS_PER_INSERT));
       } catch (error) {
         // What was not written goes back in front of what arrived meanwhile, within the bound.
         this.pending = batch.slice(start).concat(this.pending);
@@ -198,12 +193,9 @@ export class RequestLogRecorder {
     this.options.onDropped?.(count);
   }
 
-  /**
-   * Deletes rows older than the retention, SWEEP_BATCH at a time. Instances sharing PostgreSQL
-   * may sweep at once: SKIP LOCKED lets each take rows the others are not deleting.
-   */
+  /** Deletes rows older than the retention: by id, since ids are time-ordered (lib/ids.ts). */
   async sweep(): Promise<number> {
-    const cutoff = new Date(this.options.clock.nowMs() - this.options.retentionDays * DAY_MS);
-    return deleteOlderThan(this.options.db, requestLogs, requestLogs.id, requestLogs.createdAt, cutoff);
+    const cutoff = idBefore('requestLog', this.options.clock.nowMs() - this.options.retentionDays * DAY_MS);
+    return deleteExpired(this.options.database.db, requestLogs, [requestLogs.organizationId, requestLogs.id], lt(requestLogs.id, cutoff));
   }
 }
