@@ -15,6 +15,7 @@ import { instructionsStage } from './stages/instructions.js';
 import { revocationStage } from './stages/revocation.js';
 import { smtpStage } from './stages/smtp.js';
 import { verifyStage } from './stages/verify.js';
+import { webhooksStage } from './stages/webhooks.js';
 
 // `npm run bench`: every stage measures Postgate next to a baseline taken in the same run, prints a
 // progress line, and the run ends with one table (absolute figures, ratios, budgets met or
@@ -28,7 +29,7 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 if (!Number.isInteger(seconds) || seconds < 1 || seconds > 30) throw new Error('--seconds takes a whole number of seconds, 1..30');
-const only = new Set((values.only ?? '1,2,3,4,5,6,7,8').split(',').map((s) => s.trim()));
+const only = new Set((values.only ?? '1,2,3,4,5,6,7,8,9').split(',').map((s) => s.trim()));
 
 const report = new Report();
 const started = Date.now();
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
   }
 
   if (only.has('8')) await deliveryStage({ report, postgres: !pgProblem });
+  if (only.has('9')) await webhooksStage({ report, postgres: !pgProblem });
 
   // Last, with every other server stopped: the one figure that machine noise does not move.
   if (only.has('7')) await instructionsStage({ report, postgres: !pgProblem });

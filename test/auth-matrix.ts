@@ -15,7 +15,7 @@ export type MatrixRoute = {
   auth: RouteAuth;
   /** The JSON body; or a function of the object makeResource made (a body naming something of the caller's organization). */
   body?: unknown;
-  /** Creates an object of `org` for `:id` routes and returns its id. */
+  /** Creates an object of `org` for `:id` routes and returns its id (`id|eventId` for routes with both). */
   makeResource?: (deps: Deps, org: OrganizationObject) => Promise<string>;
 };
 
@@ -53,6 +53,8 @@ export function runAuthMatrix(backend: Backend, routes: MatrixRoute[]): void {
       await ctx.app.inject({ method: 'GET', url: '/whoami', headers: bearer(rotating.token) });
       ctx.clock.advance(61_000);
       tokens.wrongScope = (await keyFor(ctx.deps, a.org, { name: 'webhooks', permission: 'custom', scopes: ['webhooks:read'] })).token;
+      // For the routes webhooks:read itself opens.
+      tokens.otherScope = (await keyFor(ctx.deps, a.org, { name: 'audit', permission: 'custom', scopes: ['audit:read'] })).token;
       tokens.sending = (await keyFor(ctx.deps, a.org, { name: 'sending', permission: 'sending_access' })).token;
     });
     afterAll(async () => ctx?.close());
@@ -71,7 +73,7 @@ export function runAuthMatrix(backend: Backend, routes: MatrixRoute[]): void {
         };
         const call = async (headers: Record<string, string>, org: 'a' | 'b' = 'a', query = '') => {
           let url = route.url;
-          if (url.includes(':id')) url = url.replace(':id', await resourceOf(org === 'a' ? a : b));
+          if (url.includes(':id')) url = fillParams(url, await resourceOf(org === 'a' ? a : b));
           const body = typeof route.body === 'function' ? (route.body as (resource: string) => unknown)(await resourceOf(org === 'a' ? a : b)) : route.body;
           return ctx.app.inject({
             method: route.method,
@@ -121,7 +123,7 @@ export function runAuthMatrix(backend: Backend, routes: MatrixRoute[]): void {
 
         if (typeof route.auth === 'object') {
           it(`refuses a key without ${route.auth.scope} (403 insufficient_scope)`, async () => {
-            const res = await call(bearer(tokens.wrongScope!));
+            const res = await call(bearer((route.auth as { scope: string }).scope === 'webhooks:read' ? tokens.otherScope! : tokens.wrongScope!));
             expect(res.statusCode).toBe(403);
             expect(res.json().name).toBe('insufficient_scope');
           });
@@ -149,4 +151,10 @@ export function runAuthMatrix(backend: Backend, routes: MatrixRoute[]): void {
       });
     }
   });
+}
+
+/** `:id` (and `:eventId`) of a route pattern filled from a resource: `id` or `id|eventId`. */
+export function fillParams(url: string, resource: string): string {
+  const [id, eventId] = resource.split('|');
+  return url.replace(':id', id!).replace(':eventId', eventId ?? 'x');
 }

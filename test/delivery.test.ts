@@ -6,6 +6,7 @@ import { deliverClaimed } from '../src/modules/delivery/deliver.js';
 import { generateDkimPrivateKey } from '../src/modules/domains/dkim.js';
 import { presentRecords } from '../src/modules/domains/records.js';
 import { deliveryDeps, startWorker, type RunningWorker } from '../src/worker/worker.js';
+import { operator } from '../src/modules/api-keys/principal.js';
 import { emailBody, eventually, senderFor } from './email-fixtures.js';
 import { bearer, domainFor, keyFor, orgWithKey, type OrgFixture } from './factories.js';
 import { BACKENDS, createTestContext, type TestContext } from './harness.js';
@@ -102,13 +103,15 @@ for (const backend of BACKENDS) {
         return { code: 550, message: 'No such user' };
       };
       worker = startWorker(ctx.deps);
-      const id = await send(emailBody('hello@mail.acme.test', { subject: 'bounce' }));
+      // Its own recipient: a bounce puts the address on the suppression list.
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'bounce', to: 'bounced-once@example.net' }));
       await settled(id);
       const shown = await email(id);
       expect(shown.last_event).toBe('bounced');
       expect(shown.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'bounced']);
       expect(shown.events[1].detail).toMatch(/550/);
       expect(tries).toBe(1);
+      expect((await ctx.deps.services.suppressions.get(operator(acme.org.id, acme.org.default_project_id), 'bounced-once@example.net')).origin).toBe('bounce');
     });
 
     it('gives up after the maximum number of attempts (failed)', async () => {

@@ -4,11 +4,29 @@ import { deliverEmail } from '../src/modules/delivery/deliver.js';
 import { deliveryDeps } from '../src/worker/worker.js';
 import { emailBody, senderFor } from './email-fixtures.js';
 import { newId } from '../src/lib/ids.js';
+import { operator } from '../src/modules/api-keys/principal.js';
 import { domainFor, keyFor } from './factories.js';
 import type { MatrixRoute } from './auth-matrix.js';
 
 const makeDomain = async (deps: Deps, org: OrganizationObject): Promise<string> => domainFor(deps, org, `d${Math.random().toString(36).slice(2, 8)}.example`);
 const makeKey = async (deps: Deps, org: OrganizationObject): Promise<string> => (await keyFor(deps, org, { name: 'target' })).id;
+/** A suppression of the organization's default project (where the matrix's keys live). */
+const makeSuppression = async (deps: Deps, org: OrganizationObject): Promise<string> =>
+  (await deps.services.suppressions.add(operator(org.id, org.default_project_id), { email: `m${Math.random().toString(36).slice(2, 8)}@example.com` })).suppression.id;
+
+/** A webhook endpoint of the organization's default project. */
+const makeWebhook = async (deps: Deps, org: OrganizationObject): Promise<string> =>
+  (await deps.services.webhooks.create(operator(org.id, org.default_project_id), { endpoint: 'https://hooks.example.com/matrix', events: ['email.sent'] })).id;
+/** A webhook and one event of its log (a test event): `webhookId|eventId`. */
+const makeWebhookEvent = async (deps: Deps, org: OrganizationObject): Promise<string> => {
+  const webhookId = await makeWebhook(deps, org);
+  const event = await deps.services.webhooks.sendTest(operator(org.id, org.default_project_id), webhookId);
+  return `${webhookId}|${event.id}`;
+};
+
+/** A draft template of the organization's default project. */
+const makeTemplate = async (deps: Deps, org: OrganizationObject): Promise<string> =>
+  (await deps.services.templates.create(operator(org.id, org.default_project_id), { name: 'matrix', html: '<p>{{{NAME}}}</p>', variables: [{ key: 'NAME', type: 'string', fallback_value: 'x' }] })).id;
 
 /** A verified sending domain of the organization; its name goes in the body's `from`. */
 const makeSendingDomain = async (deps: Deps, org: OrganizationObject): Promise<string> => {
@@ -45,6 +63,7 @@ export const MATRIX_ROUTES: MatrixRoute[] = [
   { method: 'GET', url: '/domains', auth: { scope: 'domains:read' } },
   { method: 'GET', url: '/domains/:id', auth: { scope: 'domains:read' }, makeResource: makeDomain },
   { method: 'POST', url: '/domains/:id/verify', auth: { scope: 'domains:write' }, makeResource: makeDomain },
+  { method: 'PATCH', url: '/domains/:id', auth: { scope: 'domains:write' }, body: { open_tracking: true }, makeResource: makeDomain },
   { method: 'DELETE', url: '/domains/:id', auth: { scope: 'domains:write' }, makeResource: makeDomain },
   { method: 'POST', url: '/emails', auth: { scope: 'emails:send' }, makeResource: makeSendingDomain, body: sendBody },
   { method: 'POST', url: '/emails/batch', auth: { scope: 'emails:send' }, makeResource: makeSendingDomain, body: (domain: string) => [sendBody(domain), sendBody(domain)] },
@@ -58,4 +77,29 @@ export const MATRIX_ROUTES: MatrixRoute[] = [
   { method: 'GET', url: '/emails/metrics', auth: { scope: 'analytics:read' } },
   { method: 'GET', url: '/usage', auth: { scope: 'analytics:read' } },
   { method: 'GET', url: '/organization', auth: { scope: 'organization:read' } },
+  { method: 'POST', url: '/webhooks', auth: { scope: 'webhooks:write' }, body: { endpoint: 'https://hooks.example.com/new', events: ['email.sent'] } },
+  { method: 'GET', url: '/webhooks', auth: { scope: 'webhooks:read' } },
+  { method: 'GET', url: '/webhooks/:id', auth: { scope: 'webhooks:read' }, makeResource: makeWebhook },
+  { method: 'PATCH', url: '/webhooks/:id', auth: { scope: 'webhooks:write' }, makeResource: makeWebhook, body: { status: 'disabled' } },
+  { method: 'DELETE', url: '/webhooks/:id', auth: { scope: 'webhooks:write' }, makeResource: makeWebhook },
+  { method: 'POST', url: '/webhooks/:id/signing-secret/rotate', auth: { scope: 'webhooks:write' }, makeResource: makeWebhook },
+  { method: 'POST', url: '/webhooks/:id/test', auth: { scope: 'webhooks:write' }, makeResource: makeWebhook },
+  { method: 'GET', url: '/webhooks/:id/events', auth: { scope: 'webhooks:read' }, makeResource: makeWebhook },
+  { method: 'GET', url: '/webhooks/:id/events/:eventId', auth: { scope: 'webhooks:read' }, makeResource: makeWebhookEvent },
+  { method: 'POST', url: '/webhooks/:id/events/:eventId/replay', auth: { scope: 'webhooks:write' }, makeResource: makeWebhookEvent },
+  { method: 'GET', url: '/webhooks/:id/events/:eventId/attempts', auth: { scope: 'webhooks:read' }, makeResource: makeWebhookEvent },
+  { method: 'POST', url: '/templates', auth: { scope: 'templates:write' }, body: { name: 'matrix', html: '<p>matrix</p>' } },
+  { method: 'GET', url: '/templates', auth: { scope: 'templates:read' } },
+  { method: 'GET', url: '/templates/:id', auth: { scope: 'templates:read' }, makeResource: makeTemplate },
+  { method: 'PATCH', url: '/templates/:id', auth: { scope: 'templates:write' }, makeResource: makeTemplate, body: { name: 'renamed' } },
+  { method: 'DELETE', url: '/templates/:id', auth: { scope: 'templates:write' }, makeResource: makeTemplate },
+  { method: 'POST', url: '/templates/:id/publish', auth: { scope: 'templates:write' }, makeResource: makeTemplate },
+  { method: 'POST', url: '/templates/:id/duplicate', auth: { scope: 'templates:write' }, makeResource: makeTemplate },
+  { method: 'POST', url: '/templates/:id/render', auth: { scope: 'templates:read' }, makeResource: makeTemplate, body: { variables: { NAME: 'matrix' } } },
+  { method: 'POST', url: '/suppressions', auth: { scope: 'audience:write' }, body: { email: 'matrix@example.com' } },
+  { method: 'GET', url: '/suppressions', auth: { scope: 'audience:read' } },
+  { method: 'GET', url: '/suppressions/:id', auth: { scope: 'audience:read' }, makeResource: makeSuppression },
+  { method: 'DELETE', url: '/suppressions/:id', auth: { scope: 'audience:write' }, makeResource: makeSuppression },
+  { method: 'POST', url: '/suppressions/batch/add', auth: { scope: 'audience:write' }, body: { emails: ['matrix1@example.com', 'matrix2@example.com'] } },
+  { method: 'POST', url: '/suppressions/batch/remove', auth: { scope: 'audience:write' }, body: { emails: ['matrix1@example.com'] } },
 ];

@@ -8,6 +8,7 @@ import { createOrganization, type OrganizationObject } from '../src/modules/orga
 import { start as startDns, type TestDnsServer } from './dns-server.js';
 import { bearer, keyFor } from './factories.js';
 import { createTestContext, type Backend, type TestContext } from './harness.js';
+import { fillParams } from './auth-matrix.js';
 import type { SessionRoute } from './session-routes.js';
 
 // The shared security cases of dashboard routes, run against each one: what the auth matrix is
@@ -64,7 +65,7 @@ export function runSessionMatrix(backend: Backend, routes: SessionRoute[]): void
           return id;
         };
         const call = async (headers: Record<string, string>, owner: Member = a) => {
-          const url = route.url.includes(':id') ? route.url.replace(':id', await resourceOf(owner)) : route.url;
+          const url = route.url.includes(':id') ? fillParams(route.url, await resourceOf(owner)) : route.url;
           return ctx.app.inject({
             method: route.method,
             url,

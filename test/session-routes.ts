@@ -22,6 +22,21 @@ export type SessionRoute = {
 const makeDomain = async (deps: Deps, org: OrganizationObject): Promise<string> => domainFor(deps, org, `d${Math.random().toString(36).slice(2, 8)}.example`);
 const makeProject = async (deps: Deps, org: OrganizationObject): Promise<string> => (await deps.services.projects.create(operator(org.id, org.default_project_id), 'target')).id;
 const makeKey = async (deps: Deps, org: OrganizationObject): Promise<string> => (await keyFor(deps, org, { name: 'target' })).id;
+/** A suppression of the organization's default project (the one a new session shows). */
+/** A webhook endpoint of the organization's default project. */
+const makeWebhook = async (deps: Deps, org: OrganizationObject): Promise<string> =>
+  (await deps.services.webhooks.create(operator(org.id, org.default_project_id), { endpoint: 'https://hooks.example.com/matrix', events: ['email.sent'] })).id;
+/** A webhook and one event of its log (a test event): `webhookId|eventId`. */
+const makeWebhookEvent = async (deps: Deps, org: OrganizationObject): Promise<string> => {
+  const webhookId = await makeWebhook(deps, org);
+  const event = await deps.services.webhooks.sendTest(operator(org.id, org.default_project_id), webhookId);
+  return `${webhookId}|${event.id}`;
+};
+/** A draft template of the organization's default project. */
+const makeTemplate = async (deps: Deps, org: OrganizationObject): Promise<string> =>
+  (await deps.services.templates.create(operator(org.id, org.default_project_id), { name: 'matrix', html: '<p>{{{NAME}}}</p>', variables: [{ key: 'NAME', type: 'string', fallback_value: 'x' }] })).id;
+const makeSuppression = async (deps: Deps, org: OrganizationObject): Promise<string> =>
+  (await deps.services.suppressions.add(operator(org.id, org.default_project_id), { email: `m${Math.random().toString(36).slice(2, 8)}@example.com` })).suppression.id;
 /** A test-mode email of the organization, captured (so it has a raw message) when `capture` is set. */
 const makeEmail = (capture: boolean) => async (deps: Deps, org: OrganizationObject): Promise<string> => {
   const { id } = await deps.services.emails.send(senderFor(org, { mode: 'test' }), emailBody('matrix@matrix.example'));
@@ -53,6 +68,7 @@ export const SESSION_ROUTES: SessionRoute[] = [
   { method: 'GET', url: '/dashboard/api/domains' },
   { method: 'GET', url: '/dashboard/api/domains/:id', makeResource: makeDomain },
   { method: 'POST', url: '/dashboard/api/domains/:id/verify', makeResource: makeDomain },
+  { method: 'PATCH', url: '/dashboard/api/domains/:id', body: { click_tracking: true }, makeResource: makeDomain },
   { method: 'DELETE', url: '/dashboard/api/domains/:id', makeResource: makeDomain },
   { method: 'GET', url: '/dashboard/api/emails' },
   { method: 'GET', url: '/dashboard/api/emails/:id', makeResource: makeEmail(false) },
@@ -60,6 +76,31 @@ export const SESSION_ROUTES: SessionRoute[] = [
   { method: 'GET', url: '/dashboard/api/emails/metrics' },
   { method: 'GET', url: '/dashboard/api/usage' },
   { method: 'GET', url: '/dashboard/api/organization' },
+  { method: 'POST', url: '/dashboard/api/webhooks', body: { endpoint: 'https://hooks.example.com/new', events: ['email.sent'] } },
+  { method: 'GET', url: '/dashboard/api/webhooks' },
+  { method: 'GET', url: '/dashboard/api/webhooks/:id', makeResource: makeWebhook },
+  { method: 'PATCH', url: '/dashboard/api/webhooks/:id', makeResource: makeWebhook, body: { status: 'disabled' } },
+  { method: 'DELETE', url: '/dashboard/api/webhooks/:id', makeResource: makeWebhook },
+  { method: 'POST', url: '/dashboard/api/webhooks/:id/signing-secret/rotate', makeResource: makeWebhook },
+  { method: 'POST', url: '/dashboard/api/webhooks/:id/test', makeResource: makeWebhook },
+  { method: 'GET', url: '/dashboard/api/webhooks/:id/events', makeResource: makeWebhook },
+  { method: 'GET', url: '/dashboard/api/webhooks/:id/events/:eventId', makeResource: makeWebhookEvent },
+  { method: 'POST', url: '/dashboard/api/webhooks/:id/events/:eventId/replay', makeResource: makeWebhookEvent },
+  { method: 'GET', url: '/dashboard/api/webhooks/:id/events/:eventId/attempts', makeResource: makeWebhookEvent },
+  { method: 'POST', url: '/dashboard/api/templates', body: { name: 'matrix', html: '<p>matrix</p>' } },
+  { method: 'GET', url: '/dashboard/api/templates' },
+  { method: 'GET', url: '/dashboard/api/templates/:id', makeResource: makeTemplate },
+  { method: 'PATCH', url: '/dashboard/api/templates/:id', makeResource: makeTemplate, body: { name: 'renamed' } },
+  { method: 'DELETE', url: '/dashboard/api/templates/:id', makeResource: makeTemplate },
+  { method: 'POST', url: '/dashboard/api/templates/:id/publish', makeResource: makeTemplate },
+  { method: 'POST', url: '/dashboard/api/templates/:id/duplicate', makeResource: makeTemplate },
+  { method: 'POST', url: '/dashboard/api/templates/:id/render', makeResource: makeTemplate, body: { variables: { NAME: 'matrix' } } },
+  { method: 'POST', url: '/dashboard/api/suppressions', body: { email: 'matrix@example.com' } },
+  { method: 'GET', url: '/dashboard/api/suppressions' },
+  { method: 'GET', url: '/dashboard/api/suppressions/:id', makeResource: makeSuppression },
+  { method: 'DELETE', url: '/dashboard/api/suppressions/:id', makeResource: makeSuppression },
+  { method: 'POST', url: '/dashboard/api/suppressions/batch/add', body: { emails: ['matrix1@example.com', 'matrix2@example.com'] } },
+  { method: 'POST', url: '/dashboard/api/suppressions/batch/remove', body: { emails: ['matrix1@example.com'] } },
   // Team and account (routes/dashboard/team.ts, account.ts).
   { method: 'GET', url: '/dashboard/api/members' },
   { method: 'PATCH', url: '/dashboard/api/members/:id', body: { role: 'viewer' }, makeResource: makeMember },

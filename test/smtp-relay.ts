@@ -14,6 +14,10 @@ export type TestRelay = {
   messages: RelayedMessage[];
   /** Decides the answer to each DATA (or when to give it); undefined accepts. */
   respond: (message: RelayedMessage) => Reply | Promise<Reply>;
+  /** Decides the answer to each RCPT TO; undefined accepts. */
+  rcpt: (address: string) => Reply;
+  /** Every RCPT TO address the relay was given, accepted or not. */
+  rcptSeen: string[];
   /** Message-IDs received more than once. */
   duplicates(): string[];
   close(): Promise<void>;
@@ -26,6 +30,8 @@ export async function startRelay(port = 0): Promise<TestRelay> {
   const relay: Omit<TestRelay, 'port' | 'url' | 'close'> & { respond: TestRelay['respond'] } = {
     messages: [],
     respond: () => undefined,
+    rcpt: () => undefined,
+    rcptSeen: [],
     duplicates: () => {
       const seen = new Map<string, number>();
       for (const m of relay.messages) if (m.messageId) seen.set(m.messageId, (seen.get(m.messageId) ?? 0) + 1);
@@ -42,6 +48,14 @@ export async function startRelay(port = 0): Promise<TestRelay> {
       const known = auth.username === RELAY_USER || Boolean(auth.username?.startsWith(`${RELAY_USER}-`));
       if (known && auth.password === RELAY_PASS) return callback(null, { user: auth.username });
       return callback(new Error('Invalid username or password'));
+    },
+    onRcptTo(address, _session, callback) {
+      relay.rcptSeen.push(address.address);
+      const reply = relay.rcpt(address.address);
+      if (!reply) return callback();
+      const error = new Error(reply.message) as Error & { responseCode: number };
+      error.responseCode = reply.code;
+      return callback(error);
     },
     onData(stream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];

@@ -14,7 +14,9 @@ import { DomainsPage } from './pages/domains/domains-page.tsx';
 import { EmailsPage } from './pages/emails/emails-page.tsx';
 import { KeysPage } from './pages/keys/keys-page.tsx';
 import { SettingsPage } from './pages/settings/settings-page.tsx';
+import { SuppressionsPage } from './pages/suppressions/suppressions-page.tsx';
 import { TeamPage } from './pages/team/team-page.tsx';
+import { WebhooksPage } from './pages/webhooks/webhooks-page.tsx';
 
 type Auth =
   | { state: 'loading' }
@@ -90,6 +92,8 @@ function Page({ route, session, onSessionChanged }: { route: string; session: Se
   if (route.startsWith('/account')) return <AccountPage session={session} onChanged={onSessionChanged} />;
   if (route.startsWith('/domains')) return <DomainsPage selectedId={route.split('/')[2]} />;
   if (route.startsWith('/emails')) return <EmailsPage selectedId={route.split('/')[2]} />;
+  if (route.startsWith('/webhooks')) return <WebhooksPage selectedId={route.split('/')[2]} eventId={route.split('/')[4]} />;
+  if (route.startsWith('/suppressions')) return <SuppressionsPage />;
   if (route.startsWith('/analytics')) return <AnalyticsPage />;
   if (route.startsWith('/audit-log')) return <AuditPage />;
   if (route.startsWith('/settings')) return <SettingsPage />;

@@ -18,6 +18,12 @@ import type { Intake } from '../modules/emails/group-commit.js';
 import { createProjectService, type ProjectService } from '../modules/projects/service.js';
 import type { Wakeup } from '../modules/queue/wakeup.js';
 import { createRequestLogQueries, type RequestLogQueries } from '../modules/request-log/queries.js';
+import { createSuppressionService, type SuppressionService } from '../modules/suppressions/service.js';
+import { createTemplateService, type TemplateService } from '../modules/templates/service.js';
+import { createTrackingService, type TrackingService } from '../modules/tracking/service.js';
+import { createWebhookEventLog, type WebhookEventLog } from '../modules/webhooks/event-log.js';
+import { createWebhookService, type WebhookService } from '../modules/webhooks/service.js';
+import type { SecretBox } from '../modules/accounts/secret-box.js';
 
 // The use cases every edge calls (HTTP routes, the dashboard, SMTP, the CLI, tests), each built
 // once here from the deps it needs. Edges never assemble a service's deps themselves.
@@ -35,6 +41,18 @@ export type Services = Readonly<{
   team: TeamService;
   /** TOTP two-factor set-up and the sign-in's second step. */
   twoFactor: TwoFactorService;
+  /** Addresses never sent to (GET/POST /suppressions; bounces and complaints add them). */
+  suppressions: SuppressionService;
+  /** Webhook endpoints (Resend's /webhooks). */
+  webhooks: WebhookService;
+  /** Each endpoint's event log: events, attempts, replay. */
+  webhookEvents: WebhookEventLog;
+  /** The install's secret box (sealed secrets, signed links), built once. */
+  box: SecretBox;
+  /** Resend's templates: drafts, published versions, rendering. */
+  templates: TemplateService;
+  /** Open and click tracking: the HTML rewrite at delivery, and the /t/o and /t/c routes. */
+  tracking: TrackingService;
 }>;
 
 export type ServiceInputs = Readonly<{
@@ -55,6 +73,7 @@ export function createServices(inputs: ServiceInputs): Services {
   const emails = createEmailService({ db, clock: inputs.clock, queue: inputs.queue, intake: inputs.intake });
   // The install's key is read (or generated into the data dir) on first use only.
   const box = createSecretBox(() => loadSecretKey(inputs.config));
+  const webhooks = createWebhookService({ db, clock: inputs.clock, box, policy: inputs.config.webhookPolicy });
   return {
     apiKeys: createApiKeyService({
       db,
@@ -80,5 +99,11 @@ export function createServices(inputs: ServiceInputs): Services {
       emails,
     }),
     twoFactor: createTwoFactorService({ db, clock: inputs.clock, box }),
+    suppressions: createSuppressionService({ db, clock: inputs.clock }),
+    webhooks,
+    webhookEvents: createWebhookEventLog({ db, clock: inputs.clock, webhooks }),
+    box,
+    templates: createTemplateService({ db, clock: inputs.clock }),
+    tracking: createTrackingService({ db, clock: inputs.clock, box, publicUrl: inputs.config.publicUrl }),
   };
 }

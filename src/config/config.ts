@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseIp, parseIpList } from '../lib/ip.js';
+import { parseAllowCidrs, type WebhookNetworkPolicy } from '../modules/webhooks/address-policy.js';
 
 // The only module that reads process.env: everything else receives a Config.
 
@@ -55,6 +56,9 @@ const envSchema = z.object({
   POSTGATE_DELIVERY_MAX_ATTEMPTS: positiveInt.pipe(z.number().max(50, 'must be 50 or less')).default(10),
   POSTGATE_DELIVERY_LEASE_SECONDS: digits.pipe(z.number().min(2, 'must be 2 or more').max(600, 'must be 600 or less')).default(10),
   POSTGATE_DELIVERY_CONCURRENCY: positiveInt.pipe(z.number().max(1000, 'must be 1000 or less')).default(16),
+  POSTGATE_WEBHOOK_CONCURRENCY: positiveInt.pipe(z.number().max(1000, 'must be 1000 or less')).default(16),
+  POSTGATE_WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
+  POSTGATE_WEBHOOK_ALLOW_CIDRS: z.string().max(4096).optional(),
   POSTGATE_RELAY_MAX_CONNECTIONS: positiveInt.pipe(z.number().max(100, 'must be 100 or less')).default(5),
   POSTGATE_KEY_CACHE_TTL_SECONDS: digits.pipe(z.number().min(1).max(300, 'must be 300 or less')).default(60),
   POSTGATE_REQUEST_LOG_DAYS: positiveInt.pipe(z.number().max(3650, 'must be 3650 or less')).default(30),
@@ -108,6 +112,10 @@ export type Config = Readonly<{
   deliveryLeaseSeconds: number;
   /** Deliveries in flight at once per worker process. */
   deliveryConcurrency: number;
+  /** Webhook deliveries in flight at once per worker process. */
+  webhookConcurrency: number;
+  /** Where webhook deliveries may go (SSRF): https only and public addresses, unless these say otherwise. */
+  webhookPolicy: WebhookNetworkPolicy;
   /** SMTP connections to SMTP_RELAY_URL per worker process. */
   relayMaxConnections: number;
   /** Days a request log row is kept before the recorder's sweep deletes it. */
@@ -122,6 +130,14 @@ export type Config = Readonly<{
   invitationTtlMs: number;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }>;
+
+function webhookAllowCidrs(text: string | undefined): WebhookNetworkPolicy['allowCidrs'] {
+  try {
+    return parseAllowCidrs(text);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: POSTGATE_WEBHOOK_ALLOW_CIDRS ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
 
 /** Thrown for bad configuration; its message is the one line start-up prints. */
 export class ConfigError extends Error {
@@ -193,6 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliveryMaxAttempts: e.POSTGATE_DELIVERY_MAX_ATTEMPTS,
     deliveryLeaseSeconds: e.POSTGATE_DELIVERY_LEASE_SECONDS,
     deliveryConcurrency: e.POSTGATE_DELIVERY_CONCURRENCY,
+    webhookConcurrency: e.POSTGATE_WEBHOOK_CONCURRENCY,
+    webhookPolicy: Object.freeze({ allowHttp: e.POSTGATE_WEBHOOK_ALLOW_HTTP === 'true', allowCidrs: webhookAllowCidrs(e.POSTGATE_WEBHOOK_ALLOW_CIDRS) }),
     relayMaxConnections: e.POSTGATE_RELAY_MAX_CONNECTIONS,
     requestLogDays: e.POSTGATE_REQUEST_LOG_DAYS,
     metricsToken: e.POSTGATE_METRICS_TOKEN,

@@ -11,7 +11,11 @@ import pg from 'pg';
 import { openPglite, pgdataOf } from './pglite.js';
 import { pglitePrepared } from './pglite-statements.js';
 import { PACKAGE_ROOT } from '../lib/package-root.js';
-import * as schema from './schema.js';
+import * as coreSchema from './schema.js';
+import * as eventSchema from './schema-events.js';
+import * as templateSchema from './schema-templates.js';
+
+const schema = { ...coreSchema, ...eventSchema, ...templateSchema };
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;

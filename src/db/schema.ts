@@ -61,6 +61,10 @@ export const domains = pgTable(
     dkimStatus: recordStatus('dkim_status'),
     spfStatus: recordStatus('spf_status'),
     lastCheckedAt: timestamp('last_checked_at', { withTimezone: true, mode: 'date' }),
+    openTracking: boolean('open_tracking').notNull().default(false),
+    clickTracking: boolean('click_tracking').notNull().default(false),
+    /** `enforced`: a relay that does not offer TLS is refused; `opportunistic`: TLS when offered. */
+    tls: text('tls', { enum: ['opportunistic', 'enforced'] }).notNull().default('opportunistic'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('domains_org_name_idx').on(t.organizationId, t.name)],
@@ -140,9 +144,9 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
 const timestamptz = (column: string) => timestamp(column, { withTimezone: true, mode: 'date' });
 
 /** Where an email stands. `queued` covers waiting for its first attempt, a retry or its scheduled time. */
-export const EMAIL_STATUSES = ['queued', 'sending', 'delivered', 'bounced', 'failed'] as const;
+export const EMAIL_STATUSES = ['queued', 'sending', 'delivered', 'bounced', 'failed', 'suppressed'] as const;
 /** What happened to an email, in order (Resend's names). */
-export const EMAIL_EVENT_TYPES = ['queued', 'sent', 'delivered', 'delivery_delayed', 'bounced', 'failed'] as const;
+export const EMAIL_EVENT_TYPES = ['queued', 'sent', 'delivered', 'delivery_delayed', 'bounced', 'failed', 'suppressed', 'complained', 'opened', 'clicked'] as const;
 
 /**
  * One accepted email. The row, its `queued` event and its message are written in one statement.

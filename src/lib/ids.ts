@@ -15,6 +15,13 @@ export const ID_PREFIXES = {
   auditEvent: 'aud',
   requestLog: 'req',
   invitation: 'inv',
+  event: 'evt',
+  webhook: 'wh',
+  webhookDelivery: 'msg',
+  webhookAttempt: 'att',
+  suppression: 'sup',
+  template: 'tmpl',
+  templateVersion: 'tmplv',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

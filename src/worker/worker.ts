@@ -7,8 +7,9 @@ import { captureTransport } from '../modules/delivery/transport.js';
 import { pruneIdempotencyKeys } from '../modules/emails/idempotency.js';
 import { countDeliveries } from '../modules/metrics/instrument.js';
 import { runQueue } from '../modules/queue/runner.js';
+import { startWebhookWorker } from './webhook-worker.js';
 
-// The delivery worker: claims due emails from the queue (the emails table) in batches and runs
+// The delivery worker (and beside it the webhook worker, webhook-worker.ts): claims due emails from the queue (the emails table) in batches and runs
 // the delivery steps for each (modules/delivery/deliver.ts), POSTGATE_DELIVERY_CONCURRENCY at
 // once, renewing the leases of those in hand (modules/queue/runner.ts). Any instance's worker may
 // take any email; the attempt number claimed keeps an outcome from ever being recorded twice.
@@ -20,6 +21,8 @@ export type WorkerOptions = Readonly<{
   pollIntervalMs?: number;
   /** For tests: the jitter source of the retry backoff. */
   random?: () => number;
+  /** How often an idle webhook worker looks for due deliveries. */
+  webhookPollIntervalMs?: number;
 }>;
 
 export type RunningWorker = Readonly<{
@@ -39,6 +42,7 @@ export function deliveryDeps(deps: Deps, options: Pick<WorkerOptions, 'random'> 
     queue: deps.queue,
     keys: createSigningKeys(deps.database),
     recorder,
+    tracking: deps.services.tracking,
     retryBaseMs: deps.config.deliveryRetryBaseMs,
     maxAttempts: deps.config.deliveryMaxAttempts,
     random: options.random,
@@ -73,12 +77,13 @@ export function startWorker(deps: Deps, options: WorkerOptions = {}): RunningWor
     recordKeyExpiries(deps.database.db, deps.clock).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record key expiries'));
   }, PRUNE_EVERY_MS);
   prune.unref();
+  const webhooks = startWebhookWorker(deps, { pollIntervalMs: options.webhookPollIntervalMs });
 
   return {
     describe: (deps.relay ?? captureTransport).describe,
     stop: async () => {
       clearInterval(prune);
-      await runner.stop();
+      await Promise.all([runner.stop(), webhooks.stop()]);
       await delivery.drain();
     },
   };

@@ -10,14 +10,17 @@ export type DashboardRun = Readonly<{ server: ServerProcess; browser: Browser; p
 
 export type Owner = Readonly<{ email: string; password: string; org: string }>;
 
-export async function startDashboardRun(label: string, defaultTimeoutMs = 10_000): Promise<DashboardRun> {
+/** The roles the server runs (`api` unless told, `api,worker` to deliver webhooks), and environment added to the defaults. */
+export type DashboardServerOptions = Readonly<{ roles?: string; env?: Record<string, string> }>;
+
+export async function startDashboardRun(label: string, defaultTimeoutMs = 10_000, options: DashboardServerOptions = {}): Promise<DashboardRun> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `postgate-e2e-${label}-`));
-  const env = { POSTGATE_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', SMTP_PORT: '0', SMTPS_PORT: '0' };
+  const env = { POSTGATE_DATA_DIR: dataDir, DATABASE_URL: '', REDIS_URL: '', SMTP_PORT: '0', SMTPS_PORT: '0', ...options.env };
   // The embedded database is created first, on its own: on a busy machine a first start (initdb)
   // can take longer than startPostgate waits for a server.
   const migrated = await runPostgate(['migrate'], env, '', 150_000);
   if (migrated.code !== 0) throw new Error(`postgate migrate failed: ${migrated.stderr}`);
-  const server = await startPostgate(env, 'api');
+  const server = await startPostgate(env, options.roles ?? 'api');
   const setupCode = await waitFor(() => /Setup code\s+([0-9A-Z-]{23})/.exec(server.output())?.[1]);
   const browser = await launchChromium();
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();

@@ -6,6 +6,8 @@ const NAV = [
   { route: '/api-keys', label: 'API keys' },
   { route: '/domains', label: 'Domains' },
   { route: '/emails', label: 'Emails' },
+  { route: '/webhooks', label: 'Webhooks' },
+  { route: '/suppressions', label: 'Suppressions' },
   { route: '/analytics', label: 'Analytics' },
   { route: '/audit-log', label: 'Audit log' },
   { route: '/settings', label: 'Settings' },

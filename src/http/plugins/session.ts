@@ -1,7 +1,10 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Deps } from '../../app/deps.js';
-import { operator, withRequest, type Actor, type Operator } from '../../modules/api-keys/principal.js';
+import { operator, OPERATOR_SCOPES, withRequest, type Actor, type Operator } from '../../modules/api-keys/principal.js';
+import { SCOPES } from '../../modules/api-keys/scopes.js';
+
+const VIEWER_SCOPES: ReadonlySet<string> = new Set(SCOPES.filter((scope) => scope.endsWith(':read')));
 import { csrfTokenFor, randomSecret, sameToken } from '../../modules/accounts/secrets.js';
 import { resolveSession, type DashboardSession, type StartedSession } from '../../modules/accounts/sessions.js';
 import { roleAllows, type DashboardAccess, type Member } from '../../modules/team/roles.js';
@@ -91,7 +94,10 @@ export function actorOf(request: FastifyRequest): Actor {
 function operatorOf(request: FastifyRequest): Operator {
   const session = sessionOf(request);
   const user = { type: 'user' as const, id: session.userId, name: session.email };
-  return withRequest({ ...operator(session.organizationId, session.projectId, user), projectOnly: true }, requestContextOf(request));
+  // A viewer's actor holds read scopes only, so a use case that hands out more to those allowed to
+  // write (a webhook's signing secret) keeps it from viewers too.
+  const scopes = session.role === 'viewer' ? VIEWER_SCOPES : OPERATOR_SCOPES;
+  return withRequest({ ...operator(session.organizationId, session.projectId, user), scopes, projectOnly: true }, requestContextOf(request));
 }
 
 /** The signed-in member: the actor, and who they are and what role they hold, for the team rules. */

@@ -8,7 +8,10 @@ import {
   domainIdParams,
   domainList,
   domainObject,
+  updateDomainBody,
+  updatedDomain,
   verifyDomainBody,
+  type DomainSettings,
 } from '../../modules/domains/schemas.js';
 import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
@@ -26,7 +29,7 @@ export function domainRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge =
     config: write,
     schema: { tags, summary: 'Add a domain (returns the DNS records to publish)', body: createDomainBody, response: { 201: domainObject } },
     // region and custom_return_path are accepted for the Resend SDK and ignored.
-    handler: async (req, reply) => reply.code(201).send(await domains.create(edge.actor(req), { name: req.body.name })),
+    handler: async (req, reply) => reply.code(201).send(await domains.create(edge.actor(req), { name: req.body.name, ...settingsOf(req.body) })),
   });
 
   r.get(base, {
@@ -53,9 +56,26 @@ export function domainRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge =
     handler: async (req) => domains.verify(edge.actor(req), req.params.id),
   });
 
+  r.patch(`${base}/:id`, {
+    config: write,
+    schema: {
+      tags,
+      summary: 'Change open and click tracking and TLS enforcement',
+      params: domainIdParams,
+      body: updateDomainBody,
+      response: { 200: updatedDomain },
+    },
+    handler: async (req) => domains.update(edge.actor(req), req.params.id, settingsOf(req.body)),
+  });
+
   r.delete(`${base}/:id`, {
     config: write,
     schema: { tags, summary: 'Delete a domain', params: domainIdParams, response: { 200: deletedDomain } },
     handler: async (req) => domains.delete(edge.actor(req), req.params.id),
   });
+}
+
+/** The settings of a body, in the service's names (fields left out stay unset). */
+function settingsOf(body: { open_tracking?: boolean | undefined; click_tracking?: boolean | undefined; tls?: DomainSettings['tls'] | undefined }): DomainSettings {
+  return { openTracking: body.open_tracking, clickTracking: body.click_tracking, tls: body.tls };
 }

@@ -3,6 +3,11 @@ import { auditEvents, type AUDIT_ACTOR_TYPES } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { Actor } from '../api-keys/principal.js';
+import { API_KEY_EVENT_NAMES } from '../events/catalogue.js';
+import { recordEvent } from '../events/record.js';
+
+const API_KEY_EVENTS: ReadonlySet<string> = new Set(API_KEY_EVENT_NAMES);
+const isApiKeyEvent = (action: string): action is (typeof API_KEY_EVENT_NAMES)[number] => API_KEY_EVENTS.has(action);
 
 // The audit log's one way in. Every mutation appends its event inside its own transaction, so a
 // change and its record commit together or not at all. Nothing updates or deletes events but
@@ -41,10 +46,24 @@ export function identityOf(actor: Actor): AuditIdentity {
 export async function recordAudit(writer: AuditWriter, clock: Clock, actor: Actor, entry: AuditEntry): Promise<void> {
   const now = clock.now();
   const identity = identityOf(actor);
+  const projectId = entry.projectId === undefined ? actor.projectId : entry.projectId;
+  const changes = entry.changes && Object.keys(entry.changes).length > 0 ? redactChanges(entry.changes) : null;
+  // An API key's life is also a webhook event (beyond Resend, for security teams), from the same
+  // record, in the same transaction.
+  const key = entry.targets[0];
+  if (isApiKeyEvent(entry.action) && projectId !== null && key) {
+    await recordEvent(writer, {
+      organizationId: actor.organizationId,
+      projectId,
+      type: entry.action,
+      data: { id: key.id, name: key.name ?? null, actor: identity, ip: actor.request?.ip ?? null, changes },
+      at: now,
+    });
+  }
   await writer.insert(auditEvents).values({
     id: newId('auditEvent', now.getTime()),
     organizationId: actor.organizationId,
-    projectId: entry.projectId === undefined ? actor.projectId : entry.projectId,
+    projectId,
     occurredAt: now,
     actorType: identity.type,
     actorId: identity.id,
@@ -54,7 +73,7 @@ export async function recordAudit(writer: AuditWriter, clock: Clock, actor: Acto
     ip: actor.request?.ip ?? null,
     userAgent: actor.request?.userAgent ?? null,
     requestId: actor.request?.requestId ?? null,
-    changes: entry.changes && Object.keys(entry.changes).length > 0 ? redactChanges(entry.changes) : null,
+    changes,
   });
 }
 

@@ -28,14 +28,21 @@ export type ClaimedDomain = Readonly<{
   selector: string;
   /** Changes exactly when the domain's private key does. */
   keyDigest: string;
+  /** `enforced`: the relay must offer TLS. */
+  tls: 'opportunistic' | 'enforced';
+  openTracking: boolean;
+  clickTracking: boolean;
 }>;
 
 export type ClaimedEmail = Readonly<{
   id: string;
   organizationId: string;
   mode: 'live' | 'test';
+  projectId: string;
   envelopeFrom: string;
   recipients: string[];
+  /** The recipients on the project's suppression list now (lower-cased): never sent to. */
+  suppressed: string[];
   /** This attempt's number: the fencing token the outcome is recorded under. */
   attempts: number;
   /** The bytes submitted over SMTP, or the composition of an email sent as JSON; undefined: lost. */
@@ -53,15 +60,18 @@ export function messageBytes(message: StoredMessage): Promise<Buffer> {
   return 'raw' in message ? Promise.resolve(message.raw) : composeStored(message.composed);
 }
 
-const RETURNING = 't.id, t.organization_id, t.mode, t.domain_id, t.envelope_from, t.recipients, t.attempts, t.subject, t.html, t."text", t.message_id';
+const RETURNING = 't.id, t.organization_id, t.project_id, t.mode, t.domain_id, t.envelope_from, t.recipients, t.attempts, t.subject, t.html, t."text", t.message_id';
 
 // The raw message is read as base64: PGlite parses bytea results from hex in JavaScript, several
 // times slower for a message with attachments. md5 of the key is a change detector, not a
 // security measure: the key itself never leaves the database here.
 const claimText = (byId: boolean): string => `WITH ${claimCtes(EMAIL_QUEUE, RETURNING, { byId })}
-SELECT c.id, c.organization_id, c.mode, c.domain_id, c.envelope_from, c.recipients, c.attempts,
+SELECT c.id, c.organization_id, c.project_id, c.mode, c.domain_id, c.envelope_from, c.recipients, c.attempts,
   c.subject, c.html, c."text", c.message_id, encode(m.raw, 'base64') AS raw, m.composition,
   d.name AS domain_name, d.status AS domain_status, d.dkim_selector, md5(d.dkim_private_key) AS key_digest,
+  d.tls, d.open_tracking, d.click_tracking,
+  ARRAY(SELECT s.email FROM suppressions s WHERE s.project_id = c.project_id
+    AND s.email IN (SELECT lower(r) FROM unnest(c.recipients) AS r)) AS suppressed,
   now() AS now
 FROM claimed c
 LEFT JOIN email_messages m ON m.email_id = c.id
@@ -72,6 +82,7 @@ const CLAIM_BY_ID = claimText(true);
 type ClaimRow = {
   id: string;
   organization_id: string;
+  project_id: string;
   mode: 'live' | 'test';
   domain_id: string | null;
   envelope_from: string;
@@ -87,6 +98,10 @@ type ClaimRow = {
   domain_status: string | null;
   dkim_selector: string | null;
   key_digest: string | null;
+  tls: 'opportunistic' | 'enforced' | null;
+  open_tracking: boolean | null;
+  click_tracking: boolean | null;
+  suppressed: string[];
   now: Date;
 };
 
@@ -105,14 +120,25 @@ export async function claimEmailById(database: Database, id: string, leaseSecond
 function claimedEmail(row: ClaimRow): ClaimedEmail {
   const domain: ClaimedDomain | undefined =
     row.domain_id !== null && row.domain_name !== null
-      ? { id: row.domain_id, name: row.domain_name, status: row.domain_status!, selector: row.dkim_selector!, keyDigest: row.key_digest! }
+      ? {
+          id: row.domain_id,
+          name: row.domain_name,
+          status: row.domain_status!,
+          selector: row.dkim_selector!,
+          keyDigest: row.key_digest!,
+          tls: row.tls ?? 'opportunistic',
+          openTracking: row.open_tracking === true,
+          clickTracking: row.click_tracking === true,
+        }
       : undefined;
   return {
     id: row.id,
     organizationId: row.organization_id,
+    projectId: row.project_id,
     mode: row.mode,
     envelopeFrom: row.envelope_from,
     recipients: row.recipients,
+    suppressed: row.suppressed,
     attempts: row.attempts,
     message: storedMessage(row),
     domain,

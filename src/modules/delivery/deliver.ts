@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
 import { retryDelayMs } from './backoff.js';
-import { messageBytes, type ClaimedEmail } from './claim.js';
+import type { TrackingService } from '../tracking/service.js';
+import { messageBytes, type ClaimedEmail, type StoredMessage } from './claim.js';
 import { signMessage } from './dkim-sign.js';
 import type { EmailQueue } from './queue.js';
 import type { Recorder, Outcome } from './record.js';
@@ -10,7 +11,7 @@ import { captureTransport, type Transport } from './transport.js';
 
 // One delivery attempt of a claimed email, as a list of named steps (Postal's outgoing message
 // processor):
-//   claimed (queue.ts) -> check the domain -> compose (JSON emails) -> sign (DKIM) -> send -> record
+//   claimed (queue.ts) -> check the domain -> check suppressions -> compose (JSON emails) -> sign (DKIM) -> send -> record
 // Each outcome is Sent, SoftFail(retry at) or HardFail.
 
 export type DeliveryDeps = Readonly<{
@@ -21,6 +22,8 @@ export type DeliveryDeps = Readonly<{
   queue: Pick<EmailQueue, 'claimById'>;
   keys: SigningKeys;
   recorder: Recorder;
+  /** Rewrites the HTML of emails whose domain tracks opens or clicks. */
+  tracking: Pick<TrackingService, 'trackHtmlFor'>;
   retryBaseMs: number;
   maxAttempts: number;
   random?: (() => number) | undefined;
@@ -49,12 +52,28 @@ export async function deliverClaimed(deps: DeliveryDeps, email: ClaimedEmail): P
 
 async function attempt(deps: DeliveryDeps, email: ClaimedEmail): Promise<Outcome> {
   const domain = await checkDomain(deps.keys, email);
-  if (!domain.ok) return { kind: 'hard_fail', event: 'failed', error: domain.reason };
-  if (!email.message) return { kind: 'hard_fail', event: 'failed', error: 'the message of this email is missing' };
+  if (!domain.ok) return { kind: 'hard_fail', event: 'failed', error: domain.reason, bounced: [] };
+  if (!email.message) return { kind: 'hard_fail', event: 'failed', error: 'the message of this email is missing', bounced: [] };
   // An email sent as JSON is composed here (a fault in composing is a failed attempt, see above).
-  const raw = await messageBytes(email.message);
+  // Security and reputation: an address that bounced hard or complained is never sent to again.
+  const blocked = new Set(email.suppressed);
+  const recipients = email.recipients.filter((address) => !blocked.has(address.toLowerCase()));
+  if (recipients.length === 0) return { kind: 'hard_fail', event: 'suppressed', error: `on the suppression list: ${email.suppressed.join(', ')}`, bounced: [] };
+  const raw = await messageBytes(tracked(deps, email, email.message));
   const signed = domain.key ? await signMessage(raw, domain.key) : raw;
-  return send(deps, email, signed);
+  return send(deps, { ...email, recipients }, signed);
+}
+
+/**
+ * An email sent as JSON with its HTML's links and pixel going through Postgate, when its domain
+ * asks for open or click tracking (the stored HTML stays the original). Raw SMTP submissions are
+ * sent as submitted (docs/tracking.md).
+ */
+function tracked(deps: DeliveryDeps, email: ClaimedEmail, message: StoredMessage): StoredMessage {
+  const domain = email.domain;
+  if (!('composed' in message) || message.composed.html === null || !domain || !(domain.openTracking || domain.clickTracking)) return message;
+  const html = deps.tracking.trackHtmlFor({ emailId: email.id, html: message.composed.html, openTracking: domain.openTracking, clickTracking: domain.clickTracking });
+  return { composed: { ...message.composed, html } };
 }
 
 type DomainCheck = { ok: true; key: SigningKey | undefined } | { ok: false; reason: string };
@@ -77,19 +96,23 @@ async function send(deps: DeliveryDeps, email: ClaimedEmail, signed: Buffer): Pr
   // Security: test-mode keys never deliver outside, whatever the configuration.
   const transport = email.mode === 'test' || !deps.relay ? captureTransport : deps.relay;
   const sentAt = deps.clock.now();
-  const result = await transport.send({ envelopeFrom: email.envelopeFrom, recipients: email.recipients, raw: signed });
+  const result = await transport.send({ envelopeFrom: email.envelopeFrom, recipients: email.recipients, raw: signed }, { requireTls: email.domain?.tls === 'enforced' });
   if (result.ok) {
     const response = result.rejected.length > 0 ? `${result.response} (refused: ${result.rejected.join(', ')})` : result.response;
-    return { kind: 'sent', via: transport.kind, sentAt, response, signed };
+    // Recipients the relay refused (5xx at RCPT) while taking the others bounced: suppressed.
+    return { kind: 'sent', via: transport.kind, sentAt, response, signed, bounced: result.rejected };
   }
-  if (result.permanent) return { kind: 'hard_fail', event: 'bounced', error: result.error };
+  // The domain requires TLS and the relay offered none: the operator's relay, not the recipient,
+  // is at fault, so the email fails without suppressing anyone.
+  if (result.refusal === 'tls_unavailable') return { kind: 'hard_fail', event: 'failed', error: result.error, bounced: [] };
+  if (result.permanent) return { kind: 'hard_fail', event: 'bounced', error: result.error, bounced: email.recipients };
   return softFail(deps, email, result.error);
 }
 
 /** Try again after the backoff, or give up once the attempts are spent. */
 function softFail(deps: DeliveryDeps, email: ClaimedEmail, error: string): Outcome {
   if (email.attempts >= deps.maxAttempts) {
-    return { kind: 'hard_fail', event: 'failed', error: `gave up after ${email.attempts} attempts; last: ${error}` };
+    return { kind: 'hard_fail', event: 'failed', error: `gave up after ${email.attempts} attempts; last: ${error}`, bounced: [] };
   }
   const delay = retryDelayMs(email.attempts, deps.retryBaseMs, deps.random);
   return { kind: 'soft_fail', retryAt: new Date(email.now.getTime() + delay), error };

@@ -5,16 +5,20 @@ import { createBatcher, type Batcher } from '../queue/batcher.js';
 import type { ClaimedEmail } from './claim.js';
 
 // The last step: what one attempt came to, with its events (and, for captured mail, the signed
-// message), in ONE statement, its own transaction. Outcomes recorded at the same moment share the
+// message; for a hard bounce, the refused addresses added to the suppression list), in ONE statement, its own transaction. Outcomes recorded at the same moment share the
 // statement (queue/batcher.ts). Written under the attempt number claimed: an attempt that lost its
 // lease and was taken over writes nothing, so it cannot overwrite its successor's outcome. A retry
 // is the same row queued again for its time: no job to add.
 
+/** `bounced`: the recipients the relay refused for good (5xx), added to the suppression list. */
 export type Outcome =
-  | Readonly<{ kind: 'sent'; via: 'relay' | 'capture'; sentAt: Date; response: string; signed: Buffer }>
+  | Readonly<{ kind: 'sent'; via: 'relay' | 'capture'; sentAt: Date; response: string; signed: Buffer; bounced: readonly string[] }>
   | Readonly<{ kind: 'soft_fail'; retryAt: Date; error: string }>
-  /** `bounced`: the relay refused it (5xx). `failed`: Postgate gave up (attempts, domain). */
-  | Readonly<{ kind: 'hard_fail'; event: 'bounced' | 'failed'; error: string }>;
+  /**
+   * `bounced`: the relay refused it (5xx). `failed`: Postgate gave up (attempts, domain).
+   * `suppressed`: every recipient is on the suppression list; nothing was sent.
+   */
+  | Readonly<{ kind: 'hard_fail'; event: 'bounced' | 'failed' | 'suppressed'; error: string; bounced: readonly string[] }>;
 
 export type Recorder = Readonly<{
   /** False when the attempt had lost its claim and nothing was written. */
@@ -45,12 +49,21 @@ c AS (
   UPDATE email_messages m SET captured = decode(o.captured, 'base64')
   FROM o
   WHERE m.email_id = o.id AND o.captured IS NOT NULL AND o.id IN (SELECT id FROM u)
+),
+s AS (
+  INSERT INTO suppressions (id, organization_id, project_id, email, origin, source_id, created_at)
+  SELECT DISTINCT ON (e.project_id, lower(b.email)) postgate_new_id('sup'), e.organization_id, e.project_id, lower(b.email), 'bounce', e.id, b.created_at
+  FROM json_to_recordset($3::json) AS b(email_id text, email text, created_at timestamptz)
+  JOIN emails e ON e.id = b.email_id
+  WHERE b.email_id IN (SELECT id FROM u)
+  ON CONFLICT (project_id, email) DO NOTHING
 )
 SELECT id FROM u`;
 
 type Row = { id: string; attempt: number; status: string; last_event: string; next_attempt_at: Date | null; last_error: string | null; captured: string | null };
 type Event = { email_id: string; type: string; detail: string | null; created_at: Date };
-type Item = { row: Row; events: Event[] };
+type Bounce = { email_id: string; email: string; created_at: Date };
+type Item = { row: Row; events: Event[]; bounced: Bounce[] };
 
 export function createRecorder(deps: { database: Database; clock: Clock }): Recorder {
   const write = async (items: readonly Item[]): Promise<boolean[]> => {
@@ -58,7 +71,7 @@ export function createRecorder(deps: { database: Database; clock: Clock }): Reco
     const rows = await deps.database.query<{ id: string }>({
       name: 'postgate_record_outcomes',
       text: RECORD,
-      values: [wellFormedJson(items.map((i) => i.row)), wellFormedJson(events)],
+      values: [wellFormedJson(items.map((i) => i.row)), wellFormedJson(events), wellFormedJson(items.flatMap((i) => i.bounced))],
     });
     const written = new Set(rows.map((r) => r.id));
     return items.map((i) => written.has(i.row.id));
@@ -73,6 +86,16 @@ export function createRecorder(deps: { database: Database; clock: Clock }): Reco
 function itemOf(email: Pick<ClaimedEmail, 'id' | 'attempts'>, outcome: Outcome, now: Date): Item {
   const base = { id: email.id, attempt: email.attempts, next_attempt_at: null, captured: null };
   const event = (type: string, detail: string | null, at = now): Event => ({ email_id: email.id, type, detail: storable(detail), created_at: at });
+  const bounced = outcome.kind === 'soft_fail' ? [] : outcome.bounced.map((address) => ({ email_id: email.id, email: address, created_at: now }));
+  return { ...entryOf(email, outcome, base, event), bounced };
+}
+
+function entryOf(
+  email: Pick<ClaimedEmail, 'attempts'>,
+  outcome: Outcome,
+  base: Pick<Row, 'id' | 'attempt' | 'next_attempt_at' | 'captured'>,
+  event: (type: string, detail: string | null, at?: Date) => Event,
+): Omit<Item, 'bounced'> {
   switch (outcome.kind) {
     case 'sent':
       return {

@@ -63,9 +63,9 @@ describe('domain routes', () => {
   });
 
   it('refuses unknown fields and bad names with 422 validation_error naming the field', async () => {
-    let res = await post('/domains', owner.token, { name: 'x.example.com', open_tracking: true });
+    let res = await post('/domains', owner.token, { name: 'x.example.com', tracking_subdomain: 'links' });
     expect(res.statusCode).toBe(422);
-    expect(res.json()).toMatchObject({ name: 'validation_error', message: expect.stringMatching(/^open_tracking: unknown field/) });
+    expect(res.json()).toMatchObject({ name: 'validation_error', message: expect.stringMatching(/^tracking_subdomain: unknown field/) });
     res = await post('/domains', owner.token, { name: 'under_score.example.com' });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ name: 'validation_error', message: expect.stringMatching(/^name: /) });
@@ -104,7 +104,7 @@ describe('domain routes', () => {
   it('describes every route in the OpenAPI document, with no private key field', () => {
     const doc = app.swagger() as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths['/domains'] ?? {}).sort()).toEqual(['get', 'post']);
-    expect(Object.keys(doc.paths['/domains/{id}'] ?? {}).sort()).toEqual(['delete', 'get']);
+    expect(Object.keys(doc.paths['/domains/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
     expect(Object.keys(doc.paths['/domains/{id}/verify'] ?? {})).toEqual(['post']);
     expect(JSON.stringify(doc)).not.toMatch(/private/i);
   });

@@ -230,7 +230,7 @@ for (const backend of BACKENDS) {
         const all = await listDomains(d, actor, page);
         expect(all).toMatchObject({ object: 'list', has_more: false });
         expect(all.data.map((x) => x.name)).toEqual(['three.example.com', 'two.example.com', 'one.example.com']);
-        expect(Object.keys(all.data[0]!).sort()).toEqual(['created_at', 'id', 'name', 'object', 'status']);
+        expect(Object.keys(all.data[0]!).sort()).toEqual(['click_tracking', 'created_at', 'id', 'name', 'object', 'open_tracking', 'status', 'tls']);
         const first = await listDomains(d, actor, { direction: 'after', id: undefined, limit: 1 });
         expect(first).toMatchObject({ has_more: true, data: [{ id: ids[2] }] });
         const next = await listDomains(d, actor, { direction: 'after', id: ids[2], limit: 1 });

@@ -7,10 +7,12 @@ import { newId } from '../../lib/ids.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
 import { ownedBy, type Actor } from '../api-keys/principal.js';
 import { diffChanges, recordAudit, type AuditTarget } from '../audit/record.js';
+import type { EventType } from '../events/catalogue.js';
+import { recordEvent, type EventWriter } from '../events/record.js';
 import { generateDkimPrivateKey } from './dkim.js';
 import { normaliseDomainName } from './domain-name.js';
 import { checkRecords, presentRecords } from './records.js';
-import type { DomainObject, DomainSummary } from './schemas.js';
+import type { DomainObject, DomainSettings, DomainSummary } from './schemas.js';
 
 export type DomainDeps = Readonly<{
   db: Db;
@@ -23,12 +25,14 @@ export type DomainDeps = Readonly<{
 
 /** The domain use cases, bound to their deps once by the composition root (app/services.ts). */
 export type DomainService = Readonly<{
-  create(actor: Actor, input: { name: string }): Promise<DomainObject>;
+  create(actor: Actor, input: { name: string } & DomainSettings): Promise<DomainObject>;
   list(actor: Actor, cursor: Cursor): Promise<ListPage<DomainSummary>>;
   get(actor: Actor, id: string): Promise<DomainObject>;
   verify(actor: Actor, id: string): Promise<DomainObject>;
   /** The operator's word that the domain is theirs (`postgate domains add --verified`): no DNS check. */
   trust(actor: Actor, id: string): Promise<DomainObject>;
+  /** Tracking and TLS settings (PATCH /domains/:id); fields left out keep their value. */
+  update(actor: Actor, id: string, settings: DomainSettings): Promise<{ object: 'domain'; id: string }>;
   delete(actor: Actor, id: string): Promise<{ object: 'domain'; id: string; deleted: true }>;
 }>;
 
@@ -39,6 +43,7 @@ export function createDomainService(deps: DomainDeps): DomainService {
     get: (actor, id) => getDomain(deps, actor, id),
     verify: (actor, id) => verifyDomain(deps, actor, id),
     trust: (actor, id) => trustDomain(deps, actor, id),
+    update: (actor, id, settings) => updateDomain(deps, actor, id, settings),
     delete: (actor, id) => deleteDomain(deps, actor, id),
   };
 }
@@ -47,7 +52,7 @@ export function createDomainService(deps: DomainDeps): DomainService {
 export type SendingDomain = Pick<DomainRow, 'id' | 'projectId' | 'name' | 'status' | 'dkimSelector' | 'dkimPrivateKey'>;
 
 /** A new domain of the actor's organization, with a fresh DKIM key and the records to publish. */
-export async function createDomain(deps: DomainDeps, actor: Actor, input: { name: string }): Promise<DomainObject> {
+export async function createDomain(deps: DomainDeps, actor: Actor, input: { name: string } & DomainSettings): Promise<DomainObject> {
   const name = normaliseDomainName(input.name);
   if (await findByName(deps.db, actor.organizationId, name)) throw duplicate(name);
   const dkimPrivateKey = await generateDkimPrivateKey();
@@ -62,10 +67,14 @@ export async function createDomain(deps: DomainDeps, actor: Actor, input: { name
           projectId: actor.projectId,
           name,
           dkimPrivateKey,
+          openTracking: input.openTracking,
+          clickTracking: input.clickTracking,
+          tls: input.tls,
           createdAt: now,
         })
         .returning();
       await recordAudit(tx, deps.clock, actor, { action: 'domain.created', targets: [domainTarget(inserted!)], changes: diffChanges(undefined, auditView(inserted!)), projectId: inserted!.projectId });
+      await recordDomainEvent(tx, 'domain.created', inserted!, now);
       return inserted!;
     });
     return presentDomain(row);
@@ -109,14 +118,30 @@ export async function trustDomain(deps: DomainDeps, actor: Actor, id: string): P
   return presentDomain(await updateAudited(deps, actor, current, values, 'domain.verified'));
 }
 
-/** Writes a status change and, when the status did change, its audit event (a repeated check that finds the same is no change). */
+/**
+ * Changes the tracking and TLS settings. A body that sets nothing still answers 404 for a domain
+ * the actor cannot see, and writes nothing.
+ */
+export async function updateDomain(deps: DomainDeps, actor: Actor, id: string, settings: DomainSettings): Promise<{ object: 'domain'; id: string }> {
+  const current = await findOwnDomain(deps.db, actor, id);
+  const values = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<DomainRow>;
+  if (Object.keys(values).length > 0) await updateAudited(deps, actor, current, values, 'domain.updated');
+  return { object: 'domain', id: current.id };
+}
+
+/**
+ * Writes a change and, when something did change, its audit event and its `domain.updated`
+ * webhook event, in one transaction (a repeated check that finds the same is no change).
+ */
 async function updateAudited(deps: DomainDeps, actor: Actor, current: DomainRow, values: Partial<DomainRow>, action: string): Promise<DomainRow> {
   return deps.db.transaction(async (tx) => {
     const [row] = await tx.update(domains).set(values).where(and(eq(domains.id, current.id), ownedBy(actor, domains))).returning();
     // Deleted while DNS was being asked.
     if (!row) throw notFound('Domain');
     const changes = diffChanges(auditView(current), auditView(row));
-    if (Object.keys(changes).length > 0) await recordAudit(tx, deps.clock, actor, { action, targets: [domainTarget(row)], changes, projectId: row.projectId });
+    if (Object.keys(changes).length === 0) return row;
+    await recordAudit(tx, deps.clock, actor, { action, targets: [domainTarget(row)], changes, projectId: row.projectId });
+    await recordDomainEvent(tx, 'domain.updated', row, deps.clock.now());
     return row;
   });
 }
@@ -130,6 +155,7 @@ export async function deleteDomain(deps: DomainDeps, actor: Actor, id: string): 
     const [deleted] = await tx.delete(domains).where(and(eq(domains.id, id), ownedBy(actor, domains))).returning();
     if (!deleted) throw notFound('Domain');
     await recordAudit(tx, deps.clock, actor, { action: 'domain.deleted', targets: [domainTarget(deleted)], changes: diffChanges(auditView(deleted), undefined), projectId: deleted.projectId });
+    await recordDomainEvent(tx, 'domain.deleted', deleted, deps.clock.now());
   });
   return { object: 'domain', id, deleted: true };
 }
@@ -184,7 +210,16 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 function presentSummary(row: DomainRow): DomainSummary {
-  return { object: 'domain', id: row.id, name: row.name, status: row.status, created_at: row.createdAt.toISOString() };
+  return {
+    object: 'domain',
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    created_at: row.createdAt.toISOString(),
+    open_tracking: row.openTracking,
+    click_tracking: row.clickTracking,
+    tls: row.tls,
+  };
 }
 
 /** The public shape of a domain: the records to publish, never the private key. */
@@ -200,7 +235,26 @@ function domainTarget(row: DomainRow): AuditTarget {
   return { type: 'domain', id: row.id, name: row.name };
 }
 
-/** What the audit log shows of a domain: its name and statuses (never its signing key). */
+/** What the audit log shows of a domain: its name, statuses and settings (never its signing key). */
 function auditView(row: DomainRow): Record<string, unknown> {
-  return { name: row.name, status: row.status, ownership_status: row.ownershipStatus, dkim_status: row.dkimStatus, spf_status: row.spfStatus };
+  return {
+    name: row.name,
+    status: row.status,
+    ownership_status: row.ownershipStatus,
+    dkim_status: row.dkimStatus,
+    spf_status: row.spfStatus,
+    open_tracking: row.openTracking,
+    click_tracking: row.clickTracking,
+    tls: row.tls,
+  };
+}
+
+/**
+ * The webhook event of a domain change, in the transaction of the change (Resend's
+ * DomainEventData). `region` is always `us-east-1`: a self-hosted server has one region, and
+ * Resend's clients expect one of its names there.
+ */
+async function recordDomainEvent(tx: EventWriter, type: EventType, row: DomainRow, at: Date): Promise<void> {
+  const data = { id: row.id, name: row.name, status: row.status, created_at: row.createdAt.toISOString(), region: 'us-east-1', records: presentRecords(row) };
+  await recordEvent(tx, { organizationId: row.organizationId, projectId: row.projectId, type, data, at });
 }

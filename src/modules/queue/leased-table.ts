@@ -45,7 +45,15 @@ export function claimCtes(q: LeasedTable, returning: string, options: { byId?: b
   LIMIT $1
   FOR UPDATE SKIP LOCKED
 ),
-claimed AS (
+${claimedCte(q, returning)}`;
+}
+
+/**
+ * The `claimed` CTE alone, for a queue whose `due` CTE (the rows to claim, `id`s, locked) is its
+ * own: the rows leased for `$2` seconds with their attempt number raised, returning `returning`.
+ */
+export function claimedCte(q: LeasedTable, returning: string): string {
+  return `claimed AS (
   UPDATE ${q.table} t
   SET status = '${q.working}', attempts = t.attempts + 1, next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
   FROM due

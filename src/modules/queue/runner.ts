@@ -29,6 +29,12 @@ export type RunnerOptions = Readonly<{
   logger: Logger;
   /** Commits of this process that make rows due now. */
   wakeup?: Wakeup | undefined;
+  /**
+   * Look for due rows again whenever a row is finished, even after a claim came back short: for a
+   * queue whose claim caps rows per key (webhook deliveries per endpoint), a finished row frees
+   * its key's slot, and waiting for the poll would idle the worker with work due.
+   */
+  claimAfterEachRow?: boolean;
 }>;
 
 export type Runner = Readonly<{
@@ -55,6 +61,7 @@ export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOpti
       .finally(() => {
         inHand.delete(row.id);
         working.delete(done);
+        if (options.claimAfterEachRow) exhausted = false;
         pump();
       });
     working.add(done);

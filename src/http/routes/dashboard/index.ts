@@ -9,6 +9,9 @@ import { auditLogRoutes } from '../audit-logs.js';
 import { emailReadRoutes } from '../emails.js';
 import { organizationRoutes } from '../organization.js';
 import { projectManagementRoutes, projectReadRoutes } from '../projects.js';
+import { suppressionRoutes } from '../suppressions.js';
+import { webhookRoutes } from '../webhooks.js';
+import { templateRoutes } from '../templates.js';
 import { dashboardAppRoutes } from './app.js';
 import { dashboardSessionRoutes } from './session.js';
 import { accountRoutes } from './account.js';
@@ -41,6 +44,9 @@ export async function dashboardRoutes(app: FastifyInstance, deps: Deps): Promise
     auditLogRoutes(scope, deps, DASHBOARD);
     projectReadRoutes(scope, deps, DASHBOARD);
     projectManagementRoutes(scope, deps, DASHBOARD);
+    suppressionRoutes(scope, deps, DASHBOARD);
+    webhookRoutes(scope, deps, DASHBOARD);
+    templateRoutes(scope, deps, DASHBOARD);
   });
   await app.register(async (scope) => dashboardAppRoutes(scope));
 }

@@ -1,0 +1,34 @@
+import type { Db } from '../../db/client.js';
+import { events } from '../../db/schema-events.js';
+import { newId } from '../../lib/ids.js';
+import type { EventType } from './catalogue.js';
+
+// The one way an event is stored from TypeScript: inside the transaction of the change it
+// reports, so the change and its event commit together or not at all. The database does the
+// rest in the same transaction: a trigger on `events` queues a delivery for every enabled webhook
+// of the project subscribed to the type (migration 0011). Email events are written by another
+// trigger, from the email's own history (email_events), whatever statement records it.
+
+export type EventInput = Readonly<{
+  organizationId: string;
+  projectId: string;
+  type: EventType;
+  /** The payload's `data`, in Resend's shape for the type. */
+  data: Readonly<Record<string, unknown>>;
+  at: Date;
+}>;
+
+/** Anything that can insert: the database or a transaction. */
+export type EventWriter = Pick<Db, 'insert'>;
+
+export async function recordEvent(writer: EventWriter, input: EventInput): Promise<void> {
+  const createdAt = input.at.toISOString();
+  await writer.insert(events).values({
+    id: newId('event', input.at.getTime()),
+    organizationId: input.organizationId,
+    projectId: input.projectId,
+    type: input.type,
+    payload: { type: input.type, created_at: createdAt, data: input.data },
+    createdAt: input.at,
+  });
+}

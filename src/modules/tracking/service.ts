@@ -1,0 +1,83 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { emailEvents, emails } from '../../db/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import type { SecretBox } from '../accounts/secret-box.js';
+import { trackHtml } from './links.js';
+import { verifyToken, type Signer, type TrackingKind, type TrackingToken } from './tokens.js';
+
+// Open and click tracking: the HTML rewrite at delivery, and what a recipient's mail client
+// reaching a tracking URL records. An open or a click is one `email_events` row (`opened`,
+// `clicked`); a trigger of the database turns it into the `email.opened` / `email.clicked`
+// webhook event in the same transaction (migration 0011). Every open and every click is recorded,
+// as Resend sends every one: opens are approximate anyway (image proxies and privacy features
+// load the pixel, or never do), and deduplicating would only hide a reader coming back.
+
+export type TrackingDeps = Readonly<{
+  db: Db;
+  clock: Clock;
+  /** The install's secret box: tokens are signed under its `tracking-link` purpose. */
+  box: SecretBox;
+  /** POSTGATE_PUBLIC_URL: the address tracking URLs point at. */
+  publicUrl: string;
+}>;
+
+/** Who reached a tracking URL, as the HTTP edge saw them. */
+export type TrackingClient = Readonly<{ ip: string | null; userAgent: string | null }>;
+
+/** The HTML of an email and its domain's settings, as delivery has them. */
+export type TrackableEmail = Readonly<{ emailId: string; html: string; openTracking: boolean; clickTracking: boolean }>;
+
+export type TrackingService = Readonly<{
+  /** The HTML with its links and pixel rewritten as the domain's settings ask (unchanged when both are off). */
+  trackHtmlFor(email: TrackableEmail): string;
+  /** The token's content when Postgate signed it for this kind; no database access. */
+  verifyToken(kind: TrackingKind, token: string): TrackingToken | undefined;
+  /** Records an open; false when the token is not Postgate's or its email does not exist (any more). */
+  recordOpen(token: string): Promise<boolean>;
+  /** Records a click and answers where to send the recipient; undefined as recordOpen's false. */
+  recordClick(token: string, client: TrackingClient): Promise<string | undefined>;
+}>;
+
+const PURPOSE = 'tracking-link';
+
+export function createTrackingService(deps: TrackingDeps): TrackingService {
+  const sign: Signer = (data) => deps.box.sign(PURPOSE, data);
+  return {
+    trackHtmlFor: (email) => trackHtml(email.html, { ...email, publicUrl: deps.publicUrl, sign }),
+    verifyToken: (kind, token) => verifyToken(kind, token, sign),
+    // Resend's email.opened carries no details of the reader, so none are kept.
+    recordOpen: async (token) => {
+      const open = verifyToken('open', token, sign);
+      return open !== undefined && (await recordEvent(deps, open.emailId, 'opened', null));
+    },
+    recordClick: async (token, client) => {
+      const click = verifyToken('click', token, sign);
+      if (click?.kind !== 'click') return undefined;
+      const at = deps.clock.now();
+      // Exactly Resend's click object, in its order: the trigger copies it into the webhook's `click`.
+      const detail = JSON.stringify({ ipAddress: client.ip ?? '', link: click.url, timestamp: at.toISOString(), userAgent: client.userAgent ?? '' });
+      if (!(await recordEvent(deps, click.emailId, 'clicked', detail, at))) return undefined;
+      // Serialised by the URL parser: ASCII only (safe in a Location header), what a browser would follow.
+      return new URL(click.url).href;
+    },
+  };
+}
+
+/**
+ * Appends the event to the email's history, when the email exists. The email's row is locked
+ * (key share) so it cannot be deleted between the check and the insert. `last_event` follows
+ * opens and clicks of delivered mail, as Resend's does; the status of an email in flight or
+ * failed is never touched.
+ */
+async function recordEvent(deps: TrackingDeps, emailId: string, type: 'opened' | 'clicked', detail: string | null, at: Date = deps.clock.now()): Promise<boolean> {
+  return deps.db.transaction(async (tx) => {
+    const [email] = await tx.select({ id: emails.id, status: emails.status }).from(emails).where(eq(emails.id, emailId)).for('key share');
+    if (!email) return false;
+    await tx.insert(emailEvents).values({ emailId, type, detail, createdAt: at });
+    if (email.status === 'delivered') {
+      await tx.update(emails).set({ lastEvent: type }).where(and(eq(emails.id, emailId), eq(emails.status, 'delivered')));
+    }
+    return true;
+  });
+}

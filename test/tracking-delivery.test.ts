@@ -1,0 +1,73 @@
+import PostalMime from 'postal-mime';
+import { Resend } from 'resend';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorker, type RunningWorker } from '../src/worker/worker.js';
+import { eventually } from './email-fixtures.js';
+import { domainFor, orgWithKey, type OrgFixture } from './factories.js';
+import { BACKENDS, createTestContext, type TestContext } from './harness.js';
+import { startRelay, type TestRelay } from './smtp-relay.js';
+import { startReceiver, type WebhookReceiver } from './webhook-receiver.js';
+
+// Click tracking the whole way: the SDK turns it on for a domain, an email's HTML reaches a real
+// relay with its links going through Postgate, following one redirects to the original URL and
+// POSTs email.clicked to a real receiver; the same link altered answers 400 and redirects nowhere.
+
+const ORIGINAL = 'https://shop.example.com/orders/42?ref=mail';
+
+for (const backend of BACKENDS) {
+  describe(`click tracking, delivered (${backend})`, () => {
+    let ctx: TestContext;
+    let relay: TestRelay;
+    let receiver: WebhookReceiver;
+    let worker: RunningWorker;
+    let acme: OrgFixture;
+    let resend: Resend;
+    let base: string;
+
+    beforeAll(async () => {
+      relay = await startRelay();
+      receiver = await startReceiver();
+      ctx = await createTestContext(backend, { SMTP_RELAY_URL: relay.url, POSTGATE_WEBHOOK_ALLOW_HTTP: 'true', POSTGATE_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32' });
+      acme = await orgWithKey(ctx.deps, 'acme');
+      base = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+      process.env.RESEND_BASE_URL = base;
+      resend = new Resend(acme.token);
+      worker = startWorker(ctx.deps, { webhookPollIntervalMs: 50 });
+    });
+    afterAll(async () => {
+      delete process.env.RESEND_BASE_URL;
+      await worker?.stop();
+      await ctx?.close();
+      await relay?.close();
+      await receiver?.close();
+    });
+
+    it('rewrites the delivered links, redirects a click to the original URL with email.clicked, and refuses an altered link', async () => {
+      const domainId = await domainFor(ctx.deps, acme.org, 'track.example.org');
+      expect((await resend.domains.update({ id: domainId, clickTracking: true })).error).toBeNull();
+      await resend.webhooks.create({ endpoint: receiver.url, events: ['email.clicked'] });
+
+      const sent = await resend.emails.send({ from: 'hi@track.example.org', to: 'reader@example.net', subject: 'Your order', html: `<p><a href="${ORIGINAL}">Track it</a></p>` });
+      expect(sent.error).toBeNull();
+      await eventually(() => relay.messages.length > 0, 10_000, 'delivery');
+      const html = (await PostalMime.parse(relay.messages[0]!.raw)).html ?? '';
+      const link = /href="([^"]+)"/.exec(html)?.[1] ?? '';
+      // Links go through this Postgate (POSTGATE_PUBLIC_URL, here the test's address), not to the shop.
+      expect(link.startsWith(`${ctx.config.publicUrl}/t/c/`)).toBe(true);
+      expect(html).not.toContain(ORIGINAL);
+      const path = link.slice(ctx.config.publicUrl.length);
+
+      const click = await fetch(`${base}${path}`, { redirect: 'manual', headers: { 'user-agent': 'Reader/1.0' } });
+      expect(click.status).toBe(302);
+      expect(click.headers.get('location')).toBe(ORIGINAL);
+      await eventually(() => receiver.received.length === 1, 5_000, 'email.clicked');
+      const event = JSON.parse(receiver.received[0]!.body) as { type: string; data: { email_id: string; click: { link: string; userAgent: string } } };
+      expect(event).toMatchObject({ type: 'email.clicked', data: { email_id: sent.data!.id, click: { link: ORIGINAL, userAgent: 'Reader/1.0' } } });
+
+      const last = path.at(-1) === 'A' ? 'B' : 'A';
+      const altered = await fetch(`${base}${path.slice(0, -1)}${last}`, { redirect: 'manual' });
+      expect(altered.status).toBe(400);
+      expect(altered.headers.get('location')).toBeNull();
+    });
+  });
+}
