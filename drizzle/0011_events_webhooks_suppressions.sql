@@ -112,8 +112,9 @@ CREATE TRIGGER events_fan_out AFTER INSERT ON events REFERENCING NEW TABLE AS ne
 -- An email's history (email_events, written by acceptance and by delivery) becomes webhook events
 -- in Resend's shape, for the events some enabled webhook of the project wants: one statement per
 -- statement that recorded history, whatever it was. `queued` is Resend's email.sent (accepted,
--- delivery will be attempted) or email.scheduled; the relay hand-off (`sent`) has no event of its
--- own; Postgate's own mail (`system`: invitations) never leaves as an event.
+-- delivery will be attempted) or, for a scheduled email, email.scheduled, whose email.sent comes
+-- at its hand-off to the relay (`sent`); Postgate's own mail (`system`: invitations) and test-mode
+-- mail never leave as events.
 CREATE FUNCTION postgate_email_events() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO events (id, organization_id, project_id, type, payload, created_at)
@@ -122,6 +123,7 @@ BEGIN
   FROM (
     SELECT e.organization_id, e.project_id, i.created_at AS at, i.id AS seq,
       CASE WHEN i.type = 'queued' THEN (CASE WHEN e.scheduled_at IS NULL THEN 'email.sent' ELSE 'email.scheduled' END)
+        WHEN i.type = 'sent' THEN 'email.sent'
         ELSE 'email.' || i.type END AS type,
       jsonb_build_object(
         'email_id', e.id, 'created_at', postgate_iso(e.created_at), 'from', e.from_address,
@@ -136,7 +138,8 @@ BEGIN
         ELSE '{}'::jsonb END AS data
     FROM new_email_events i
     JOIN emails e ON e.id = i.email_id
-    WHERE e.source <> 'system' AND i.type <> 'sent'
+    -- Test-mode mail is captured, never delivered: it tells no live endpoint anything.
+    WHERE e.source <> 'system' AND e.mode = 'live' AND (i.type <> 'sent' OR e.scheduled_at IS NOT NULL)
   ) x
   WHERE EXISTS (
     SELECT 1 FROM webhooks w

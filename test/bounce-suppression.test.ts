@@ -1,11 +1,11 @@
 import { Resend } from 'resend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type RunningWorker } from '../src/worker/worker.js';
 import { eventually } from './email-fixtures.js';
-import { domainFor, orgWithKey, type OrgFixture } from './factories.js';
-import { BACKENDS, createTestContext, type TestContext } from './harness.js';
-import { startRelay, type TestRelay } from './smtp-relay.js';
-import { startReceiver, type WebhookReceiver } from './webhook-receiver.js';
+import { domainFor } from './factories.js';
+import { BACKENDS } from './harness.js';
+import type { TestRelay } from './smtp-relay.js';
+import type { WebhookReceiver } from './webhook-receiver.js';
+import { startWebhookScene, type WebhookScene } from './webhook-scene.js';
 
 // A hard bounce closes the address: the relay (a real SMTP server) answers 550 at RCPT, the email
 // ends `bounced` and its address is on the suppression list; the next email to it ends
@@ -16,31 +16,18 @@ const BOUNCER = 'gone@example.net';
 
 for (const backend of BACKENDS) {
   describe(`bounces and suppressions (${backend})`, () => {
-    let ctx: TestContext;
+    let scene: WebhookScene;
     let relay: TestRelay;
     let receiver: WebhookReceiver;
-    let worker: RunningWorker;
-    let acme: OrgFixture;
     let resend: Resend;
 
     beforeAll(async () => {
-      relay = await startRelay();
+      scene = await startWebhookScene(backend);
+      ({ relay, receiver, resend } = scene);
       relay.rcpt = (address) => (address === BOUNCER ? { code: 550, message: '5.1.1 No such user' } : undefined);
-      receiver = await startReceiver();
-      ctx = await createTestContext(backend, { SMTP_RELAY_URL: relay.url, POSTGATE_WEBHOOK_ALLOW_HTTP: 'true', POSTGATE_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32' });
-      acme = await orgWithKey(ctx.deps, 'acme');
-      await domainFor(ctx.deps, acme.org, 'bounce.example.org');
-      process.env.RESEND_BASE_URL = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-      resend = new Resend(acme.token);
-      worker = startWorker(ctx.deps, { webhookPollIntervalMs: 50 });
+      await domainFor(scene.ctx.deps, scene.acme.org, 'bounce.example.org');
     });
-    afterAll(async () => {
-      delete process.env.RESEND_BASE_URL;
-      await worker?.stop();
-      await ctx?.close();
-      await relay?.close();
-      await receiver?.close();
-    });
+    afterAll(async () => scene?.close());
 
     const send = async (subject: string): Promise<string> => {
       const sent = await resend.emails.send({ from: 'hi@bounce.example.org', to: BOUNCER, subject, text: 'x' });

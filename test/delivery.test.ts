@@ -100,7 +100,7 @@ for (const backend of BACKENDS) {
       let tries = 0;
       relay.respond = () => {
         tries++;
-        return { code: 550, message: 'No such user' };
+        return { code: 550, message: '5.1.1 No such user' };
       };
       worker = startWorker(ctx.deps);
       // Its own recipient: a bounce puts the address on the suppression list.
@@ -112,6 +112,15 @@ for (const backend of BACKENDS) {
       expect(shown.events[1].detail).toMatch(/550/);
       expect(tries).toBe(1);
       expect((await ctx.deps.services.suppressions.get(operator(acme.org.id, acme.org.default_project_id), 'bounced-once@example.net')).origin).toBe('bounce');
+    });
+
+    it('suppresses no one when the relay refuses the sender or the content (5xx, not the mailbox)', async () => {
+      relay.respond = () => ({ code: 554, message: '5.7.1 Message rejected: sender not verified' });
+      worker = startWorker(ctx.deps);
+      const id = await send(emailBody('hello@mail.acme.test', { subject: 'policy', to: 'innocent@example.net' }));
+      await settled(id);
+      expect((await email(id)).last_event).toBe('bounced');
+      await expect(ctx.deps.services.suppressions.get(operator(acme.org.id, acme.org.default_project_id), 'innocent@example.net')).rejects.toMatchObject({ code: 'not_found' });
     });
 
     it('gives up after the maximum number of attempts (failed)', async () => {

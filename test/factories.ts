@@ -32,3 +32,15 @@ export async function domainFor(deps: Deps, org: OrganizationObject, name: strin
 export function bearer(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` };
 }
+
+/** A webhook endpoint of the organization's default project (never dialled: no worker runs in the matrices). */
+export async function webhookFor(deps: Deps, org: OrganizationObject): Promise<string> {
+  return (await deps.services.webhooks.create(operator(org.id, org.default_project_id), { endpoint: 'https://hooks.example.com/matrix', events: ['email.sent'] })).id;
+}
+
+/** A webhook and one event of its log (a test event), as `webhookId|eventId` for routes naming both. */
+export async function webhookEventFor(deps: Deps, org: OrganizationObject): Promise<string> {
+  const webhookId = await webhookFor(deps, org);
+  const event = await deps.services.webhooks.sendTest(operator(org.id, org.default_project_id), webhookId);
+  return `${webhookId}|${event.id}`;
+}

@@ -5,7 +5,7 @@ import { deliveryDeps } from '../src/worker/worker.js';
 import { emailBody, senderFor } from './email-fixtures.js';
 import { newId } from '../src/lib/ids.js';
 import { operator } from '../src/modules/api-keys/principal.js';
-import { domainFor, keyFor } from './factories.js';
+import { domainFor, keyFor, webhookEventFor, webhookFor } from './factories.js';
 import type { MatrixRoute } from './auth-matrix.js';
 
 const makeDomain = async (deps: Deps, org: OrganizationObject): Promise<string> => domainFor(deps, org, `d${Math.random().toString(36).slice(2, 8)}.example`);
@@ -14,15 +14,8 @@ const makeKey = async (deps: Deps, org: OrganizationObject): Promise<string> => 
 const makeSuppression = async (deps: Deps, org: OrganizationObject): Promise<string> =>
   (await deps.services.suppressions.add(operator(org.id, org.default_project_id), { email: `m${Math.random().toString(36).slice(2, 8)}@example.com` })).suppression.id;
 
-/** A webhook endpoint of the organization's default project. */
-const makeWebhook = async (deps: Deps, org: OrganizationObject): Promise<string> =>
-  (await deps.services.webhooks.create(operator(org.id, org.default_project_id), { endpoint: 'https://hooks.example.com/matrix', events: ['email.sent'] })).id;
-/** A webhook and one event of its log (a test event): `webhookId|eventId`. */
-const makeWebhookEvent = async (deps: Deps, org: OrganizationObject): Promise<string> => {
-  const webhookId = await makeWebhook(deps, org);
-  const event = await deps.services.webhooks.sendTest(operator(org.id, org.default_project_id), webhookId);
-  return `${webhookId}|${event.id}`;
-};
+const makeWebhook = webhookFor;
+const makeWebhookEvent = webhookEventFor;
 
 /** A draft template of the organization's default project. */
 const makeTemplate = async (deps: Deps, org: OrganizationObject): Promise<string> =>

@@ -4,7 +4,7 @@ import { deliverEmail } from '../src/modules/delivery/deliver.js';
 import type { OrganizationObject } from '../src/modules/organizations/service.js';
 import { deliveryDeps } from '../src/worker/worker.js';
 import { emailBody, senderFor } from './email-fixtures.js';
-import { domainFor, keyFor } from './factories.js';
+import { domainFor, keyFor, webhookEventFor, webhookFor } from './factories.js';
 import { makeInvitation, makeMember, makeSession } from './team-fixtures.js';
 
 /** One dashboard route as the session matrix exercises it. */
@@ -23,15 +23,8 @@ const makeDomain = async (deps: Deps, org: OrganizationObject): Promise<string> 
 const makeProject = async (deps: Deps, org: OrganizationObject): Promise<string> => (await deps.services.projects.create(operator(org.id, org.default_project_id), 'target')).id;
 const makeKey = async (deps: Deps, org: OrganizationObject): Promise<string> => (await keyFor(deps, org, { name: 'target' })).id;
 /** A suppression of the organization's default project (the one a new session shows). */
-/** A webhook endpoint of the organization's default project. */
-const makeWebhook = async (deps: Deps, org: OrganizationObject): Promise<string> =>
-  (await deps.services.webhooks.create(operator(org.id, org.default_project_id), { endpoint: 'https://hooks.example.com/matrix', events: ['email.sent'] })).id;
-/** A webhook and one event of its log (a test event): `webhookId|eventId`. */
-const makeWebhookEvent = async (deps: Deps, org: OrganizationObject): Promise<string> => {
-  const webhookId = await makeWebhook(deps, org);
-  const event = await deps.services.webhooks.sendTest(operator(org.id, org.default_project_id), webhookId);
-  return `${webhookId}|${event.id}`;
-};
+const makeWebhook = webhookFor;
+const makeWebhookEvent = webhookEventFor;
 /** A draft template of the organization's default project. */
 const makeTemplate = async (deps: Deps, org: OrganizationObject): Promise<string> =>
   (await deps.services.templates.create(operator(org.id, org.default_project_id), { name: 'matrix', html: '<p>{{{NAME}}}</p>', variables: [{ key: 'NAME', type: 'string', fallback_value: 'x' }] })).id;

@@ -1,12 +1,12 @@
 import PostalMime from 'postal-mime';
 import { Resend } from 'resend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type RunningWorker } from '../src/worker/worker.js';
 import { eventually } from './email-fixtures.js';
-import { domainFor, orgWithKey, type OrgFixture } from './factories.js';
-import { BACKENDS, createTestContext, type TestContext } from './harness.js';
-import { startRelay, type TestRelay } from './smtp-relay.js';
-import { startReceiver, type WebhookReceiver } from './webhook-receiver.js';
+import { domainFor, type OrgFixture } from './factories.js';
+import { BACKENDS, type TestContext } from './harness.js';
+import type { TestRelay } from './smtp-relay.js';
+import type { WebhookReceiver } from './webhook-receiver.js';
+import { startWebhookScene, type WebhookScene } from './webhook-scene.js';
 
 // Click tracking the whole way: the SDK turns it on for a domain, an email's HTML reaches a real
 // relay with its links going through Postgate, following one redirects to the original URL and
@@ -16,31 +16,19 @@ const ORIGINAL = 'https://shop.example.com/orders/42?ref=mail';
 
 for (const backend of BACKENDS) {
   describe(`click tracking, delivered (${backend})`, () => {
+    let scene: WebhookScene;
     let ctx: TestContext;
     let relay: TestRelay;
     let receiver: WebhookReceiver;
-    let worker: RunningWorker;
     let acme: OrgFixture;
     let resend: Resend;
     let base: string;
 
     beforeAll(async () => {
-      relay = await startRelay();
-      receiver = await startReceiver();
-      ctx = await createTestContext(backend, { SMTP_RELAY_URL: relay.url, POSTGATE_WEBHOOK_ALLOW_HTTP: 'true', POSTGATE_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32' });
-      acme = await orgWithKey(ctx.deps, 'acme');
-      base = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-      process.env.RESEND_BASE_URL = base;
-      resend = new Resend(acme.token);
-      worker = startWorker(ctx.deps, { webhookPollIntervalMs: 50 });
+      scene = await startWebhookScene(backend);
+      ({ ctx, relay, receiver, acme, resend, base } = scene);
     });
-    afterAll(async () => {
-      delete process.env.RESEND_BASE_URL;
-      await worker?.stop();
-      await ctx?.close();
-      await relay?.close();
-      await receiver?.close();
-    });
+    afterAll(async () => scene?.close());
 
     it('rewrites the delivered links, redirects a click to the original URL with email.clicked, and refuses an altered link', async () => {
       const domainId = await domainFor(ctx.deps, acme.org, 'track.example.org');

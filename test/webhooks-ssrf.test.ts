@@ -2,11 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Resend } from 'resend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker, type RunningWorker } from '../src/worker/worker.js';
 import { start as startDns, type TestDnsServer } from './dns-server.js';
 import { eventually } from './email-fixtures.js';
-import { domainFor, orgWithKey, type OrgFixture } from './factories.js';
-import { BACKENDS, createTestContext, type TestContext } from './harness.js';
+import { domainFor } from './factories.js';
+import { BACKENDS } from './harness.js';
+import { startWebhookScene, type WebhookScene } from './webhook-scene.js';
 
 // SSRF through the API, with the default network policy (no allow settings): endpoints naming a
 // loopback address are refused when created, and one whose name resolves to 127.0.0.1 (through a
@@ -15,13 +15,11 @@ import { BACKENDS, createTestContext, type TestContext } from './harness.js';
 
 for (const backend of BACKENDS) {
   describe(`webhook endpoints and SSRF (${backend})`, () => {
-    let ctx: TestContext;
+    let scene: WebhookScene;
     let dns: TestDnsServer;
     let listener: Server;
     let connections = 0;
     let port = 0;
-    let worker: RunningWorker;
-    let acme: OrgFixture;
     let resend: Resend;
 
     beforeAll(async () => {
@@ -30,17 +28,13 @@ for (const backend of BACKENDS) {
       listener.on('connection', () => connections++);
       await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
       port = (listener.address() as AddressInfo).port;
-      ctx = await createTestContext(backend, { POSTGATE_DNS_SERVERS: dns.address });
-      acme = await orgWithKey(ctx.deps, 'acme');
-      await domainFor(ctx.deps, acme.org, 'ssrf.example.org');
-      process.env.RESEND_BASE_URL = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-      resend = new Resend(acme.token);
-      worker = startWorker(ctx.deps, { webhookPollIntervalMs: 50 });
+      // The default network policy: no plain http, no private address allowed.
+      scene = await startWebhookScene(backend, { POSTGATE_DNS_SERVERS: dns.address, POSTGATE_WEBHOOK_ALLOW_HTTP: 'false', POSTGATE_WEBHOOK_ALLOW_CIDRS: '' });
+      resend = scene.resend;
+      await domainFor(scene.ctx.deps, scene.acme.org, 'ssrf.example.org');
     });
     afterAll(async () => {
-      delete process.env.RESEND_BASE_URL;
-      await worker?.stop();
-      await ctx?.close();
+      await scene?.close();
       await new Promise<void>((resolve) => listener?.close(() => resolve()));
       await dns?.close();
     });

@@ -1,45 +1,30 @@
 import { Resend } from 'resend';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWorker, type RunningWorker } from '../src/worker/worker.js';
 import { eventually } from './email-fixtures.js';
 import { domainFor, keyFor, orgWithKey, type OrgFixture } from './factories.js';
-import { BACKENDS, createTestContext, type TestContext } from './harness.js';
-import { startRelay, type TestRelay } from './smtp-relay.js';
-import { startReceiver, type ReceivedWebhook, type WebhookReceiver } from './webhook-receiver.js';
+import { BACKENDS, type TestContext } from './harness.js';
+import type { ReceivedWebhook, WebhookReceiver } from './webhook-receiver.js';
+import { startWebhookScene, type WebhookScene } from './webhook-scene.js';
 
 // Webhooks end to end with real parts: the unmodified `resend` SDK manages endpoints over a
 // socket, an email goes to a real SMTP relay, and its events reach a real HTTP receiver on
 // 127.0.0.1, signed so that the SDK's verify() and the standardwebhooks package both accept them.
 
-const LOCAL = { POSTGATE_WEBHOOK_ALLOW_HTTP: 'true', POSTGATE_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32' };
-
 for (const backend of BACKENDS) {
   describe(`webhooks (${backend})`, () => {
+    let scene: WebhookScene;
     let ctx: TestContext;
-    let relay: TestRelay;
     let receiver: WebhookReceiver;
-    let worker: RunningWorker;
     let acme: OrgFixture;
     let resend: Resend;
 
     beforeAll(async () => {
-      relay = await startRelay();
-      receiver = await startReceiver();
-      ctx = await createTestContext(backend, { ...LOCAL, SMTP_RELAY_URL: relay.url });
-      acme = await orgWithKey(ctx.deps, 'acme');
+      scene = await startWebhookScene(backend);
+      ({ ctx, receiver, acme, resend } = scene);
       await domainFor(ctx.deps, acme.org, 'hooks.example.org');
-      process.env.RESEND_BASE_URL = await ctx.app.listen({ port: 0, host: '127.0.0.1' });
-      resend = new Resend(acme.token);
-      worker = startWorker(ctx.deps, { webhookPollIntervalMs: 50 });
     });
-    afterAll(async () => {
-      delete process.env.RESEND_BASE_URL;
-      await worker?.stop();
-      await ctx?.close();
-      await relay?.close();
-      await receiver?.close();
-    });
+    afterAll(async () => scene?.close());
     beforeEach(() => {
       receiver.received.length = 0;
       receiver.respond = () => ({ status: 200, body: 'ok' });
@@ -139,6 +124,8 @@ for (const backend of BACKENDS) {
       await resend.emails.send({ from: 'hi@hooks.example.org', to: 'b@example.net', subject: 'Gone', text: 'x' });
       await eventually(async () => (await resend.webhooks.get(webhookId)).data?.status === 'disabled', 5_000, 'disabled by 410');
       expect((await resend.webhooks.get(webhookId)).data).toMatchObject({ disabled_reason: 'gone' });
+      // Disabled: a replay or a test event is refused rather than accepted and never sent.
+      expect((await resend.webhooks.events.replay({ webhookId, eventId })).error).toMatchObject({ statusCode: 409, name: 'conflict' });
       // Disabled: the next event is not sent.
       const before = receiver.received.length;
       await resend.emails.send({ from: 'hi@hooks.example.org', to: 'c@example.net', subject: 'Quiet', text: 'x' });
@@ -157,6 +144,22 @@ for (const backend of BACKENDS) {
       expect(payloads[0]!.data).toMatchObject({ id: key.data!.id, name: 'ci deploy', actor: { type: 'api_key' } });
       // No token, hash or secret in the event.
       expect(receiver.received[0]!.body).not.toContain(key.data!.token);
+      await resend.webhooks.remove(created.data!.id);
+    });
+
+    it('keeps test-mode keys out, and keeps endpoint tokens out of the audit log', async () => {
+      const test = await keyFor(ctx.deps, acme.org, { name: 'sandbox', mode: 'test' });
+      const sandbox = new Resend(test.token);
+      expect((await sandbox.webhooks.list()).error).toMatchObject({ statusCode: 403, name: 'insufficient_scope' });
+      expect((await sandbox.webhooks.create({ endpoint: receiver.url, events: ['email.sent'] })).error).toMatchObject({ statusCode: 403 });
+
+      const secretPath = `${receiver.url}/T0KEN-in-the-path?token=s3cr3t`;
+      const created = await resend.webhooks.create({ endpoint: secretPath, events: ['email.sent'] });
+      const audit = await ctx.app.inject({ method: 'GET', url: '/audit-logs?action=webhook.*', headers: { authorization: `Bearer ${acme.token}` } });
+      expect(audit.statusCode).toBe(200);
+      expect(audit.body).toContain(created.data!.id);
+      expect(audit.body).not.toContain('T0KEN');
+      expect(audit.body).not.toContain('s3cr3t');
       await resend.webhooks.remove(created.data!.id);
     });
 

@@ -55,7 +55,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // Only the listed proxies may set the client address through X-Forwarded-For (right-most untrusted hop).
     trustProxy: deps.config.trustProxy.length > 0 ? [...deps.config.trustProxy] : false,
     bodyLimit: 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Path parameters up to 320 characters (an email address: GET /suppressions/{email}); Fastify's default is 100.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 320 },
     return503OnClosing: true,
     // A URL that cannot be decoded is answered before routing: in the catalogue's shape too.
     frameworkErrors,

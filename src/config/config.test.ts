@@ -98,6 +98,10 @@ describe('loadConfig overrides', () => {
       POSTGATE_DELIVERY_LEASE_SECONDS: '60',
       POSTGATE_DELIVERY_CONCURRENCY: '32',
       POSTGATE_RELAY_MAX_CONNECTIONS: '8',
+      POSTGATE_EVENT_RETENTION_DAYS: '14',
+      POSTGATE_WEBHOOK_CONCURRENCY: '8',
+      POSTGATE_WEBHOOK_ALLOW_HTTP: 'true',
+      POSTGATE_WEBHOOK_ALLOW_CIDRS: '10.0.0.0/8, 127.0.0.1',
       POSTGATE_STALE_KEY_DAYS: '30',
       POSTGATE_AUDIT_RETENTION_DAYS: '365',
       POSTGATE_REQUEST_LOG_DAYS: '7',
@@ -139,6 +143,9 @@ describe('loadConfig overrides', () => {
       deliveryLeaseSeconds: 60,
       deliveryConcurrency: 32,
       relayMaxConnections: 8,
+      eventRetentionDays: 14,
+      webhookConcurrency: 8,
+      webhookPolicy: { allowHttp: true, allowCidrs: [expect.objectContaining({ text: '10.0.0.0/8' }), expect.objectContaining({ text: '127.0.0.1' })] },
       logLevel: 'debug',
     });
   });
@@ -157,6 +164,11 @@ describe('loadConfig overrides', () => {
     expect(() => loadConfig({ POSTGATE_DELIVERY_LEASE_SECONDS: '1' })).toThrow(/POSTGATE_DELIVERY_LEASE_SECONDS/);
     expect(() => loadConfig({ POSTGATE_DELIVERY_CONCURRENCY: '0' })).toThrow(/POSTGATE_DELIVERY_CONCURRENCY must be 1 or more/);
     expect(() => loadConfig({ POSTGATE_RELAY_MAX_CONNECTIONS: '101' })).toThrow(/POSTGATE_RELAY_MAX_CONNECTIONS must be 100 or less/);
+  });
+
+  it('refuses a webhook allow-list entry that is not an address or range', () => {
+    expect(() => loadConfig({ POSTGATE_WEBHOOK_ALLOW_CIDRS: '10.0.0.0/8,intranet' })).toThrow(/^Invalid configuration: POSTGATE_WEBHOOK_ALLOW_CIDRS/);
+    expect(() => loadConfig({ POSTGATE_WEBHOOK_ALLOW_HTTP: 'yes' })).toThrow(/POSTGATE_WEBHOOK_ALLOW_HTTP must be true or false/);
   });
 
   it('lets port 0 disable SMTP listeners', () => {

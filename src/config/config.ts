@@ -56,6 +56,7 @@ const envSchema = z.object({
   POSTGATE_DELIVERY_MAX_ATTEMPTS: positiveInt.pipe(z.number().max(50, 'must be 50 or less')).default(10),
   POSTGATE_DELIVERY_LEASE_SECONDS: digits.pipe(z.number().min(2, 'must be 2 or more').max(600, 'must be 600 or less')).default(10),
   POSTGATE_DELIVERY_CONCURRENCY: positiveInt.pipe(z.number().max(1000, 'must be 1000 or less')).default(16),
+  POSTGATE_EVENT_RETENTION_DAYS: positiveInt.default(30),
   POSTGATE_WEBHOOK_CONCURRENCY: positiveInt.pipe(z.number().max(1000, 'must be 1000 or less')).default(16),
   POSTGATE_WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false'], { message: 'must be true or false' }).default('false'),
   POSTGATE_WEBHOOK_ALLOW_CIDRS: z.string().max(4096).optional(),
@@ -112,6 +113,8 @@ export type Config = Readonly<{
   deliveryLeaseSeconds: number;
   /** Deliveries in flight at once per worker process. */
   deliveryConcurrency: number;
+  /** Days events (and their webhook deliveries and attempts) are kept. */
+  eventRetentionDays: number;
   /** Webhook deliveries in flight at once per worker process. */
   webhookConcurrency: number;
   /** Where webhook deliveries may go (SSRF): https only and public addresses, unless these say otherwise. */
@@ -210,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     deliveryLeaseSeconds: e.POSTGATE_DELIVERY_LEASE_SECONDS,
     deliveryConcurrency: e.POSTGATE_DELIVERY_CONCURRENCY,
     webhookConcurrency: e.POSTGATE_WEBHOOK_CONCURRENCY,
+    eventRetentionDays: e.POSTGATE_EVENT_RETENTION_DAYS,
     webhookPolicy: Object.freeze({ allowHttp: e.POSTGATE_WEBHOOK_ALLOW_HTTP === 'true', allowCidrs: webhookAllowCidrs(e.POSTGATE_WEBHOOK_ALLOW_CIDRS) }),
     relayMaxConnections: e.POSTGATE_RELAY_MAX_CONNECTIONS,
     requestLogDays: e.POSTGATE_REQUEST_LOG_DAYS,

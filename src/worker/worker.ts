@@ -7,6 +7,7 @@ import { captureTransport } from '../modules/delivery/transport.js';
 import { pruneIdempotencyKeys } from '../modules/emails/idempotency.js';
 import { countDeliveries } from '../modules/metrics/instrument.js';
 import { runQueue } from '../modules/queue/runner.js';
+import { pruneEvents } from '../modules/events/record.js';
 import { startWebhookWorker } from './webhook-worker.js';
 
 // The delivery worker (and beside it the webhook worker, webhook-worker.ts): claims due emails from the queue (the emails table) in batches and runs
@@ -70,11 +71,12 @@ export function startWorker(deps: Deps, options: WorkerOptions = {}): RunningWor
       wakeup: deps.queue,
     },
   );
-  // Housekeeping: expired idempotency keys, audit events past their retention, and expired keys' events.
+  // Housekeeping: expired idempotency keys, audit and webhook events past their retention, and expired keys' events.
   const prune = setInterval(() => {
     pruneIdempotencyKeys(deps.database.db, deps.clock.now()).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not prune idempotency keys'));
     deps.services.audit.sweep(deps.config.auditRetentionDays).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not apply the audit retention'));
     recordKeyExpiries(deps.database.db, deps.clock).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record key expiries'));
+    pruneEvents(deps.database.db, deps.clock, deps.config.eventRetentionDays).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not apply the event retention'));
   }, PRUNE_EVERY_MS);
   prune.unref();
   const webhooks = startWebhookWorker(deps, { pollIntervalMs: options.webhookPollIntervalMs });

@@ -105,7 +105,7 @@ async function send(deps: DeliveryDeps, email: ClaimedEmail, signed: Buffer): Pr
   // The domain requires TLS and the relay offered none: the operator's relay, not the recipient,
   // is at fault, so the email fails without suppressing anyone.
   if (result.refusal === 'tls_unavailable') return { kind: 'hard_fail', event: 'failed', error: result.error, bounced: [] };
-  if (result.permanent) return { kind: 'hard_fail', event: 'bounced', error: result.error, bounced: email.recipients };
+  if (result.permanent) return { kind: 'hard_fail', event: 'bounced', error: result.error, bounced: result.recipientRefused ? email.recipients : [] };
   return softFail(deps, email, result.error);
 }
 

@@ -20,7 +20,12 @@ export type TransportResult =
    * failed), so nothing was sent. Not `permanent`: it says nothing of the recipient (a bounce
    * would suppress them); the delivery step makes it a hard failure (`failed`).
    */
-  | Readonly<{ ok: false; permanent: boolean; error: string; refusal?: 'tls_unavailable' }>;
+  /**
+   * `recipientRefused`: a permanent refusal of the recipients themselves (5xx at RCPT, or an
+   * enhanced status 5.1.x / 5.2.1 naming the mailbox), the only refusal that suppresses them: a
+   * refusal of the sender or the content is the operator's to fix, not the recipients' fault.
+   */
+  | Readonly<{ ok: false; permanent: boolean; error: string; refusal?: 'tls_unavailable'; recipientRefused?: boolean }>;
 
 export type SendOptions = Readonly<{
   /** The sending domain's `tls` is `enforced`: send only over TLS, never in plain text. */
@@ -127,7 +132,8 @@ function classify(error: SmtpError, requireTls: boolean): TransportResult {
   const code = error.responseCode;
   const permanent = typeof code === 'number' && code >= 500 && code < 600 && error.code !== 'EAUTH';
   const said = error.response ?? error.message;
-  return { ok: false, permanent, error: `${error.code ?? 'ERROR'}: ${said}`.slice(0, 1000) };
+  const recipientRefused = permanent && (error.code === 'EENVELOPE' || /\b5\.(1\.\d{1,3}|2\.1)\b/.test(said));
+  return { ok: false, permanent, recipientRefused, error: `${error.code ?? 'ERROR'}: ${said}`.slice(0, 1000) };
 }
 
 /**

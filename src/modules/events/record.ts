@@ -1,6 +1,9 @@
+import { lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { events } from '../../db/schema-events.js';
-import { newId } from '../../lib/ids.js';
+import { deleteExpired } from '../../db/sweep.js';
+import type { Clock } from '../../lib/clock.js';
+import { idBefore, newId } from '../../lib/ids.js';
 import type { EventType } from './catalogue.js';
 
 // The one way an event is stored from TypeScript: inside the transaction of the change it
@@ -31,4 +34,15 @@ export async function recordEvent(writer: EventWriter, input: EventInput): Promi
     payload: { type: input.type, created_at: createdAt, data: input.data },
     createdAt: input.at,
   });
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Deletes events older than `days` (POSTGATE_EVENT_RETENTION_DAYS), with their deliveries and
+ * attempts (foreign keys, ON DELETE CASCADE): webhook logs do not grow without bound. Ids are
+ * time-ordered, so the sweep goes by id.
+ */
+export async function pruneEvents(db: Db, clock: Clock, days: number): Promise<number> {
+  return deleteExpired(db, events, [events.id], lt(events.id, idBefore('event', clock.nowMs() - days * DAY_MS)));
 }

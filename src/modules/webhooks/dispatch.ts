@@ -37,7 +37,10 @@ export const WEBHOOK_QUEUE: LeasedTable = Object.freeze({ table: 'webhook_delive
  * costs the claim its few rows, not a scan.
  */
 const CLAIM = `WITH due AS (
-  SELECT d.id FROM webhooks w
+  SELECT d.id
+  -- Endpoint rows locked (SKIP LOCKED: an endpoint another instance is claiming for is left to
+  -- it this time), so two instances' claims cannot each count the same free slots.
+  FROM (SELECT id FROM webhooks WHERE status = 'enabled' FOR NO KEY UPDATE SKIP LOCKED) w
   CROSS JOIN LATERAL (
     SELECT x.id, x.next_attempt_at FROM webhook_deliveries x
     WHERE x.webhook_id = w.id AND x.status IN ('pending', 'attempting') AND x.next_attempt_at <= now()
@@ -46,7 +49,6 @@ const CLAIM = `WITH due AS (
       WHERE a.webhook_id = w.id AND a.status = 'attempting' AND a.next_attempt_at > now()))
     FOR UPDATE SKIP LOCKED
   ) d
-  WHERE w.status = 'enabled'
   ORDER BY d.next_attempt_at
   LIMIT $1
 ),

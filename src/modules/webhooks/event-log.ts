@@ -7,7 +7,7 @@ import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination
 import type { Actor } from '../api-keys/principal.js';
 import { recordAudit } from '../audit/record.js';
 import type { WebhookAttempt, WebhookEventObject, WebhookEventSummary } from './schemas.js';
-import type { WebhookService } from './service.js';
+import { disabledConflict, type WebhookService } from './service.js';
 
 // A webhook's event log (Resend's /webhooks/{id}/events): each event sent to the endpoint, its
 // status, its payload and its attempts; and replay, which queues the same delivery again (same
@@ -49,6 +49,8 @@ export function createWebhookEventLog(deps: Readonly<{ db: Db; clock: Clock; web
     },
     async replay(actor, webhookId, eventId) {
       const row = await delivery(actor, webhookId, eventId);
+      const webhook = await deps.webhooks.find(actor, webhookId);
+      if (webhook.status !== 'enabled') throw disabledConflict();
       await deps.db.transaction(async (tx) => {
         // One being attempted right now is left to that attempt; any other is due again at once.
         await tx

@@ -1,13 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { createHash, randomBytes } from 'node:crypto';
+import { and, count, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { events, webhookDeliveries, webhooks, type WebhookRow } from '../../db/schema-events.js';
 import type { Clock } from '../../lib/clock.js';
-import { notFound, validationError } from '../../lib/errors.js';
+import { AppError, notFound, validationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
 import type { SecretBox } from '../accounts/secret-box.js';
-import { ownedBy, type Actor } from '../api-keys/principal.js';
+import { ownedBy, visibleMode, type Actor } from '../api-keys/principal.js';
 import { hasScope } from '../api-keys/scopes.js';
 import { diffChanges, recordAudit, type AuditTarget } from '../audit/record.js';
 import { checkEndpointUrl, type WebhookNetworkPolicy } from './address-policy.js';
@@ -20,6 +20,9 @@ import type { CreateWebhookInput, UpdateWebhookInput, WebhookObject, WebhookSumm
 
 export const SECRET_PURPOSE = 'webhook-signing-secret';
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
+export const MAX_WEBHOOKS_PER_PROJECT = 50;
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export type WebhookDeps = Readonly<{ db: Db; clock: Clock; box: SecretBox; policy: WebhookNetworkPolicy }>;
 
@@ -46,25 +49,26 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
     if (!checked.ok) throw validationError('endpoint', checked.message);
     return checked.url.href;
   };
-  const find = async (actor: Actor, id: string): Promise<WebhookRow> => {
-    const [row] = await deps.db
-      .select()
-      .from(webhooks)
-      .where(and(eq(webhooks.id, id), ownedBy(actor, webhooks)));
+  /** The row if the actor may see it; inside a transaction, locked against concurrent changes. */
+  const find = async (actor: Actor, id: string, tx?: Tx): Promise<WebhookRow> => {
+    liveOnly(actor);
+    const query = (tx ?? deps.db).select().from(webhooks).where(and(eq(webhooks.id, id), ownedBy(actor, webhooks)));
+    const [row] = tx ? await query.for('update') : await query;
     if (!row) throw notFound('Webhook');
     return row;
   };
-  const secretOf = (row: WebhookRow): string => {
-    const secret = deps.box.open(SECRET_PURPOSE, row.secretBox, row.id);
-    // Only a changed install key (POSTGATE_SECRET_KEY) makes a sealed secret unreadable.
-    if (secret === undefined) throw new Error(`the signing secret of webhook ${row.id} cannot be opened with this install's key`);
-    return secret;
-  };
+  /** Null only when the install's key changed (POSTGATE_SECRET_KEY): the secret cannot be opened. */
+  const secretOf = (row: WebhookRow): string | null => deps.box.open(SECRET_PURPOSE, row.secretBox, row.id) ?? null;
 
   return {
     find,
     async create(actor, input) {
+      liveOnly(actor);
       const url = endpointOf(input.endpoint);
+      const [{ n } = { n: 0 }] = await deps.db.select({ n: count() }).from(webhooks).where(and(eq(webhooks.organizationId, actor.organizationId), eq(webhooks.projectId, actor.projectId)));
+      // Each event is one signed POST per endpoint: the bound keeps one project from turning the
+      // operator's address into an amplifier.
+      if (n >= MAX_WEBHOOKS_PER_PROJECT) throw new AppError('conflict', `a project has at most ${MAX_WEBHOOKS_PER_PROJECT} webhook endpoints; delete one first`);
       const now = deps.clock.now();
       const id = newId('webhook', now.getTime());
       const secret = newSigningSecret();
@@ -93,42 +97,45 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
       return { ...presentSummary(row), signing_secret: hasScope(actor.scopes, 'webhooks:write') ? secretOf(row) : null };
     },
     async list(actor, cursor) {
+      liveOnly(actor);
       const page = pageOf(webhooks.id, ownedBy(actor, webhooks), cursor);
       const rows = await deps.db.select().from(webhooks).where(page.where).orderBy(page.orderBy).limit(page.limit);
       return toPage(rows, cursor, presentSummary);
     },
     async update(actor, id, input) {
-      const before = await find(actor, id);
       const now = deps.clock.now();
-      const enabling = input.status === 'enabled' && before.status === 'disabled';
-      await deps.db.transaction(async (tx) => {
+      return deps.db.transaction(async (tx) => {
+        const before = await find(actor, id, tx);
+        const endpoint = input.endpoint === undefined ? undefined : endpointOf(input.endpoint);
+        // Enabled again, or pointed elsewhere: the five days of failures start over.
+        const freshStart = (input.status === 'enabled' && before.status === 'disabled') || (endpoint !== undefined && endpoint !== before.endpoint);
         const [after] = await tx
           .update(webhooks)
           .set({
-            ...(input.endpoint !== undefined ? { endpoint: endpointOf(input.endpoint) } : {}),
+            ...(endpoint !== undefined ? { endpoint } : {}),
             ...(input.events !== undefined ? { events: input.events } : {}),
             ...(input.status !== undefined ? { status: input.status, disabledReason: null } : {}),
-            // Enabled again: the five days of failures start over.
-            ...(enabling ? { failingSince: null } : {}),
+            ...(freshStart ? { failingSince: null } : {}),
             updatedAt: now,
           })
           .where(eq(webhooks.id, before.id))
           .returning();
-        await recordAudit(tx, deps.clock, actor, { action: 'webhook.updated', targets: [target(after!)], changes: diffChanges(auditView(before), auditView(after!)), projectId: after!.projectId });
+        await recordAudit(tx, deps.clock, actor, { action: 'webhook.updated', targets: [target(before)], changes: diffChanges(auditView(before), auditView(after!)), projectId: before.projectId });
+        return { object: 'webhook' as const, id: before.id };
       });
-      return { object: 'webhook', id: before.id };
     },
     async remove(actor, id) {
-      const row = await find(actor, id);
-      await deps.db.transaction(async (tx) => {
+      return deps.db.transaction(async (tx) => {
+        const row = await find(actor, id, tx);
         // Its deliveries and attempts go with it (foreign keys, ON DELETE CASCADE).
         await tx.delete(webhooks).where(eq(webhooks.id, row.id));
         await recordAudit(tx, deps.clock, actor, { action: 'webhook.deleted', targets: [target(row)], changes: diffChanges(auditView(row), undefined), projectId: row.projectId });
+        return { object: 'webhook' as const, id: row.id, deleted: true as const };
       });
-      return { object: 'webhook', id: row.id, deleted: true };
     },
     async sendTest(actor, id) {
       const row = await find(actor, id);
+      if (row.status !== 'enabled') throw disabledConflict();
       const now = deps.clock.now();
       const eventId = newId('event', now.getTime());
       const deliveryId = newId('webhookDelivery', now.getTime());
@@ -150,10 +157,11 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
       return { object: 'webhook_event', id: deliveryId };
     },
     async rotateSecret(actor, id) {
-      const row = await find(actor, id);
       const now = deps.clock.now();
       const secret = newSigningSecret();
-      await deps.db.transaction(async (tx) => {
+      return deps.db.transaction(async (tx) => {
+        // Locked: two rotations at once must not both hand out a secret only one of them keeps.
+        const row = await find(actor, id, tx);
         await tx
           .update(webhooks)
           .set({
@@ -165,10 +173,23 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
           .where(eq(webhooks.id, row.id));
         // The secrets themselves never reach the audit log.
         await recordAudit(tx, deps.clock, actor, { action: 'webhook.secret_rotated', targets: [target(row)], projectId: row.projectId });
+        return { object: 'webhook' as const, id: row.id, signing_secret: secret };
       });
-      return { object: 'webhook', id: row.id, signing_secret: secret };
     },
   };
+}
+
+/** Replaying or testing a disabled endpoint would be accepted and never sent: said instead. */
+export function disabledConflict(): AppError {
+  return new AppError('conflict', 'the webhook is disabled; enable it first');
+}
+
+/**
+ * Webhooks are live-mode objects: a test-mode key sees only test-mode objects, and an endpoint's
+ * events carry live mail and key data (test-mode mail produces no events).
+ */
+function liveOnly(actor: Actor): void {
+  if (visibleMode(actor) === 'test') throw new AppError('insufficient_scope', 'webhooks are managed with live keys: a test-mode key sees only test-mode objects');
 }
 
 export function presentSummary(row: WebhookRow): WebhookSummary {
@@ -184,9 +205,20 @@ export function presentSummary(row: WebhookRow): WebhookSummary {
 }
 
 function target(row: WebhookRow): AuditTarget {
-  return { type: 'webhook', id: row.id, name: row.endpoint };
+  return { type: 'webhook', id: row.id, name: endpointForLog(row.endpoint) };
 }
 
 function auditView(row: WebhookRow): Record<string, unknown> {
-  return { endpoint: row.endpoint, events: row.events, status: row.status };
+  return { endpoint: endpointForLog(row.endpoint), events: row.events, status: row.status };
+}
+
+/**
+ * Security: endpoint URLs often carry a token in their path or query (Slack, Zapier), and the
+ * audit log is readable with audit:read: it keeps the origin and a digest of the rest, enough
+ * to tell a change from none.
+ */
+export function endpointForLog(endpoint: string): string {
+  const url = new URL(endpoint);
+  const rest = `${url.pathname}${url.search}`;
+  return rest === '/' ? url.origin : `${url.origin}/… (${createHash('sha256').update(rest).digest('hex').slice(0, 8)})`;
 }
