@@ -4,6 +4,6 @@ import { defineConfig } from 'drizzle-kit';
 // The same migrations run on PGlite and on PostgreSQL.
 export default defineConfig({
   dialect: 'postgresql',
-  schema: ['./src/db/schema.ts', './src/db/schema-events.ts', './src/db/schema-templates.ts'],
+  schema: ['./src/db/schema.ts', './src/db/schema-events.ts', './src/db/schema-templates.ts', './src/db/schema-logs.ts'],
   out: './drizzle',
 });

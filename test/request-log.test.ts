@@ -1,7 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { Resend } from 'resend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestLogs } from '../src/db/schema.js';
+import { requestLogs } from '../src/db/schema-logs.js';
 import { ROWS_PER_INSERT } from '../src/modules/request-log/recorder.js';
 import { bearer, keyFor, orgWithKey, type OrgFixture } from './factories.js';
 import { BACKENDS, createTestContext, type TestContext } from './harness.js';

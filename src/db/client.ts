@@ -14,8 +14,9 @@ import { PACKAGE_ROOT } from '../lib/package-root.js';
 import * as coreSchema from './schema.js';
 import * as eventSchema from './schema-events.js';
 import * as templateSchema from './schema-templates.js';
+import * as logSchema from './schema-logs.js';
 
-const schema = { ...coreSchema, ...eventSchema, ...templateSchema };
+const schema = { ...coreSchema, ...eventSchema, ...templateSchema, ...logSchema };
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;

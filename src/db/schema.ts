@@ -377,29 +377,6 @@ export const auditEvents = pgTable(
  * The API request log (GET /logs): one row per authenticated request, written in batches. No
  * request or response body is stored. Key and project are plain ids: the log outlives them.
  */
-export const requestLogs = pgTable(
-  'request_logs',
-  {
-    id: text('id').notNull(),
-    // No foreign key: a row is written for every authenticated request, and the per-row check
-    // cost a third of the insert (bench/RESULTS.md). Organizations are never deleted.
-    organizationId: text('organization_id').notNull(),
-    projectId: text('project_id'),
-    keyId: text('key_id'),
-    method: text('method').notNull(),
-    endpoint: text('endpoint').notNull(),
-    responseStatus: integer('response_status').notNull(),
-    durationMs: integer('duration_ms').notNull(),
-    ip: text('ip'),
-    userAgent: text('user_agent'),
-    createdAt: timestamptz('created_at').notNull(),
-  },
-  // One index: lists go by organization then id, and ids are time-ordered, so the retention
-  // sweep walks the same index by id (no index on created_at to keep up per row).
-  (t) => [primaryKey({ columns: [t.organizationId, t.id] })],
-);
-
 export type AuditEventRow = typeof auditEvents.$inferSelect;
-export type RequestLogRow = typeof requestLogs.$inferSelect;
 export type InvitationRow = typeof invitations.$inferSelect;
 export type ProjectRow = typeof projects.$inferSelect;

@@ -1,6 +1,6 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { requestLogs, type RequestLogRow } from '../../db/schema.js';
+import { requestLogs, type RequestLogRow } from '../../db/schema-logs.js';
 import { notFound } from '../../lib/errors.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
 import type { Actor } from '../api-keys/principal.js';

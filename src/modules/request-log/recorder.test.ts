@@ -1,6 +1,6 @@
 import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestLogs } from '../../db/schema.js';
+import { requestLogs } from '../../db/schema-logs.js';
 import { orgWithKey, type OrgFixture } from '../../../test/factories.js';
 import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
 import { observeStatements } from '../../../test/statement-counter.js';

@@ -2,7 +2,7 @@ import { lt } from 'drizzle-orm';
 import { bulkWriter, type BulkColumn, type BulkWrite, type Cell } from '../../db/bulk-write.js';
 import type { Database } from '../../db/client.js';
 import { deleteExpired } from '../../db/sweep.js';
-import { requestLogs } from '../../db/schema.js';
+import { requestLogs } from '../../db/schema-logs.js';
 import type { Clock } from '../../lib/clock.js';
 import { idBefore, newId } from '../../lib/ids.js';
 
