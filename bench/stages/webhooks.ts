@@ -148,7 +148,7 @@ async function drain(receiver: Receiver, prepared: Prepared): Promise<Figures & 
   const round = receiver.round(EVENTS, () => (cpuAtFirst = cpuSeconds(pid)));
   const worker = await spawnServer({
     core: SERVER_CORE,
-    args: [BIN, 'start', '--roles', 'worker'],
+    args: [...(process.env.BENCH_WORKER_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_WORKER_PROFILE_DIR] : []), BIN, 'start', '--roles', 'worker'],
     env: { ...prepared.env, SMTP_PORT: '0', SMTPS_PORT: '0' },
     ready: /Delivery worker\s+(\S+)/,
   });
