@@ -15,7 +15,7 @@ import type { CreateWebhookInput, UpdateWebhookInput, WebhookObject, WebhookSumm
 
 // Webhook endpoints: Resend's API (create, get, list, update, remove, rotate the signing secret).
 // The secret is Standard Webhooks' `whsec_` + base64 of 24 random bytes; it is sealed at rest and
-// shown on create, get and rotate, as Resend does. After a rotation the old secret keeps signing
+// shown on create, get and rotate, as Resend does (get: only to callers who may write webhooks). After a rotation the old secret keeps signing
 // beside the new one for ROTATION_GRACE_MS, so receivers can switch without losing a delivery.
 
 export const SECRET_PURPOSE = 'webhook-signing-secret';
