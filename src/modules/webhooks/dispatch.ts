@@ -16,13 +16,16 @@ import { SECRET_PURPOSE } from './service.js';
 import { signedHeaders } from './signing.js';
 
 // Webhook deliveries as a queue (queue/leased-table.ts): claim due deliveries with everything an
-// attempt needs in one statement, POST the event signed, record the attempt and the outcome in
-// one transaction under the attempt number claimed (an attempt whose lease was taken over writes
-// nothing). 2xx is success; 410 disables the endpoint; anything else is retried on the schedule
-// (retry-schedule.ts) or, once it is spent, failed. An endpoint failing for FAILING_DISABLE_MS is
+// attempt needs in one statement, POST the event signed, record the attempt and the outcome
+// (batched with others finishing then) in one statement under the attempt number claimed (an
+// attempt whose lease was taken over writes nothing). 2xx is success; 410 disables the endpoint;
+// anything else is retried on the schedule (retry-schedule.ts) or, once it is spent, failed. An endpoint failing for FAILING_DISABLE_MS is
 // disabled, with an audit event, so a dead receiver stops costing every event a week of retries.
 
-/** At most this many deliveries of one endpoint are in flight at once, across instances. */
+/**
+ * At most this many deliveries of one endpoint are in flight at once, across instances (claims
+ * lock the endpoint's row; two claims a moment apart can still each see the other's slots free).
+ */
 export const PER_ENDPOINT_IN_FLIGHT = 4;
 export const FAILING_DISABLE_MS = 5 * 24 * 3_600_000;
 /** What an attempt keeps of the response body. */
