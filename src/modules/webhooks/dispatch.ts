@@ -19,8 +19,9 @@ import { signedHeaders } from './signing.js';
 // attempt needs in one statement, POST the event signed, record the attempt and the outcome
 // (batched with others finishing then) in one statement under the attempt number claimed (an
 // attempt whose lease was taken over writes nothing). 2xx is success; 410 disables the endpoint;
-// anything else is retried on the schedule (retry-schedule.ts) or, once it is spent, failed. An endpoint failing for FAILING_DISABLE_MS is
-// disabled, with an audit event, so a dead receiver stops costing every event a week of retries.
+// anything else is retried on the schedule (retry-schedule.ts) or, once it is spent, failed. An
+// endpoint failing for FAILING_DISABLE_MS is disabled, with an audit event, so a dead receiver
+// stops costing every event a week of retries.
 
 /**
  * At most this many deliveries of one endpoint are in flight at once, across instances (claims
