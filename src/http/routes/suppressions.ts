@@ -19,7 +19,8 @@ import {
 import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
 // Resend's suppression routes (the `resend` SDK's suppressions.*), per project: what a key or the
-// dashboard's project switcher names. Auth through edge.config(scope), as for every resource.
+// dashboard's project switcher names. Each route declares its auth through edge.config(scope)
+// (plugins/auth.ts): audience:read or audience:write on the public API, the session on the dashboard.
 export function suppressionRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge = PUBLIC_API): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const service = deps.services.suppressions;

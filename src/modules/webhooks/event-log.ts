@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { events, webhookAttempts, webhookDeliveries, type WebhookAttemptRow, type WebhookDeliveryRow } from '../../db/schema-events.js';
+import { events, webhookAttempts, webhookDeliveries, type WebhookAttemptRow, type WebhookDeliveryRow, type WebhookRow } from '../../db/schema-events.js';
 import type { Clock } from '../../lib/clock.js';
 import { notFound } from '../../lib/errors.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
@@ -21,15 +21,17 @@ export type WebhookEventLog = Readonly<{
 }>;
 
 export function createWebhookEventLog(deps: Readonly<{ db: Db; clock: Clock; webhooks: Pick<WebhookService, 'find'> }>): WebhookEventLog {
-  const delivery = async (actor: Actor, webhookId: string, eventId: string): Promise<WebhookDeliveryRow> => {
+  /** The event of the endpoint, and the endpoint (read once: replay needs its status). */
+  const deliveryOf = async (actor: Actor, webhookId: string, eventId: string): Promise<{ row: WebhookDeliveryRow; webhook: WebhookRow }> => {
     const webhook = await deps.webhooks.find(actor, webhookId);
     const [row] = await deps.db
       .select()
       .from(webhookDeliveries)
       .where(and(eq(webhookDeliveries.id, eventId), eq(webhookDeliveries.webhookId, webhook.id)));
     if (!row) throw notFound('Webhook event');
-    return row;
+    return { row, webhook };
   };
+  const delivery = async (actor: Actor, webhookId: string, eventId: string): Promise<WebhookDeliveryRow> => (await deliveryOf(actor, webhookId, eventId)).row;
   return {
     async list(actor, webhookId, cursor) {
       const webhook = await deps.webhooks.find(actor, webhookId);
@@ -48,8 +50,7 @@ export function createWebhookEventLog(deps: Readonly<{ db: Db; clock: Clock; web
       };
     },
     async replay(actor, webhookId, eventId) {
-      const row = await delivery(actor, webhookId, eventId);
-      const webhook = await deps.webhooks.find(actor, webhookId);
+      const { row, webhook } = await deliveryOf(actor, webhookId, eventId);
       if (webhook.status !== 'enabled') throw disabledConflict();
       await deps.db.transaction(async (tx) => {
         // One being attempted right now is left to that attempt; any other is due again at once.
