@@ -35,6 +35,9 @@ export const DOMAIN_STATUSES = ['not_started', 'pending', 'verified', 'failed'] 
 
 const recordStatus = (column: string) => text(column, { enum: DOMAIN_STATUSES }).notNull().default('not_started');
 
+/** Resend's regions: accepted and shown for the SDK's sake; a self-hosted Postgate sends from where it runs. */
+export const DOMAIN_REGIONS = ['us-east-1', 'eu-west-1', 'sa-east-1', 'ap-northeast-1'] as const;
+
 export const domains = pgTable(
   'domains',
   {
@@ -65,6 +68,12 @@ export const domains = pgTable(
     clickTracking: boolean('click_tracking').notNull().default(false),
     /** `enforced`: a relay that does not offer TLS is refused; `opportunistic`: TLS when offered. */
     tls: text('tls', { enum: ['opportunistic', 'enforced'] }).notNull().default('opportunistic'),
+    // Resend's domain fields the SDK sends: stored and shown now; inbound mail will use `receiving`.
+    region: text('region', { enum: DOMAIN_REGIONS }).notNull().default('us-east-1'),
+    receiving: text('receiving', { enum: ['enabled', 'disabled'] }).notNull().default('disabled'),
+    /** The subdomain of the Return-Path (bounce) address; Resend's default is `send`. */
+    customReturnPath: text('custom_return_path').notNull().default('send'),
+    trackingSubdomain: text('tracking_subdomain'),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex('domains_org_name_idx').on(t.organizationId, t.name)],
@@ -144,9 +153,9 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
 const timestamptz = (column: string) => timestamp(column, { withTimezone: true, mode: 'date' });
 
 /** Where an email stands. `queued` covers waiting for its first attempt, a retry or its scheduled time. */
-export const EMAIL_STATUSES = ['queued', 'sending', 'delivered', 'bounced', 'failed', 'suppressed'] as const;
+export const EMAIL_STATUSES = ['queued', 'sending', 'delivered', 'bounced', 'failed', 'suppressed', 'canceled'] as const;
 /** What happened to an email, in order (Resend's names). */
-export const EMAIL_EVENT_TYPES = ['queued', 'sent', 'delivered', 'delivery_delayed', 'bounced', 'failed', 'suppressed', 'complained', 'opened', 'clicked'] as const;
+export const EMAIL_EVENT_TYPES = ['queued', 'sent', 'delivered', 'delivery_delayed', 'bounced', 'failed', 'suppressed', 'complained', 'opened', 'clicked', 'canceled'] as const;
 
 /**
  * One accepted email. The row, its `queued` event and its message are written in one statement.
@@ -191,6 +200,11 @@ export const emails = pgTable(
     lockedUntil: timestamptz('locked_until'),
     lastError: text('last_error'),
     scheduledAt: timestamptz('scheduled_at'),
+    /** Sent with `template`: the template and the variables given (no key: the template may be deleted since). */
+    templateId: text('template_id'),
+    templateVariables: jsonb('template_variables').$type<Record<string, string | number>>(),
+    /** Resend's `topic_id`, stored for the audience (unsubscribe per topic). */
+    topicId: text('topic_id'),
     createdAt: createdAt(),
     updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
