@@ -11,6 +11,7 @@ import { apiKeyRoutes } from '../http/routes/api-keys.js';
 import { auditLogRoutes } from '../http/routes/audit-logs.js';
 import { dashboardRoutes } from '../http/routes/dashboard/index.js';
 import { domainRoutes } from '../http/routes/domains.js';
+import { emailChangeRoutes } from '../http/routes/email-changes.js';
 import { emailRoutes } from '../http/routes/emails.js';
 import { logRoutes } from '../http/routes/logs.js';
 import { metricsRoutes } from '../http/routes/metrics.js';
@@ -113,6 +114,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   apiKeyRoutes(app, deps);
   domainRoutes(app, deps);
   emailRoutes(app, deps);
+  emailChangeRoutes(app, deps);
   logRoutes(app, deps);
   metricsRoutes(app, deps);
   analyticsRoutes(app, deps);

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { UsageRecorder } from '../modules/api-keys/usage-recorder.js';
 import { createAuditService, type AuditService } from '../modules/audit/service.js';
 import { createDomainService, type DomainService } from '../modules/domains/service.js';
+import { createEmailChangeService, type EmailChangeService } from '../modules/emails/changes.js';
 import { createEmailService, type EmailService } from '../modules/emails/email-service.js';
 import type { Intake } from '../modules/emails/group-commit.js';
 import { createProjectService, type ProjectService } from '../modules/projects/service.js';
@@ -32,6 +33,8 @@ export type Services = Readonly<{
   apiKeys: ApiKeyService;
   domains: DomainService;
   emails: EmailService;
+  /** Reschedule, cancel, attachments of accepted emails. */
+  emailChanges: EmailChangeService;
   /** The API request log (GET /logs); written by deps.requestLog. */
   requestLogs: RequestLogQueries;
   analytics: AnalyticsService;
@@ -70,9 +73,10 @@ export type ServiceInputs = Readonly<{
 
 export function createServices(inputs: ServiceInputs): Services {
   const db = inputs.database.db;
-  const emails = createEmailService({ db, clock: inputs.clock, queue: inputs.queue, intake: inputs.intake });
   // The install's key is read (or generated into the data dir) on first use only.
   const box = createSecretBox(() => loadSecretKey(inputs.config));
+  const templates = createTemplateService({ db, clock: inputs.clock });
+  const emails = createEmailService({ db, clock: inputs.clock, queue: inputs.queue, intake: inputs.intake, templates });
   const webhooks = createWebhookService({ db, clock: inputs.clock, box, policy: inputs.config.webhookPolicy });
   return {
     apiKeys: createApiKeyService({
@@ -86,6 +90,7 @@ export function createServices(inputs: ServiceInputs): Services {
     }),
     domains: createDomainService({ db, clock: inputs.clock, dnsServers: inputs.config.dnsServers }),
     emails,
+    emailChanges: createEmailChangeService({ db, clock: inputs.clock, queue: inputs.queue, box, publicUrl: inputs.config.publicUrl }),
     requestLogs: createRequestLogQueries({ db }),
     analytics: createAnalyticsService({ db, clock: inputs.clock, limits: inputs.config }),
     audit: createAuditService({ db, clock: inputs.clock }),
@@ -103,7 +108,7 @@ export function createServices(inputs: ServiceInputs): Services {
     webhooks,
     webhookEvents: createWebhookEventLog({ db, clock: inputs.clock, webhooks }),
     box,
-    templates: createTemplateService({ db, clock: inputs.clock }),
+    templates,
     tracking: createTrackingService({ db, clock: inputs.clock, box, publicUrl: inputs.config.publicUrl }),
   };
 }

@@ -91,6 +91,11 @@ export const ERROR_CATALOGUE = {
     smtp: [451, '4.3.0'],
     when: 'The object changed under a concurrent request (two rotations of one key at once); retry. Or its state forbids the change: a disabled webhook cannot replay or send a test event, a project already has its 50 webhook endpoints. Dashboard setup: this Postgate is already set up.',
   },
+  email_not_scheduled: {
+    http: 409,
+    smtp: [550, '5.5.0'],
+    when: '`PATCH /emails/{id}` (reschedule) or `POST /emails/{id}/cancel` on an email that is no longer scheduled: it was sent without a schedule, its time came and delivery took it, or it was canceled.',
+  },
   last_owner: {
     http: 409,
     smtp: [550, '5.7.1'],

@@ -1,5 +1,6 @@
 import type { Cursor, ListPage } from '../../lib/pagination.js';
 import type { Actor } from '../api-keys/principal.js';
+import type { TemplateService } from '../templates/service.js';
 import { getCapturedMessage, getEmail, listEmails, type EmailQueryDeps } from './queries.js';
 import type { EmailObject, EmailSummary, SendBatchInput, SendEmailInput } from './schemas.js';
 import { checkSender, type Sender } from './sending-rules.js';
@@ -18,7 +19,8 @@ export type EmailService = Readonly<{
   captured(actor: Actor, id: string): Promise<Buffer>;
 }>;
 
-export function createEmailService(deps: EmailDeps & EmailQueryDeps): EmailService {
+/** `templates`: sending with `template: {id, variables}` renders its published version. */
+export function createEmailService(deps: EmailDeps & EmailQueryDeps & { templates: TemplateService }): EmailService {
   return {
     send: (sender, input, options) => sendEmail(deps, sender, input, options),
     sendBatch: (sender, inputs, options) => sendEmailBatch(deps, sender, inputs, options),
