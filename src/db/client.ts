@@ -41,6 +41,13 @@ export type Database = {
   pool: pg.Pool | undefined;
   /** Runs one statement on its own (its own transaction) and returns its rows. */
   query<T>(statement: Statement): Promise<T[]>;
+  /**
+   * As `query`, but the commit does not wait for the disk (PostgreSQL's `synchronous_commit =
+   * off`): a crash may lose the last fraction of a second of such commits, never corrupt them.
+   * Only for writes whose loss redoes work (a queue's claim or outcome: the row comes back due).
+   * On PGlite, `query` itself.
+   */
+  queryAsyncCommit<T>(statement: Statement): Promise<T[]>;
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -61,6 +68,7 @@ export async function createDatabase(target: DbTarget): Promise<Database> {
       pglite: client,
       pool: undefined,
       query: pglitePrepared(client),
+      queryAsyncCommit: pglitePrepared(client),
       migrate: () => migratePglite(drizzlePglite(client, { schema }), { migrationsFolder: MIGRATIONS }),
       ping: async () => {
         await client.query('select 1');
@@ -75,6 +83,16 @@ export async function createDatabase(target: DbTarget): Promise<Database> {
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', () => undefined);
+  // A few connections of their own, the setting made once per session, so such a statement is
+  // one round trip (not BEGIN, SET LOCAL, the statement, COMMIT); opened on first use.
+  let asyncCommitPool: pg.Pool | undefined;
+  const asyncCommit = (): pg.Pool => {
+    if (!asyncCommitPool) {
+      asyncCommitPool = new pg.Pool({ connectionString: target.url, max: 3, connectionTimeoutMillis: 5_000, options: '-c synchronous_commit=off' });
+      asyncCommitPool.on('error', () => undefined);
+    }
+    return asyncCommitPool;
+  };
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     db,
@@ -82,6 +100,7 @@ export async function createDatabase(target: DbTarget): Promise<Database> {
     pglite: undefined,
     pool,
     query: async <T>({ name, text, values }: Statement) => (await pool.query({ name, text, values: [...values] })).rows as T[],
+    queryAsyncCommit: async <T>({ name, text, values }: Statement) => (await asyncCommit().query({ name, text, values: [...values] })).rows as T[],
     migrate: async () => {
       const client = await pool.connect();
       try {
@@ -95,6 +114,8 @@ export async function createDatabase(target: DbTarget): Promise<Database> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), asyncCommitPool?.end()]);
+    },
   };
 }

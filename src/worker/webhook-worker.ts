@@ -1,6 +1,7 @@
 import type { Deps } from '../app/deps.js';
 import { runQueue } from '../modules/queue/runner.js';
-import { createDispatcher, type DeliveryResult } from '../modules/webhooks/dispatch.js';
+import { createDispatcher } from '../modules/webhooks/dispatch.js';
+import type { DeliveryResult } from '../modules/webhooks/outcomes.js';
 import { createWebhookHttpClient } from '../modules/webhooks/http-client.js';
 
 // The webhook worker: claims due webhook deliveries (modules/webhooks/dispatch.ts) and POSTs them
@@ -22,9 +23,10 @@ export function startWebhookWorker(deps: Deps, options: WebhookWorkerOptions = {
     {
       claim: (max) => dispatcher.claim(max),
       handle: async (delivery) => {
-        const result = await dispatcher.deliver(delivery);
+        const { result, next } = await dispatcher.deliver(delivery);
         if (result === 'lost_claim') deps.logger.warn({ id: delivery.id, attempt: delivery.attempts }, 'webhook delivery: the attempt lost its claim; its outcome was not recorded');
         options.onAttempt?.(result);
+        return next;
       },
       renew: (held) => dispatcher.renew(held),
     },
@@ -39,6 +41,8 @@ export function startWebhookWorker(deps: Deps, options: WebhookWorkerOptions = {
   );
   return {
     stop: async () => {
+      // No more claims or hand-overs first, so the runner's stop waits for a finite set of rows.
+      dispatcher.stopClaiming();
       await runner.stop();
       await dispatcher.drain();
       await http.close();

@@ -11,8 +11,11 @@ import type { Wakeup } from './wakeup.js';
 export type QueueWork<T extends Held> = Readonly<{
   /** Claims up to `max` due rows, leased to this worker. */
   claim(max: number): Promise<T[]>;
-  /** Works one row to its recorded outcome. A throw is logged; the row comes back after its lease. */
-  handle(row: T): Promise<void>;
+  /**
+   * Works one row to its recorded outcome. A throw is logged; the row comes back after its lease.
+   * May return rows the outcome's statement claimed into the slot it freed: they start at once.
+   */
+  handle(row: T): Promise<readonly T[] | void>;
   /** Renews the leases of these rows; returns the ids still held. */
   renew(rows: readonly T[]): Promise<readonly string[]>;
 }>;
@@ -58,9 +61,11 @@ export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOpti
     const done = work
       .handle(row)
       .catch((error: unknown) => logger.error({ err: error, id: row.id, attempt: row.attempts }, `${options.name}: the attempt failed; the row comes back after its lease`))
-      .finally(() => {
+      .then((next) => {
         inHand.delete(row.id);
         working.delete(done);
+        // Claimed and leased already: worked even while stopping, or they would wait out their lease.
+        for (const following of next ?? []) start(following);
         if (options.claimAfterEachRow) exhausted = false;
         pump();
       });

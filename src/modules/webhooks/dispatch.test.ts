@@ -3,7 +3,8 @@ import { operator } from '../api-keys/principal.js';
 import { recordEvent } from '../events/record.js';
 import { orgWithKey, type OrgFixture } from '../../../test/factories.js';
 import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
-import { createDispatcher, PER_ENDPOINT_IN_FLIGHT } from './dispatch.js';
+import { PER_ENDPOINT_IN_FLIGHT } from './claim.js';
+import { createDispatcher } from './dispatch.js';
 
 // The claim's per-endpoint bound on a real database: however many deliveries one endpoint has
 // due, no claim (and no sequence of claims while they are held) leases more than
@@ -37,10 +38,15 @@ for (const backend of BACKENDS) {
       expect(perEndpoint(first, quiet.id)).toBe(2);
       // While those are held, the busy endpoint gets nothing more.
       expect(await dispatcher.claim(16)).toEqual([]);
-      // One finished: one more of its deliveries may go.
-      expect(await dispatcher.deliver(first.find((r) => r.webhookId === busy.id)!)).toBe('success');
-      const next = await dispatcher.claim(16);
-      expect(next.map((r) => r.webhookId)).toEqual([busy.id]);
+      // One finished: its outcome hands the slot to the endpoint's next delivery, and no more.
+      const finished = await dispatcher.deliver(first.find((r) => r.webhookId === busy.id)!);
+      expect(finished.result).toBe('success');
+      expect(finished.next.map((r) => r.webhookId)).toEqual([busy.id]);
+      expect(finished.next[0]!.body).toContain('domain.updated');
+      expect(await dispatcher.claim(16)).toEqual([]);
+      // Once stopping, a finished delivery hands its slot to no one.
+      dispatcher.stopClaiming();
+      expect((await dispatcher.deliver(finished.next[0]!)).next).toEqual([]);
     });
   });
 }

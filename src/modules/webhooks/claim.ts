@@ -1,0 +1,102 @@
+import type { SecretBox } from '../accounts/secret-box.js';
+import { claimedCte, type Held, type LeasedTable } from '../queue/leased-table.js';
+import { SECRET_PURPOSE } from './service.js';
+
+// Claiming webhook deliveries (queue/leased-table.ts): the statements that lease due deliveries
+// and return, in the same statement, everything an attempt needs (endpoint, secrets, the event's
+// bytes). Two statements claim: CLAIM, endpoint by endpoint within the per-endpoint bound, and
+// the outcome statement (outcomes.ts), which hands an endpoint's freed slots to its next due
+// deliveries at once.
+
+/**
+ * At most this many deliveries of one endpoint are in flight at once, across instances (claims
+ * lock the endpoint's row; two claims a moment apart can still each see the other's slots free).
+ */
+export const PER_ENDPOINT_IN_FLIGHT = 4;
+
+export const WEBHOOK_QUEUE: LeasedTable = Object.freeze({ table: 'webhook_deliveries', waiting: 'pending', working: 'attempting' });
+
+/** The claimed rows (`claimed`, leased for `$2` seconds) with what an attempt needs; a claim statement ends with it. */
+export const CLAIMED_DELIVERIES = `${claimedCte(WEBHOOK_QUEUE, 't.id, t.webhook_id, t.event_id, t.attempts, t.base_attempts')},
+claimed_deliveries AS (
+  SELECT c.id, c.attempts, c.base_attempts, w.id AS webhook_id, w.organization_id, w.project_id, w.endpoint,
+    w.secret_box, w.previous_secret_box, w.previous_secret_until > now() AS previous_valid, w.failing_since,
+    e.payload::text AS body
+  FROM claimed c
+  JOIN webhooks w ON w.id = c.webhook_id
+  JOIN events e ON e.id = c.event_id
+)`;
+
+/**
+ * Due deliveries, endpoint by endpoint: for each enabled endpoint, its oldest due deliveries, as
+ * many as it has free of PER_ENDPOINT_IN_FLIGHT (leased ones count, across instances), so one
+ * slow endpoint can never take every slot and one claim never exceeds the bound. Each endpoint's
+ * rows come from the partial index on (webhook_id, next_attempt_at): a backlog of one endpoint
+ * costs the claim its few rows, not a scan.
+ */
+export const CLAIM = `WITH due AS (
+  SELECT d.id
+  -- Endpoint rows locked (SKIP LOCKED: an endpoint another instance is claiming for is left to
+  -- it this time), so two instances' claims cannot each count the same free slots.
+  FROM (SELECT id FROM webhooks WHERE status = 'enabled' FOR NO KEY UPDATE SKIP LOCKED) w
+  CROSS JOIN LATERAL (
+    SELECT x.id, x.next_attempt_at FROM webhook_deliveries x
+    WHERE x.webhook_id = w.id AND x.status IN ('pending', 'attempting') AND x.next_attempt_at <= now()
+    ORDER BY x.next_attempt_at
+    LIMIT greatest(0, ${PER_ENDPOINT_IN_FLIGHT} - (SELECT count(*) FROM webhook_deliveries a
+      WHERE a.webhook_id = w.id AND a.status = 'attempting' AND a.next_attempt_at > now()))
+    FOR UPDATE SKIP LOCKED
+  ) d
+  ORDER BY d.next_attempt_at
+  LIMIT $1
+),
+${CLAIMED_DELIVERIES}
+SELECT * FROM claimed_deliveries`;
+
+export type ClaimRow = {
+  id: string;
+  attempts: number;
+  base_attempts: number;
+  webhook_id: string;
+  organization_id: string;
+  project_id: string;
+  endpoint: string;
+  secret_box: string;
+  previous_secret_box: string | null;
+  previous_valid: boolean | null;
+  failing_since: Date | null;
+  body: string;
+};
+
+export type ClaimedDelivery = Held &
+  Readonly<{
+    baseAttempts: number;
+    webhookId: string;
+    organizationId: string;
+    projectId: string;
+    endpoint: string;
+    /** The current secret, then the previous one while its grace lasts. */
+    secrets: readonly string[];
+    failingSince: Date | null;
+    /** The event's payload, exactly the bytes signed and sent on every attempt. */
+    body: string;
+  }>;
+
+/** A claimed row as an attempt uses it, its secrets opened. */
+export function claimedDelivery(box: SecretBox, row: ClaimRow): ClaimedDelivery {
+  const open = (sealed: string): string | undefined => box.open(SECRET_PURPOSE, sealed, row.webhook_id);
+  const current = open(row.secret_box);
+  const previous = row.previous_valid && row.previous_secret_box ? open(row.previous_secret_box) : undefined;
+  return {
+    id: row.id,
+    attempts: row.attempts,
+    baseAttempts: row.base_attempts,
+    webhookId: row.webhook_id,
+    organizationId: row.organization_id,
+    projectId: row.project_id,
+    endpoint: row.endpoint,
+    secrets: [current, previous].filter((s): s is string => s !== undefined),
+    failingSince: row.failing_since,
+    body: row.body,
+  };
+}
