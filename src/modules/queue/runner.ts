@@ -33,9 +33,10 @@ export type RunnerOptions = Readonly<{
   /** Commits of this process that make rows due now. */
   wakeup?: Wakeup | undefined;
   /**
-   * Look for due rows again whenever a row is finished, even after a claim came back short: for a
-   * queue whose claim caps rows per key (webhook deliveries per endpoint), a finished row frees
-   * its key's slot, and waiting for the poll would idle the worker with work due.
+   * Look for due rows again whenever a row is finished without follow-up rows, even after a claim
+   * came back short: for a queue whose claim caps rows per key (webhook deliveries per endpoint), a
+   * finished row frees its key's slot, and waiting for the poll would idle the worker with work
+   * due. (A row whose outcome claimed follow-ups refilled its slot itself.)
    */
   claimAfterEachRow?: boolean;
 }>;
@@ -65,8 +66,10 @@ export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOpti
         inHand.delete(row.id);
         working.delete(done);
         // Claimed and leased already: worked even while stopping, or they would wait out their lease.
-        for (const following of next ?? []) start(following);
-        if (options.claimAfterEachRow) exhausted = false;
+        const followers = next ?? [];
+        for (const following of followers) start(following);
+        // A slot refilled by the outcome needs no claim; an empty one may be due work of another key.
+        if (options.claimAfterEachRow && followers.length === 0) exhausted = false;
         pump();
       });
     working.add(done);

@@ -1,4 +1,5 @@
 import type { SecretBox } from '../accounts/secret-box.js';
+import { BoundedMap } from '../limits/bounded-map.js';
 import { claimedCte, type Held, type LeasedTable } from '../queue/leased-table.js';
 import { SECRET_PURPOSE } from './service.js';
 
@@ -82,11 +83,29 @@ export type ClaimedDelivery = Held &
     body: string;
   }>;
 
+export type SecretOpener = (sealed: string, webhookId: string) => string | undefined;
+
+/**
+ * Opens endpoints' sealed signing secrets, each once: a sealed value names one secret for good (a
+ * rotation seals a new one), so the cache is exact; it is keyed by endpoint too, the context the
+ * secret was sealed for.
+ */
+export function secretOpener(box: SecretBox): SecretOpener {
+  const opened = new BoundedMap<string | undefined>(1_000, () => false);
+  return (sealed, webhookId) => {
+    const key = `${webhookId} ${sealed}`;
+    const known = opened.get(key);
+    if (known !== undefined) return known;
+    const secret = box.open(SECRET_PURPOSE, sealed, webhookId);
+    if (secret !== undefined) opened.set(key, secret);
+    return secret;
+  };
+}
+
 /** A claimed row as an attempt uses it, its secrets opened. */
-export function claimedDelivery(box: SecretBox, row: ClaimRow): ClaimedDelivery {
-  const open = (sealed: string): string | undefined => box.open(SECRET_PURPOSE, sealed, row.webhook_id);
-  const current = open(row.secret_box);
-  const previous = row.previous_valid && row.previous_secret_box ? open(row.previous_secret_box) : undefined;
+export function claimedDelivery(open: SecretOpener, row: ClaimRow): ClaimedDelivery {
+  const current = open(row.secret_box, row.webhook_id);
+  const previous = row.previous_valid && row.previous_secret_box ? open(row.previous_secret_box, row.webhook_id) : undefined;
   return {
     id: row.id,
     attempts: row.attempts,

@@ -2,7 +2,7 @@ import type { Database } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import type { SecretBox } from '../accounts/secret-box.js';
 import { heldJson, renewSql, type Held } from '../queue/leased-table.js';
-import { CLAIM, claimedDelivery, WEBHOOK_QUEUE, type ClaimedDelivery, type ClaimRow } from './claim.js';
+import { CLAIM, claimedDelivery, secretOpener, WEBHOOK_QUEUE, type ClaimedDelivery, type ClaimRow } from './claim.js';
 import type { WebhookResponse } from './http-client.js';
 import { createOutcomeRecorder, type Recorded } from './outcomes.js';
 import { signedHeaders } from './signing.js';
@@ -37,13 +37,14 @@ export type Dispatcher = Readonly<{
 
 export function createDispatcher(deps: DispatchDeps): Dispatcher {
   const renew = renewSql(WEBHOOK_QUEUE);
-  const outcomes = createOutcomeRecorder(deps);
+  const open = secretOpener(deps.box);
+  const outcomes = createOutcomeRecorder({ ...deps, open });
   let stopped = false;
   return {
     async claim(max) {
       if (stopped) return [];
       const rows = await deps.database.queryAsyncCommit<ClaimRow>({ name: 'postgate_claim_webhook_deliveries', text: CLAIM, values: [max, deps.leaseSeconds] });
-      return rows.map((row) => claimedDelivery(deps.box, row));
+      return rows.map((row) => claimedDelivery(open, row));
     },
     async renew(held) {
       if (held.length === 0) return [];

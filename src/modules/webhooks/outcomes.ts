@@ -4,11 +4,10 @@ import { wellFormedJson } from '../../db/json.js';
 import { webhooks } from '../../db/schema-events.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import type { SecretBox } from '../accounts/secret-box.js';
 import { operator } from '../api-keys/principal.js';
 import { recordAudit, SYSTEM_IDENTITY } from '../audit/record.js';
 import { createBatcher } from '../queue/batcher.js';
-import { CLAIMED_DELIVERIES, claimedDelivery, type ClaimedDelivery, type ClaimRow } from './claim.js';
+import { CLAIMED_DELIVERIES, claimedDelivery, type ClaimedDelivery, type ClaimRow, type SecretOpener } from './claim.js';
 import type { WebhookResponse } from './http-client.js';
 import { retryDelayMs } from './retry-schedule.js';
 
@@ -26,7 +25,7 @@ export type DeliveryResult = 'success' | 'retry' | 'failed' | 'lost_claim';
 /** The result, and the deliveries of the same endpoint claimed into the slot this one freed. */
 export type Recorded = Readonly<{ result: DeliveryResult; next: readonly ClaimedDelivery[] }>;
 
-export type OutcomeDeps = Readonly<{ database: Database; clock: Clock; box: SecretBox; leaseSeconds: number }>;
+export type OutcomeDeps = Readonly<{ database: Database; clock: Clock; open: SecretOpener; leaseSeconds: number }>;
 
 /** One attempt's outcome as the RECORD statement reads it from its JSON parameter. */
 type OutcomeRow = {
@@ -114,7 +113,7 @@ export function createOutcomeRecorder(deps: OutcomeDeps): OutcomeRecorder {
       const written = new Set(result?.recorded ?? []);
       const waiting = new Map<string, ClaimedDelivery[]>();
       for (const row of result?.handed_over ?? []) {
-        const delivery = claimedDelivery(deps.box, { ...row, failing_since: row.failing_since === null ? null : new Date(row.failing_since) });
+        const delivery = claimedDelivery(deps.open, { ...row, failing_since: row.failing_since === null ? null : new Date(row.failing_since) });
         waiting.set(row.webhook_id, [...(waiting.get(row.webhook_id) ?? []), delivery]);
       }
       // At most as many handed over per endpoint as were written for it: one each, in order.
