@@ -16,6 +16,7 @@ import { KeysPage } from './pages/keys/keys-page.tsx';
 import { SettingsPage } from './pages/settings/settings-page.tsx';
 import { SuppressionsPage } from './pages/suppressions/suppressions-page.tsx';
 import { TeamPage } from './pages/team/team-page.tsx';
+import { TemplatesPage } from './pages/templates/templates-page.tsx';
 import { WebhooksPage } from './pages/webhooks/webhooks-page.tsx';
 
 type Auth =
@@ -92,6 +93,7 @@ function Page({ route, session, onSessionChanged }: { route: string; session: Se
   if (route.startsWith('/account')) return <AccountPage session={session} onChanged={onSessionChanged} />;
   if (route.startsWith('/domains')) return <DomainsPage selectedId={route.split('/')[2]} />;
   if (route.startsWith('/emails')) return <EmailsPage selectedId={route.split('/')[2]} />;
+  if (route.startsWith('/templates')) return <TemplatesPage selectedId={route.split('/')[2]} session={session} />;
   if (route.startsWith('/webhooks')) return <WebhooksPage selectedId={route.split('/')[2]} eventId={route.split('/')[4]} />;
   if (route.startsWith('/suppressions')) return <SuppressionsPage />;
   if (route.startsWith('/analytics')) return <AnalyticsPage />;

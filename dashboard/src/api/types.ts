@@ -82,7 +82,47 @@ export type EmailDetail = EmailSummary & {
   text: string | null;
   tags: { name: string; value: string }[];
   events: EmailEvent[];
+  /** The template the email was sent with (optional: servers before templates leave them out). */
+  template_id?: string | null;
+  template_variables?: Record<string, unknown> | null;
 };
+
+// Templates (routes/templates.ts): the content is the draft's; sending uses the published version.
+
+export type TemplateStatus = 'draft' | 'published';
+
+export type TemplateSummary = {
+  id: string;
+  name: string;
+  alias: string | null;
+  status: TemplateStatus;
+  published_at: string | null;
+  created_at: string;
+  updated_at: string;
+  /** Only on a single template's read (and not in lists, as in Resend). */
+  has_unpublished_versions?: boolean;
+};
+
+export type TemplateVariableType = 'string' | 'number';
+
+export type TemplateVariable = { key: string; type: TemplateVariableType; fallback_value: string | number | null };
+
+export type Template = TemplateSummary & {
+  object: 'template';
+  current_version_id: string;
+  has_unpublished_versions: boolean;
+  subject: string | null;
+  html: string;
+  text: string | null;
+  from: string | null;
+  reply_to: string[] | null;
+  variables: TemplateVariable[] | null;
+};
+
+export type TemplateRef = { id: string; object: 'template' };
+
+/** POST /templates/{id}/render: the draft with the values given (and fallbacks). */
+export type RenderedTemplate = { subject: string | null; html: string; text: string | null };
 
 /** GET /emails/metrics (the resend SDK's shape): counts of the emails accepted in the range. */
 export type MetricName = 'received' | 'sent' | 'delivered' | 'bounced' | 'failed' | 'delivery_delayed' | 'delivery_rate' | 'bounce_rate';

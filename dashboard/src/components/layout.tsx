@@ -6,6 +6,7 @@ const NAV = [
   { route: '/api-keys', label: 'API keys' },
   { route: '/domains', label: 'Domains' },
   { route: '/emails', label: 'Emails' },
+  { route: '/templates', label: 'Templates' },
   { route: '/webhooks', label: 'Webhooks' },
   { route: '/suppressions', label: 'Suppressions' },
   { route: '/analytics', label: 'Analytics' },

@@ -6,6 +6,7 @@ import { Dialog } from '../../components/dialog.tsx';
 import { ErrorState, Loading } from '../../components/states.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { useLoad } from '../../lib/use-load.ts';
+import { EmailTemplate } from './email-template.tsx';
 import { renderCaptured, renderStored, type Rendered } from './message.ts';
 import { MessageView } from './message-view.tsx';
 
@@ -64,6 +65,7 @@ export function EmailDetailPanel({ id, onClose, onStatus }: { id: string; onClos
             <h3 id="email-events-title">Events</h3>
             <Timeline events={email.events} />
           </section>
+          <EmailTemplate email={email} />
           <section aria-labelledby="email-message-title">
             <h3 id="email-message-title">Message</h3>
             <p className="muted message-source-note">

@@ -3,8 +3,11 @@ import { frameDocument, type Rendered } from './message.ts';
 
 type View = 'html' | 'text' | 'source';
 
-/** The message: its headers, then the HTML (sandboxed), the text or the MIME source. */
-export function MessageView({ message, emailId }: { message: Rendered; emailId: string }): ReactNode {
+/**
+ * The message: its headers, then the HTML (sandboxed), the text or the MIME source. `emailId`
+ * names the email a captured message downloads from (a template's preview has none).
+ */
+export function MessageView({ message, emailId }: { message: Rendered; emailId?: string }): ReactNode {
   const views: { view: View; label: string }[] = [
     ...(message.html !== undefined ? [{ view: 'html' as const, label: 'HTML' }] : []),
     ...(message.text !== undefined ? [{ view: 'text' as const, label: 'Text' }] : []),
@@ -39,7 +42,7 @@ export function MessageView({ message, emailId }: { message: Rendered; emailId: 
         ) : (
           <span />
         )}
-        {message.source === 'captured' ? (
+        {message.source === 'captured' && emailId ? (
           <a className="button button-small" href={`/dashboard/api/emails/${encodeURIComponent(emailId)}/raw`} download={`${emailId}.eml`}>
             Download .eml
           </a>

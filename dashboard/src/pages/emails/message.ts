@@ -45,21 +45,22 @@ export async function renderCaptured(bytes: ArrayBuffer): Promise<Rendered> {
 }
 
 export function renderStored(email: EmailDetail): Rendered {
-  return {
-    source: 'stored',
-    headers: headerRows([
+  return messageOf(
+    [
       ['From', email.from],
       ['To', email.to.join(', ')],
       ['Cc', email.cc?.join(', ')],
       ['Reply-To', email.reply_to?.join(', ')],
       ['Subject', email.subject],
-    ]),
-    html: email.html ?? undefined,
-    text: email.text ?? undefined,
-    raw: undefined,
-    rawTruncated: false,
-    attachments: [],
-  };
+    ],
+    email.html,
+    email.text,
+  );
+}
+
+/** A message the dashboard holds as parts (an email's stored content, a template's preview); absent headers are left out. */
+export function messageOf(headers: [string, string | undefined][], html: string | null, text: string | null): Rendered {
+  return { source: 'stored', headers: headerRows(headers), html: html ?? undefined, text: text ?? undefined, raw: undefined, rawTruncated: false, attachments: [] };
 }
 
 function headerRows(rows: [string, string | undefined][]): { label: string; value: string }[] {
