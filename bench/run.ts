@@ -12,6 +12,7 @@ import { emailsStage, type EmailFigures } from './stages/emails.js';
 import { deliveryStage } from './stages/delivery.js';
 import { httpStage, type HttpFigures } from './stages/http.js';
 import { instructionsStage } from './stages/instructions.js';
+import { renderStage } from './stages/render.js';
 import { revocationStage } from './stages/revocation.js';
 import { smtpStage } from './stages/smtp.js';
 import { verifyStage } from './stages/verify.js';
@@ -29,7 +30,9 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 if (!Number.isInteger(seconds) || seconds < 1 || seconds > 30) throw new Error('--seconds takes a whole number of seconds, 1..30');
-const only = new Set((values.only ?? '1,2,3,4,5,6,7,8,9').split(',').map((s) => s.trim()));
+const only = new Set((values.only ?? '1,2,3,4,5,6,7,8,9,10').split(',').map((s) => s.trim()));
+/** The stages that load the two long-running servers started at set-up; the others start their own or none. */
+const SERVER_STAGES = ['1', '3', '4', '6'];
 
 const report = new Report();
 const started = Date.now();
@@ -51,18 +54,16 @@ function machine(): string {
   return `${cpus().length} cores (${model}), ${fmt(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}`;
 }
 
-async function main(): Promise<void> {
-  progress('setup', machine());
-  // Postgate as it is deployed: the compiled server (bin/postgate.js runs it when it is fresh).
-  if (!serverBuildIsFresh()) {
-    const files = await buildServer();
-    progress('setup', `compiled the server (${files} files) into dist/: its sources were newer than the last build`);
-  }
-  if (!tasksetAvailable) progress('setup', 'taskset is missing: processes are not pinned to cores');
-  const pgProblem = await postgresReachable();
-  if (pgProblem) progress('setup', `PostgreSQL not reachable (${pgProblem}): its figures are skipped`);
-  const redisMissing = spawnSync('redis-server', ['--version']).status !== 0;
+type Servers = {
+  pglite: Instance;
+  postgres: Instance | undefined;
+  smtpPorts: { smtp: number; smtps: number };
+  pgSmtpPorts: { smtp: number; smtps: number };
+  idleRss: number | undefined;
+};
 
+/** Postgate on PGlite and on PostgreSQL (unless it is unreachable), for stages 1, 3, 4 and 6. */
+async function startServers(pgProblem: string | undefined): Promise<Servers> {
   // The delivery worker is left out: these stages measure acceptance, and a worker delivering
   // (capturing) the accepted mail would compete for the same core.
   const smtpPorts = { smtp: await freePort(), smtps: await freePort() };
@@ -78,18 +79,33 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 2_000));
   const idleRss = rssMb(pglite.server.pid);
   progress('6 memory', `PGlite server idle: ${idleRss === undefined ? 'n/a' : `${fmt(idleRss)} MB`}`);
+  return { pglite, postgres, smtpPorts, pgSmtpPorts, idleRss };
+}
 
+async function main(): Promise<void> {
+  progress('setup', machine());
+  // Postgate as it is deployed: the compiled server (bin/postgate.js runs it when it is fresh).
+  if (!serverBuildIsFresh()) {
+    const files = await buildServer();
+    progress('setup', `compiled the server (${files} files) into dist/: its sources were newer than the last build`);
+  }
+  if (!tasksetAvailable) progress('setup', 'taskset is missing: processes are not pinned to cores');
+  const pgProblem = await postgresReachable();
+  if (pgProblem) progress('setup', `PostgreSQL not reachable (${pgProblem}): its figures are skipped`);
+  const redisMissing = spawnSync('redis-server', ['--version']).status !== 0;
+
+  const servers = SERVER_STAGES.some((stage) => only.has(stage)) ? await startServers(pgProblem) : undefined;
   let http: HttpFigures | undefined;
-  if (only.has('1') || only.has('3') || only.has('6')) {
+  if (servers && (only.has('1') || only.has('3') || only.has('6'))) {
     progress('1 HTTP', `autocannon, 10 connections, ${seconds} s per run, on core 1; servers on core 0`);
-    http = await httpStage({ report, seconds, tmp: TMP, pglite, postgres });
+    http = await httpStage({ report, seconds, tmp: TMP, pglite: servers.pglite, postgres: servers.postgres });
   }
   if (only.has('2')) await verifyStage({ report, postgres: !pgProblem });
   let emails: EmailFigures | undefined;
-  if (only.has('3')) emails = await emailsStage({ report, seconds, tmp: TMP, pglite: http?.emailsPglite, postgres });
-  if (only.has('4')) {
-    await smtpStage({ report, seconds, instance: pglite, ports: smtpPorts, label: 'PGlite' });
-    if (postgres) await smtpStage({ report, seconds, instance: postgres, ports: pgSmtpPorts, label: 'PostgreSQL' });
+  if (servers && only.has('3')) emails = await emailsStage({ report, seconds, tmp: TMP, pglite: http?.emailsPglite, postgres: servers.postgres });
+  if (servers && only.has('4')) {
+    await smtpStage({ report, seconds, instance: servers.pglite, ports: servers.smtpPorts, label: 'PGlite' });
+    if (servers.postgres) await smtpStage({ report, seconds, instance: servers.postgres, ports: servers.pgSmtpPorts, label: 'PostgreSQL' });
   }
   for (const instance of instances.splice(0)) await instance.stop();
 
@@ -99,7 +115,8 @@ async function main(): Promise<void> {
     else await revocationStage({ report });
   }
 
-  if (only.has('6')) {
+  if (servers && only.has('6')) {
+    const idleRss = servers.idleRss;
     report.add({ stage: '6 memory', metric: 'RSS, Postgate on PGlite, idle after start', value: idleRss === undefined ? 'n/a' : `${fmt(idleRss)} MB` });
     const peak = http?.peakRssMb;
     progress('6 memory', `PGlite server under HTTP load (peak of stage 1): ${peak === undefined ? 'n/a' : `${fmt(peak)} MB`}`);
@@ -134,6 +151,7 @@ async function main(): Promise<void> {
 
   if (only.has('8')) await deliveryStage({ report, postgres: !pgProblem });
   if (only.has('9')) await webhooksStage({ report, postgres: !pgProblem });
+  if (only.has('10')) renderStage({ report });
 
   // Last, with every other server stopped: the one figure that machine noise does not move.
   if (only.has('7')) await instructionsStage({ report, postgres: !pgProblem });

@@ -39,6 +39,35 @@ describe('resend SDK compatibility', () => {
     expect(after.data?.data.map((k) => k.id)).not.toContain(id);
   });
 
+  it('creates, updates, reads, lists and removes domains with every option the SDK has', async () => {
+    const created = await resend.domains.create({
+      name: 'sdk.example.com',
+      region: 'ap-northeast-1',
+      customReturnPath: 'bounces',
+      capabilities: { receiving: 'enabled' },
+      openTracking: true,
+      clickTracking: false,
+      tls: 'enforced',
+    });
+    expect(created.error).toBeNull();
+    expect(created.data).toMatchObject({ region: 'ap-northeast-1', capabilities: { sending: 'enabled', receiving: 'enabled' }, open_tracking: true, click_tracking: false });
+    const id = created.data!.id;
+    // Every record kind is one the SDK's DomainRecords type knows, but the ownership TXT's.
+    expect(created.data!.records.map((r) => r.record)).toEqual(['Verification', 'DKIM', 'SPF', 'Receiving']);
+
+    const updated = await resend.domains.update({ id, openTracking: false, clickTracking: true, tls: 'opportunistic', capabilities: { receiving: 'disabled' } });
+    expect(updated.data).toEqual({ object: 'domain', id });
+    expect((await resend.domains.get(id)).data).toMatchObject({
+      region: 'ap-northeast-1',
+      capabilities: { sending: 'enabled', receiving: 'disabled' },
+      open_tracking: false,
+      click_tracking: true,
+      tls: 'opportunistic',
+    });
+    expect((await resend.domains.list()).data?.data.find((d) => d.id === id)).toMatchObject({ region: 'ap-northeast-1', capabilities: { receiving: 'disabled' } });
+    expect((await resend.domains.remove(id)).data).toMatchObject({ id, deleted: true });
+  });
+
   it('passes Postgate errors through in the shape the SDK expects', async () => {
     const denied = await new Resend('pgt_live_not-a-real-key').apiKeys.list();
     expect(denied.data).toBeNull();

@@ -88,7 +88,7 @@ export function createServices(inputs: ServiceInputs): Services {
       invalidation: inputs.invalidation,
       usage: inputs.usage,
     }),
-    domains: createDomainService({ db, clock: inputs.clock, dnsServers: inputs.config.dnsServers }),
+    domains: createDomainService({ db, clock: inputs.clock, dnsServers: inputs.config.dnsServers, publicUrl: inputs.config.publicUrl }),
     emails,
     emailChanges: createEmailChangeService({ db, clock: inputs.clock, queue: inputs.queue, box, publicUrl: inputs.config.publicUrl }),
     requestLogs: createRequestLogQueries({ db }),

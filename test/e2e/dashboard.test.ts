@@ -88,7 +88,7 @@ describe('dashboard (browser, real server)', () => {
     await page.getByLabel('Domain', { exact: true }).fill('e2e.example');
     await page.getByRole('button', { name: 'Add domain' }).click();
     await page.getByRole('heading', { name: /e2e\.example/ }).waitFor();
-    for (const record of ['Ownership', 'DKIM']) {
+    for (const record of ['Verification', 'DKIM']) {
       const row = page.locator(`tr[data-record="${record}"]`);
       dns.setTxt((await row.locator('.record-name').textContent())!, [(await row.locator('.record-value').textContent())!]);
     }

@@ -47,16 +47,23 @@ export type DomainStatus = 'not_started' | 'pending' | 'verified' | 'failed';
 export type DomainSummary = { object: 'domain'; id: string; name: string; status: DomainStatus; created_at: string };
 
 export type DomainRecord = {
-  record: 'Ownership' | 'DKIM' | 'SPF';
+  record: 'Verification' | 'DKIM' | 'SPF' | 'Receiving';
   name: string;
-  type: 'TXT';
+  type: 'TXT' | 'MX';
   ttl: 'Auto';
   value: string;
   status: DomainStatus;
   required: boolean;
+  /** MX records only. */
+  priority?: number;
 };
 
-export type Domain = DomainSummary & { records: DomainRecord[]; last_checked_at: string | null };
+export type Domain = DomainSummary & {
+  records: DomainRecord[];
+  last_checked_at: string | null;
+  region: string;
+  capabilities: { sending: 'enabled'; receiving: 'enabled' | 'disabled' };
+};
 
 export type EmailStatus = 'queued' | 'scheduled' | 'sent' | 'delivered' | 'delivery_delayed' | 'bounced' | 'failed';
 

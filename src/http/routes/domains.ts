@@ -11,7 +11,10 @@ import {
   updateDomainBody,
   updatedDomain,
   verifyDomainBody,
+  type CreateDomainBody,
   type DomainSettings,
+  type NewDomain,
+  type UpdateDomainBody,
 } from '../../modules/domains/schemas.js';
 import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
 
@@ -28,8 +31,7 @@ export function domainRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge =
   r.post(base, {
     config: write,
     schema: { tags, summary: 'Add a domain (returns the DNS records to publish)', body: createDomainBody, response: { 201: domainObject } },
-    // region and custom_return_path are accepted for the Resend SDK and ignored.
-    handler: async (req, reply) => reply.code(201).send(await domains.create(edge.actor(req), { name: req.body.name, ...settingsOf(req.body) })),
+    handler: async (req, reply) => reply.code(201).send(await domains.create(edge.actor(req), newDomainOf(req.body))),
   });
 
   r.get(base, {
@@ -60,12 +62,12 @@ export function domainRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge =
     config: write,
     schema: {
       tags,
-      summary: 'Change open and click tracking and TLS enforcement',
+      summary: 'Change tracking, TLS enforcement, receiving and the tracking subdomain',
       params: domainIdParams,
       body: updateDomainBody,
       response: { 200: updatedDomain },
     },
-    handler: async (req) => domains.update(edge.actor(req), req.params.id, settingsOf(req.body)),
+    handler: async (req) => domains.update(edge.actor(req), req.params.id, settingsOf(req.body ?? {})),
   });
 
   r.delete(`${base}/:id`, {
@@ -76,6 +78,17 @@ export function domainRoutes(app: FastifyInstance, deps: Deps, edge: RouteEdge =
 }
 
 /** The settings of a body, in the service's names (fields left out stay unset). */
-function settingsOf(body: { open_tracking?: boolean | undefined; click_tracking?: boolean | undefined; tls?: DomainSettings['tls'] | undefined }): DomainSettings {
-  return { openTracking: body.open_tracking, clickTracking: body.click_tracking, tls: body.tls };
+function settingsOf(body: NonNullable<UpdateDomainBody>): DomainSettings {
+  return {
+    openTracking: body.open_tracking,
+    clickTracking: body.click_tracking,
+    tls: body.tls,
+    // capabilities.sending can only say `enabled` (the schema refuses `disabled`): nothing to store.
+    receiving: body.capabilities?.receiving,
+    trackingSubdomain: body.tracking_subdomain,
+  };
+}
+
+function newDomainOf(body: CreateDomainBody): NewDomain {
+  return { ...settingsOf(body), name: body.name, region: body.region, customReturnPath: body.custom_return_path };
 }

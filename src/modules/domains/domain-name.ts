@@ -5,7 +5,8 @@ import { validationError } from '../../lib/errors.js';
 // characters, at least two labels, 253 characters in all. Underscores are valid in DNS but never
 // in a host name, so `_dmarc.example.com` is refused; internationalised names come as punycode.
 
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+/** One label of a host name, lowercase (RFC 1123 2.1). */
+export const HOST_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** The canonical form of a domain name (lowercase, no trailing dot), or a 422 naming `field`. */
 export function normaliseDomainName(input: string, field = 'name'): string {
@@ -25,7 +26,7 @@ export function normaliseDomainName(input: string, field = 'name'): string {
     if (label.length === 0) throw validationError(field, 'has an empty label');
     if (label.length > 63) throw validationError(field, `label "${label.slice(0, 20)}..." is longer than 63 characters`);
     if (label.includes('_')) throw validationError(field, 'must not contain underscores');
-    if (!LABEL.test(label)) {
+    if (!HOST_LABEL.test(label)) {
       throw validationError(field, `label ${JSON.stringify(label)} may hold only letters, digits and inner hyphens`);
     }
   }

@@ -1,11 +1,15 @@
 import { Resolver } from 'node:dns/promises';
 import type { DomainRow } from '../../db/schema.js';
 import { dkimPublicKey, dkimRecordMatches, dkimRecordValue } from './dkim.js';
+import { inboundMxHost } from './inbound-host.js';
 import type { DomainRecord, RecordStatus } from './schemas.js';
 
-// The DNS records a domain asks its owner to publish, and how each is checked. Ownership and
-// DKIM decide verification; SPF is advice (its right value depends on how mail leaves this
-// server, through a relay or directly), so it is reported but never required.
+// The DNS records a domain asks its owner to publish, and how each is checked. Ownership (listed
+// as `Verification`: the SDK has no kind for it) and DKIM decide verification; SPF is advice (its
+// right value depends on how mail leaves this server, through a relay or directly), so it is
+// reported but never required. SPF is published at the domain itself, not at its
+// custom_return_path subdomain as Resend's is: mail leaves with the From address as the envelope
+// sender, so that is the name receivers check SPF at.
 
 const OWNERSHIP_PREFIX = 'postgate-verification=';
 // A suggestion only: the owner adds the sending host (or the relay's include) to it.
@@ -38,7 +42,7 @@ function expectedRecords(row: DomainRow): Expected[] {
   return [
     {
       kind: 'ownership',
-      record: 'Ownership',
+      record: 'Verification',
       name: `_postgate.${row.name}`,
       value: ownership,
       required: true,
@@ -64,10 +68,13 @@ function expectedRecords(row: DomainRow): Expected[] {
   ];
 }
 
-/** The records to publish, with the status each had at the last check. */
-export function presentRecords(row: DomainRow): DomainRecord[] {
+/**
+ * The records to publish, with the status each had at the last check; with receiving enabled, also
+ * the MX record inbound mail will need (`publicUrl`: POSTGATE_PUBLIC_URL, whose host it names).
+ */
+export function presentRecords(row: DomainRow, publicUrl?: string): DomainRecord[] {
   const statuses: RecordStatuses = { ownership: row.ownershipStatus, dkim: row.dkimStatus, spf: row.spfStatus };
-  return expectedRecords(row).map((r) => ({
+  const records: DomainRecord[] = expectedRecords(row).map((r) => ({
     record: r.record,
     name: r.name,
     type: 'TXT',
@@ -76,6 +83,16 @@ export function presentRecords(row: DomainRow): DomainRecord[] {
     status: statuses[r.kind],
     required: r.required,
   }));
+  if (row.receiving === 'enabled') records.push(receivingRecord(row, publicUrl));
+  return records;
+}
+
+/**
+ * Where the domain's mail would be received. Never checked yet, so always `not_started`: Postgate
+ * has no inbound listener to verify it against, and sending never depends on it.
+ */
+function receivingRecord(row: DomainRow, publicUrl: string | undefined): DomainRecord {
+  return { record: 'Receiving', name: row.name, type: 'MX', ttl: 'Auto', value: inboundMxHost(publicUrl), priority: 10, status: 'not_started', required: false };
 }
 
 /** Looks every record up (in parallel) and says which are published as expected. */

@@ -53,19 +53,19 @@ describe('domain routes', () => {
       ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
     });
 
-  it('creates a domain (201), ignoring the Resend SDK fields region and custom_return_path', async () => {
-    const res = await post('/domains', owner.token, { name: 'Http.Example.com', region: 'us-east-1', custom_return_path: 'send' });
+  it('creates a domain (201) with the Resend SDK fields region and custom_return_path', async () => {
+    const res = await post('/domains', owner.token, { name: 'Http.Example.com', region: 'eu-west-1', custom_return_path: 'Bounces' });
     expect(res.statusCode).toBe(201);
     const domain = res.json() as DomainObject;
-    expect(domain).toMatchObject({ object: 'domain', name: 'http.example.com', status: 'not_started' });
-    expect(domain.records.map((r) => r.record)).toEqual(['Ownership', 'DKIM', 'SPF']);
-    expect(res.body).not.toMatch(/private|region|return_path/i);
+    expect(domain).toMatchObject({ object: 'domain', name: 'http.example.com', status: 'not_started', region: 'eu-west-1', custom_return_path: 'bounces' });
+    expect(domain.records.map((r) => r.record)).toEqual(['Verification', 'DKIM', 'SPF']);
+    expect(res.body).not.toMatch(/private/i);
   });
 
   it('refuses unknown fields and bad names with 422 validation_error naming the field', async () => {
-    let res = await post('/domains', owner.token, { name: 'x.example.com', tracking_subdomain: 'links' });
+    let res = await post('/domains', owner.token, { name: 'x.example.com', nameservers: 'Cloudflare' });
     expect(res.statusCode).toBe(422);
-    expect(res.json()).toMatchObject({ name: 'validation_error', message: expect.stringMatching(/^tracking_subdomain: unknown field/) });
+    expect(res.json()).toMatchObject({ name: 'validation_error', message: expect.stringMatching(/^nameservers: unknown field/) });
     res = await post('/domains', owner.token, { name: 'under_score.example.com' });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ name: 'validation_error', message: expect.stringMatching(/^name: /) });

@@ -48,7 +48,7 @@ function publishDkim(dns: TestDnsServer, domain: DomainObject): void {
 }
 
 function publishOwnership(dns: TestDnsServer, domain: DomainObject): void {
-  const ownership = recordOf(domain, 'Ownership');
+  const ownership = recordOf(domain, 'Verification');
   dns.setTxt(ownership.name, ['some-other-service=abc', ownership.value]);
 }
 
@@ -82,7 +82,7 @@ for (const backend of BACKENDS) {
       expect(domain).toMatchObject({ object: 'domain', name: 'create.example.com', status: 'not_started', last_checked_at: null });
       expect(domain.id).toMatch(/^dom_/);
       expect(new Date(domain.created_at).getTime()).toBe(ctx.clock.nowMs());
-      const ownership = recordOf(domain, 'Ownership');
+      const ownership = recordOf(domain, 'Verification');
       expect(ownership).toMatchObject({ name: '_postgate.create.example.com', type: 'TXT', status: 'not_started', required: true });
       expect(ownership.value).toMatch(/^postgate-verification=[0-9a-f]{32}$/);
       const dkim = recordOf(domain, 'DKIM');
@@ -136,7 +136,7 @@ for (const backend of BACKENDS) {
       const domain = await createDomain(deps, a, { name: 'empty.example.com' });
       const checked = await verifyDomain(deps, a, domain.id);
       expect(checked.status).toBe('failed');
-      expect(statuses(checked)).toEqual({ Ownership: 'failed', DKIM: 'failed', SPF: 'failed' });
+      expect(statuses(checked)).toEqual({ Verification: 'failed', DKIM: 'failed', SPF: 'failed' });
       expect(checked.last_checked_at).toBe(ctx.clock.now().toISOString());
       expect((await getDomain(deps, a, domain.id)).status).toBe('failed');
     });
@@ -147,7 +147,7 @@ for (const backend of BACKENDS) {
       publishDkim(dns, domain);
       const checked = await verifyDomain(deps, a, domain.id);
       expect(checked.status).toBe('verified');
-      expect(statuses(checked)).toEqual({ Ownership: 'verified', DKIM: 'verified', SPF: 'failed' });
+      expect(statuses(checked)).toEqual({ Verification: 'verified', DKIM: 'verified', SPF: 'failed' });
       const sending = await getSendingDomain(deps.db, a.organizationId, 'Good.Example.com.');
       expect(sending).toMatchObject({ id: domain.id, name: 'good.example.com', status: 'verified' });
       expect(sending?.dkimSelector).toBe(recordOf(domain, 'DKIM').name.split('.')[0]);
@@ -169,17 +169,17 @@ for (const backend of BACKENDS) {
     it('a wrong ownership token or another DKIM key: not verified, naming the wrong record', async () => {
       const domain = await createDomain(deps, a, { name: 'wrong.example.com' });
       const stranger = await createDomain(deps, b, { name: 'wrong.example.com' });
-      dns.setTxt(recordOf(domain, 'Ownership').name, [recordOf(stranger, 'Ownership').value]);
+      dns.setTxt(recordOf(domain, 'Verification').name, [recordOf(stranger, 'Verification').value]);
       publishDkim(dns, domain);
       let checked = await verifyDomain(deps, a, domain.id);
       expect(checked.status).toBe('failed');
-      expect(statuses(checked)).toMatchObject({ Ownership: 'failed', DKIM: 'verified' });
+      expect(statuses(checked)).toMatchObject({ Verification: 'failed', DKIM: 'verified' });
 
       publishOwnership(dns, domain);
       dns.setTxt(recordOf(domain, 'DKIM').name, [recordOf(stranger, 'DKIM').value]);
       checked = await verifyDomain(deps, a, domain.id);
       expect(checked.status).toBe('failed');
-      expect(statuses(checked)).toMatchObject({ Ownership: 'verified', DKIM: 'failed' });
+      expect(statuses(checked)).toMatchObject({ Verification: 'verified', DKIM: 'failed' });
     });
 
     it('a verified domain whose records are removed fails at the next check', async () => {
@@ -199,7 +199,7 @@ for (const backend of BACKENDS) {
         const slowDeps = { ...deps, dnsServers: [`127.0.0.1:${silent.address().port}`], dnsTimeoutMs: 100 };
         const checked = await verifyDomain(slowDeps, a, domain.id);
         expect(checked.status).toBe('failed');
-        expect(statuses(checked)).toEqual({ Ownership: 'failed', DKIM: 'failed', SPF: 'failed' });
+        expect(statuses(checked)).toEqual({ Verification: 'failed', DKIM: 'failed', SPF: 'failed' });
       } finally {
         silent.close();
       }
@@ -230,7 +230,7 @@ for (const backend of BACKENDS) {
         const all = await listDomains(d, actor, page);
         expect(all).toMatchObject({ object: 'list', has_more: false });
         expect(all.data.map((x) => x.name)).toEqual(['three.example.com', 'two.example.com', 'one.example.com']);
-        expect(Object.keys(all.data[0]!).sort()).toEqual(['click_tracking', 'created_at', 'id', 'name', 'object', 'open_tracking', 'status', 'tls']);
+        expect(Object.keys(all.data[0]!).sort()).toEqual(['capabilities', 'click_tracking', 'created_at', 'custom_return_path', 'id', 'name', 'object', 'open_tracking', 'region', 'status', 'tls']);
         const first = await listDomains(d, actor, { direction: 'after', id: undefined, limit: 1 });
         expect(first).toMatchObject({ has_more: true, data: [{ id: ids[2] }] });
         const next = await listDomains(d, actor, { direction: 'after', id: ids[2], limit: 1 });

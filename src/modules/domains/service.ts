@@ -12,7 +12,7 @@ import { recordEvent, type EventWriter } from '../events/record.js';
 import { generateDkimPrivateKey } from './dkim.js';
 import { normaliseDomainName } from './domain-name.js';
 import { checkRecords, presentRecords } from './records.js';
-import type { DomainObject, DomainSettings, DomainSummary } from './schemas.js';
+import type { DomainObject, DomainSettings, DomainSummary, NewDomain } from './schemas.js';
 
 export type DomainDeps = Readonly<{
   db: Db;
@@ -21,17 +21,19 @@ export type DomainDeps = Readonly<{
   dnsServers: readonly string[] | undefined;
   /** Per-query DNS timeout; 3 s when absent. */
   dnsTimeoutMs?: number;
+  /** POSTGATE_PUBLIC_URL: its host is where a domain receiving mail points its MX (inbound-host.ts). */
+  publicUrl?: string;
 }>;
 
 /** The domain use cases, bound to their deps once by the composition root (app/services.ts). */
 export type DomainService = Readonly<{
-  create(actor: Actor, input: { name: string } & DomainSettings): Promise<DomainObject>;
+  create(actor: Actor, input: NewDomain): Promise<DomainObject>;
   list(actor: Actor, cursor: Cursor): Promise<ListPage<DomainSummary>>;
   get(actor: Actor, id: string): Promise<DomainObject>;
   verify(actor: Actor, id: string): Promise<DomainObject>;
   /** The operator's word that the domain is theirs (`postgate domains add --verified`): no DNS check. */
   trust(actor: Actor, id: string): Promise<DomainObject>;
-  /** Tracking and TLS settings (PATCH /domains/:id); fields left out keep their value. */
+  /** Tracking, TLS, receiving and tracking subdomain (PATCH /domains/:id); fields left out keep their value. */
   update(actor: Actor, id: string, settings: DomainSettings): Promise<{ object: 'domain'; id: string }>;
   delete(actor: Actor, id: string): Promise<{ object: 'domain'; id: string; deleted: true }>;
 }>;
@@ -52,7 +54,7 @@ export function createDomainService(deps: DomainDeps): DomainService {
 export type SendingDomain = Pick<DomainRow, 'id' | 'projectId' | 'name' | 'status' | 'dkimSelector' | 'dkimPrivateKey'>;
 
 /** A new domain of the actor's organization, with a fresh DKIM key and the records to publish. */
-export async function createDomain(deps: DomainDeps, actor: Actor, input: { name: string } & DomainSettings): Promise<DomainObject> {
+export async function createDomain(deps: DomainDeps, actor: Actor, input: NewDomain): Promise<DomainObject> {
   const name = normaliseDomainName(input.name);
   if (await findByName(deps.db, actor.organizationId, name)) throw duplicate(name);
   const dkimPrivateKey = await generateDkimPrivateKey();
@@ -70,14 +72,18 @@ export async function createDomain(deps: DomainDeps, actor: Actor, input: { name
           openTracking: input.openTracking,
           clickTracking: input.clickTracking,
           tls: input.tls,
+          region: input.region,
+          receiving: input.receiving,
+          customReturnPath: input.customReturnPath,
+          trackingSubdomain: input.trackingSubdomain,
           createdAt: now,
         })
         .returning();
       await recordAudit(tx, deps.clock, actor, { action: 'domain.created', targets: [domainTarget(inserted!)], changes: diffChanges(undefined, auditView(inserted!)), projectId: inserted!.projectId });
-      await recordDomainEvent(tx, 'domain.created', inserted!, now);
+      await recordDomainEvent(deps, tx, 'domain.created', inserted!);
       return inserted!;
     });
-    return presentDomain(row);
+    return presentDomain(row, deps.publicUrl);
   } catch (error) {
     // Two creates of one name at once: the unique index lets one through.
     if (isUniqueViolation(error)) throw duplicate(name);
@@ -92,7 +98,7 @@ export async function listDomains(deps: DomainDeps, actor: Actor, cursor: Cursor
 }
 
 export async function getDomain(deps: DomainDeps, actor: Actor, id: string): Promise<DomainObject> {
-  return presentDomain(await findOwnDomain(deps.db, actor, id));
+  return presentDomain(await findOwnDomain(deps.db, actor, id), deps.publicUrl);
 }
 
 /**
@@ -105,7 +111,7 @@ export async function verifyDomain(deps: DomainDeps, actor: Actor, id: string): 
   const verified = found.ownership === 'verified' && found.dkim === 'verified';
   const status = verified ? 'verified' : 'failed';
   const values = { status, ownershipStatus: found.ownership, dkimStatus: found.dkim, spfStatus: found.spf, lastCheckedAt: deps.clock.now() } as const;
-  return presentDomain(await updateAudited(deps, actor, current, values, verified ? 'domain.verified' : 'domain.verification_failed'));
+  return presentDomain(await updateAudited(deps, actor, current, values, verified ? 'domain.verified' : 'domain.verification_failed'), deps.publicUrl);
 }
 
 /**
@@ -115,18 +121,29 @@ export async function verifyDomain(deps: DomainDeps, actor: Actor, id: string): 
 export async function trustDomain(deps: DomainDeps, actor: Actor, id: string): Promise<DomainObject> {
   const current = await findOwnDomain(deps.db, actor, id);
   const values = { status: 'verified', ownershipStatus: 'verified', dkimStatus: 'verified', lastCheckedAt: deps.clock.now() } as const;
-  return presentDomain(await updateAudited(deps, actor, current, values, 'domain.verified'));
+  return presentDomain(await updateAudited(deps, actor, current, values, 'domain.verified'), deps.publicUrl);
 }
 
 /**
- * Changes the tracking and TLS settings. A body that sets nothing still answers 404 for a domain
- * the actor cannot see, and writes nothing.
+ * Changes the settings given. A body that sets nothing still answers 404 for a domain the actor
+ * cannot see, and writes nothing.
  */
 export async function updateDomain(deps: DomainDeps, actor: Actor, id: string, settings: DomainSettings): Promise<{ object: 'domain'; id: string }> {
   const current = await findOwnDomain(deps.db, actor, id);
-  const values = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as Partial<DomainRow>;
+  const values = definedOnly({
+    openTracking: settings.openTracking,
+    clickTracking: settings.clickTracking,
+    tls: settings.tls,
+    receiving: settings.receiving,
+    trackingSubdomain: settings.trackingSubdomain,
+  });
   if (Object.keys(values).length > 0) await updateAudited(deps, actor, current, values, 'domain.updated');
   return { object: 'domain', id: current.id };
+}
+
+/** The fields given a value (null included: it clears); left-out fields keep theirs. */
+function definedOnly(values: Partial<DomainRow>): Partial<DomainRow> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
 }
 
 /**
@@ -141,7 +158,7 @@ async function updateAudited(deps: DomainDeps, actor: Actor, current: DomainRow,
     const changes = diffChanges(auditView(current), auditView(row));
     if (Object.keys(changes).length === 0) return row;
     await recordAudit(tx, deps.clock, actor, { action, targets: [domainTarget(row)], changes, projectId: row.projectId });
-    await recordDomainEvent(tx, 'domain.updated', row, deps.clock.now());
+    await recordDomainEvent(deps, tx, 'domain.updated', row);
     return row;
   });
 }
@@ -155,7 +172,7 @@ export async function deleteDomain(deps: DomainDeps, actor: Actor, id: string): 
     const [deleted] = await tx.delete(domains).where(and(eq(domains.id, id), ownedBy(actor, domains))).returning();
     if (!deleted) throw notFound('Domain');
     await recordAudit(tx, deps.clock, actor, { action: 'domain.deleted', targets: [domainTarget(deleted)], changes: diffChanges(auditView(deleted), undefined), projectId: deleted.projectId });
-    await recordDomainEvent(tx, 'domain.deleted', deleted, deps.clock.now());
+    await recordDomainEvent(deps, tx, 'domain.deleted', deleted);
   });
   return { object: 'domain', id, deleted: true };
 }
@@ -216,17 +233,21 @@ function presentSummary(row: DomainRow): DomainSummary {
     name: row.name,
     status: row.status,
     created_at: row.createdAt.toISOString(),
+    region: row.region,
+    capabilities: { sending: 'enabled', receiving: row.receiving },
     open_tracking: row.openTracking,
     click_tracking: row.clickTracking,
     tls: row.tls,
+    ...(row.trackingSubdomain === null ? {} : { tracking_subdomain: row.trackingSubdomain }),
+    custom_return_path: row.customReturnPath,
   };
 }
 
 /** The public shape of a domain: the records to publish, never the private key. */
-export function presentDomain(row: DomainRow): DomainObject {
+export function presentDomain(row: DomainRow, publicUrl: string | undefined): DomainObject {
   return {
     ...presentSummary(row),
-    records: presentRecords(row),
+    records: presentRecords(row, publicUrl),
     last_checked_at: row.lastCheckedAt?.toISOString() ?? null,
   };
 }
@@ -246,15 +267,19 @@ function auditView(row: DomainRow): Record<string, unknown> {
     open_tracking: row.openTracking,
     click_tracking: row.clickTracking,
     tls: row.tls,
+    region: row.region,
+    receiving: row.receiving,
+    custom_return_path: row.customReturnPath,
+    tracking_subdomain: row.trackingSubdomain,
   };
 }
 
 /**
  * The webhook event of a domain change, in the transaction of the change (Resend's
- * DomainEventData). `region` is always `us-east-1`: a self-hosted server has one region, and
- * Resend's clients expect one of its names there.
+ * DomainEventData). `region` is the one the domain was created with: stored and shown, though a
+ * self-hosted server sends from wherever it runs.
  */
-async function recordDomainEvent(tx: EventWriter, type: EventType, row: DomainRow, at: Date): Promise<void> {
-  const data = { id: row.id, name: row.name, status: row.status, created_at: row.createdAt.toISOString(), region: 'us-east-1', records: presentRecords(row) };
-  await recordEvent(tx, { organizationId: row.organizationId, projectId: row.projectId, type, data, at });
+async function recordDomainEvent(deps: DomainDeps, tx: EventWriter, type: EventType, row: DomainRow): Promise<void> {
+  const data = { id: row.id, name: row.name, status: row.status, created_at: row.createdAt.toISOString(), region: row.region, records: presentRecords(row, deps.publicUrl) };
+  await recordEvent(tx, { organizationId: row.organizationId, projectId: row.projectId, type, data, at: deps.clock.now() });
 }

@@ -78,16 +78,17 @@ for (const backend of BACKENDS) {
           data: { id, name: 'events.example.com', status: 'not_started', created_at: data!.created_at, region: 'us-east-1' },
         });
         const records = (last.payload as { data: { records: { record: string }[] } }).data.records;
-        expect(records.map((r) => r.record)).toEqual(['Ownership', 'DKIM', 'SPF']);
+        expect(records.map((r) => r.record)).toEqual(['Verification', 'DKIM', 'SPF']);
       }
     });
 
-    it("refuses bad values and fields Postgate does not have, and answers 404 for another organization's domain", async () => {
+    it("refuses bad values and fields PATCH does not take, and answers 404 for another organization's domain", async () => {
       const { data } = await client(owner.token).domains.create({ name: 'refused.example.com' });
       const patch = (token: string, body: unknown) =>
         ctx.app.inject({ method: 'PATCH', url: `/domains/${data!.id}`, headers: { ...bearer(token), 'content-type': 'application/json' }, payload: JSON.stringify(body) });
       expect((await patch(owner.token, { tls: 'always' })).json()).toMatchObject({ statusCode: 422, name: 'validation_error', field: 'tls' });
-      expect((await patch(owner.token, { capabilities: { receiving: 'enabled' } })).json()).toMatchObject({ statusCode: 422, field: 'capabilities' });
+      expect((await patch(owner.token, { capabilities: { sending: 'disabled' } })).json()).toMatchObject({ statusCode: 422, field: 'capabilities.sending' });
+      expect((await patch(owner.token, { region: 'eu-west-1' })).json()).toMatchObject({ statusCode: 422, field: 'region' });
       expect((await patch(owner.token, { open_tracking: 'yes' })).statusCode).toBe(422);
       expect((await patch(owner.token, {})).json()).toEqual({ object: 'domain', id: data!.id });
       const other = await orgWithKey(ctx.deps, 'other');

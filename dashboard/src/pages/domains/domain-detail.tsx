@@ -9,7 +9,7 @@ import { navigate } from '../../lib/use-hash-route.ts';
 import { useLoad } from '../../lib/use-load.ts';
 import { RecordsTable } from './records-table.tsx';
 
-/** One domain: its records, a DNS check, and deletion. */
+/** One domain: its region and capabilities, its records, a DNS check, and deletion. */
 export function DomainDetail({ id, onChanged }: { id: string; onChanged: () => void }): ReactNode {
   const domain = useLoad(() => api.get<Domain>(`/domains/${id}`), [id]);
   const [verifying, setVerifying] = useState(false);
@@ -44,7 +44,10 @@ export function DomainDetail({ id, onChanged }: { id: string; onChanged: () => v
             {d.name} <Badge value={d.status} />
           </h2>
           <p className="muted">
-            Publish these TXT records at your DNS host, then check them. Last checked: {formatDateTime(d.last_checked_at, 'never')}.
+            Publish these records at your DNS host, then check them. Last checked: {formatDateTime(d.last_checked_at, 'never')}.
+          </p>
+          <p className="muted">
+            Region {d.region} (kept for Resend clients: Postgate sends from where it runs) · Receiving {d.capabilities.receiving}
           </p>
         </div>
         <div className="button-row">

@@ -1,10 +1,10 @@
 import type { ReactNode } from 'react';
-import { TableHead } from '../../components/table-head.tsx';
 import type { DomainRecord } from '../../api/types.ts';
+import { TableHead } from '../../components/table-head.tsx';
 import { Badge } from '../../components/badge.tsx';
 import { CopyButton } from '../../components/copy-button.tsx';
 
-/** The TXT records to publish, each name and value with a copy button. */
+/** The records to publish (TXT, and MX when receiving is on), each name and value with a copy button. */
 export function RecordsTable({ records }: { records: DomainRecord[] }): ReactNode {
   return (
     <table className="table responsive-table records">
@@ -16,7 +16,10 @@ export function RecordsTable({ records }: { records: DomainRecord[] }): ReactNod
               {r.record}
               {r.required ? null : <span className="muted"> (recommended)</span>}
             </td>
-            <td data-label="Type">{r.type}</td>
+            <td data-label="Type">
+              {r.type}
+              {r.priority === undefined ? null : <span className="muted"> (priority {r.priority})</span>}
+            </td>
             <td data-label="Name">
               <div className="copy-cell">
                 <code className="record-name">{r.name}</code>
