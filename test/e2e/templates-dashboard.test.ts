@@ -1,8 +1,8 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../processes.js';
 import { setUpOwner, startDashboardRun, type DashboardRun } from './dashboard-run.js';
+import { axeViolations, dashboardApi } from './page-helpers.js';
 
 // The Templates page end to end (issue 24, must-show 4): a real `postgate start` on a fresh PGlite
 // data directory and Debian's Chromium creating a template with a variable, previewing it with a
@@ -24,30 +24,7 @@ describe('templates page (browser, real server)', () => {
   const button = (name: string) => page.getByRole('button', { name, exact: true });
   const heading = (name: string) => page.getByRole('heading', { name, exact: true });
   const preview = () => page.frameLocator('iframe.message-frame').locator('body');
-  /**
-   * axe's serious and critical violations on the page as it is now, as `id: targets` lines. The
-   * preview frame is left out: its content is the template's own HTML, and axe cannot run inside
-   * a frame sandboxed without scripts (it waits on it without end).
-   */
-  const axeViolations = async (): Promise<string[]> => {
-    const results = await new AxeBuilder({ page }).exclude('iframe.message-frame').analyze();
-    return results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  };
-  /** A dashboard API call from the signed-in page (its cookie, its CSRF token). */
-  const dashboardApi = (route: string, method = 'GET', body?: unknown): Promise<{ status: number; body: unknown }> =>
-    page.evaluate(
-      async ([route, method, body]) => {
-        const me = (await (await fetch('/dashboard/api/me')).json()) as { csrf_token: string };
-        const headers: Record<string, string> = { 'x-csrf-token': me.csrf_token };
-        if (body !== undefined) headers['content-type'] = 'application/json';
-        const response = await fetch(`/dashboard/api${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-        return { status: response.status, body: (await response.json()) as unknown };
-      },
-      [route, method, body] as const,
-    );
-  const stored = async (): Promise<TemplateJson> => (await dashboardApi(`/templates/${templateId}`)).body as TemplateJson;
+  const stored = async (): Promise<TemplateJson> => (await dashboardApi(page, `/templates/${templateId}`)).body as TemplateJson;
 
   beforeAll(async () => {
     run = await startDashboardRun('templates', 10_000);
@@ -80,7 +57,7 @@ describe('templates page (browser, real server)', () => {
     await row.getByLabel('Fallback value', { exact: true }).fill('friend');
     await button('Create template').click();
     await row.locator('.field-error', { hasText: 'EMAIL is reserved' }).waitFor();
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     await row.getByLabel('Key', { exact: true }).fill('NAME');
     await button('Create template').click();
@@ -104,7 +81,7 @@ describe('templates page (browser, real server)', () => {
     await button('Text').click();
     await page.locator('.message-text', { hasText: 'Hello Ada <b>' }).waitFor();
     await button('HTML').click();
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   it('saves an edit: an undeclared variable is refused at the HTML field, a fixed one saves and previews', async () => {
@@ -141,13 +118,13 @@ describe('templates page (browser, real server)', () => {
     await listed.getByText('Unpublished changes').waitFor();
     expect(await listed.textContent()).toContain('Published');
     expect(await listed.textContent()).toContain('welcome');
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await listed.getByRole('link', { name: 'Welcome' }).click();
     await heading('Welcome Published Unpublished changes').waitFor();
   });
 
   it('an email sent with the template shows, in its detail, the template and the variables used', async () => {
-    const key = await dashboardApi('/api-keys', 'POST', { name: 'templates-e2e', mode: 'test' });
+    const key = await dashboardApi(page, '/api-keys', 'POST', { name: 'templates-e2e', mode: 'test' });
     const token = (key.body as { token: string }).token;
     const sent = await fetch(`${server.url}/emails`, {
       method: 'POST',
@@ -162,13 +139,13 @@ describe('templates page (browser, real server)', () => {
     const panel = page.getByRole('dialog', { name: 'Welcome, Ada' });
     const section = panel.getByRole('region', { name: 'Template' });
     expect(await section.locator('.message-header').textContent()).toBe('NAMEAda');
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await section.getByRole('link', { name: templateId }).click();
     await heading('Welcome Published Unpublished changes').waitFor();
   });
 
   it('a viewer reads and previews the template, without write buttons', async () => {
-    const invited = await dashboardApi('/invitations', 'POST', { email: VIEWER.email, role: 'viewer' });
+    const invited = await dashboardApi(page, '/invitations', 'POST', { email: VIEWER.email, role: 'viewer' });
     expect(invited.status).toBe(201);
     const inviteUrl = (invited.body as { invite_url: string }).invite_url;
     const viewer = await (await run.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
@@ -201,12 +178,12 @@ describe('templates page (browser, real server)', () => {
 
     await button('Delete').click();
     const confirm = page.getByRole('dialog', { name: 'Delete Welcome (copy)?' });
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await confirm.getByRole('button', { name: 'Delete template', exact: true }).click();
     await heading('Templates').waitFor();
     await page.locator(`tr[data-template-id="${copyId}"]`).waitFor({ state: 'detached' });
     expect(await page.locator('tr[data-template-id]').count()).toBe(1);
     await page.locator(`tr[data-template-id="${templateId}"]`).waitFor();
-    expect((await dashboardApi(`/templates/${copyId}`)).status).toBe(404);
+    expect((await dashboardApi(page, `/templates/${copyId}`)).status).toBe(404);
   });
 });

@@ -1,4 +1,3 @@
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import type { ServerProcess } from '../processes.js';
 import { startReceiver, type WebhookReceiver } from '../webhook-receiver.js';
 import { waitFor } from './browser.js';
 import { setUpOwner, startDashboardRun, type DashboardRun } from './dashboard-run.js';
+import { axeViolations, dashboardApi } from './page-helpers.js';
 
 // The Webhooks and Suppressions pages end to end: a real `postgate start` with the worker (so
 // deliveries happen) on a fresh PGlite data directory, a real HTTP receiver on 127.0.0.1 (allowed
@@ -35,25 +35,6 @@ describe('webhooks and suppressions pages (browser, real server and worker, real
   const dialog = (name: string) => page.getByRole('dialog', { name });
   const button = (name: string) => page.getByRole('button', { name, exact: true });
   const heading = (name: string) => page.getByRole('heading', { name, exact: true });
-  /** axe's serious and critical violations on the page as it is now, as `id: targets` lines. */
-  const axeViolations = async (): Promise<string[]> => {
-    const results = await new AxeBuilder({ page }).analyze();
-    return results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  };
-  /** A dashboard API call from the signed-in page (its cookie, its CSRF token). */
-  const dashboardApi = (route: string, method = 'GET', body?: unknown): Promise<{ status: number; body: unknown }> =>
-    page.evaluate(
-      async ([route, method, body]) => {
-        const me = (await (await fetch('/dashboard/api/me')).json()) as { csrf_token: string };
-        const headers: Record<string, string> = { 'x-csrf-token': me.csrf_token };
-        if (body !== undefined) headers['content-type'] = 'application/json';
-        const response = await fetch(`/dashboard/api${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-        return { status: response.status, body: (await response.json()) as unknown };
-      },
-      [route, method, body] as const,
-    );
 
   beforeAll(async () => {
     receiver = await startReceiver();
@@ -84,14 +65,14 @@ describe('webhooks and suppressions pages (browser, real server and worker, real
     await form.getByRole('button', { name: 'Add webhook', exact: true }).click();
     await form.getByText('Choose at least one event type.').waitFor();
     await form.getByRole('checkbox', { name: 'email.sent', exact: true }).check();
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await form.getByRole('button', { name: 'Add webhook', exact: true }).click();
 
     const created = dialog('Webhook created');
     secret = (await created.getByTestId('signing-secret').textContent())!;
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]{32,}$/);
     await created.getByText('you will not see it again here').waitFor();
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await created.getByRole('button', { name: 'Done' }).click();
     await created.waitFor({ state: 'detached' });
 
@@ -105,7 +86,7 @@ describe('webhooks and suppressions pages (browser, real server and worker, real
     const row = page.locator(`tr[data-webhook-id="${webhookId}"]`);
     await row.getByText('email.sent').waitFor();
     expect(await row.textContent()).toContain('Enabled');
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     expect(await page.locator('main').textContent()).not.toContain(secret);
     await row.getByRole('link', { name: receiver.url }).click();
     await page.getByRole('heading', { name: receiver.url }).waitFor();
@@ -130,7 +111,7 @@ describe('webhooks and suppressions pages (browser, real server and worker, real
     expect(await attempts.count()).toBe(1);
     expect(await attempts.first().locator('td[data-label="HTTP status"]').textContent()).toBe('200');
     expect(await panel.locator('pre.webhook-payload').textContent()).toContain('"type": "webhook.test"');
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     // Replay: the same event (same webhook-id) again, a second attempt.
     await panel.getByRole('button', { name: 'Replay', exact: true }).click();
@@ -139,7 +120,7 @@ describe('webhooks and suppressions pages (browser, real server and worker, real
     await expect.poll(() => attempts.count(), { timeout: 15_000 }).toBe(2);
     await panel.getByRole('button', { name: 'Close', exact: true }).click();
     await panel.waitFor({ state: 'detached' });
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   it('reveals the signing secret only when asked', async () => {
@@ -151,7 +132,7 @@ describe('webhooks and suppressions pages (browser, real server and worker, real
   });
 
   it('a viewer reads the webhook, and sees the server refuse a write and the secret', async () => {
-    const invited = await dashboardApi('/invitations', 'POST', { email: VIEWER.email, role: 'viewer' });
+    const invited = await dashboardApi(page, '/invitations', 'POST', { email: VIEWER.email, role: 'viewer' });
     expect(invited.status).toBe(201);
     const inviteUrl = (invited.body as { invite_url: string }).invite_url;
     const viewer = await (await run.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
@@ -178,7 +159,7 @@ describe('webhooks and suppressions pages (browser, real server and worker, real
     await button('Disable webhook').click();
     await button('Enable webhook').waitFor();
     await page.getByRole('heading', { name: receiver.url }).getByText('Disabled', { exact: true }).waitFor();
-    const listed = await dashboardApi('/webhooks');
+    const listed = await dashboardApi(page, '/webhooks');
     expect((listed.body as { data: { id: string; status: string }[] }).data).toEqual([expect.objectContaining({ id: webhookId, status: 'disabled' })]);
   });
 
@@ -205,7 +186,7 @@ describe('webhooks and suppressions pages (browser, real server and worker, real
     await confirm.getByRole('button', { name: 'Delete webhook', exact: true }).click();
     await heading('Webhooks').waitFor();
     await page.getByText('No webhooks yet').waitFor();
-    expect((await dashboardApi(`/webhooks/${webhookId}`)).status).toBe(404);
+    expect((await dashboardApi(page, `/webhooks/${webhookId}`)).status).toBe(404);
   });
 
   it('suppressions: adds an address by hand, lists it, removes it after confirmation', async () => {
@@ -222,14 +203,14 @@ describe('webhooks and suppressions pages (browser, real server and worker, real
     const row = page.locator('tr[data-suppression-id]', { hasText: 'gone@hooks.example' });
     await row.waitFor();
     expect(await row.textContent()).toContain('Manual');
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     await row.getByRole('button', { name: 'Remove gone@hooks.example' }).click();
     const confirm = dialog('Remove gone@hooks.example?');
     await confirm.getByRole('button', { name: 'Remove suppression', exact: true }).click();
     await confirm.waitFor({ state: 'detached' });
     await page.getByText('No suppressed addresses').waitFor();
-    const listed = await dashboardApi('/suppressions');
+    const listed = await dashboardApi(page, '/suppressions');
     expect((listed.body as { data: unknown[] }).data).toEqual([]);
   });
 });
