@@ -153,8 +153,8 @@ export function runAuthMatrix(backend: Backend, routes: MatrixRoute[]): void {
   });
 }
 
-/** `:id` (and `:eventId`) of a route pattern filled from a resource: `id` or `id|eventId`. */
+/** `:id` (and a second parameter: `:eventId`, `:attachment_id`) of a route pattern filled from a resource: `id` or `id|second`. */
 export function fillParams(url: string, resource: string): string {
-  const [id, eventId] = resource.split('|');
-  return url.replace(':id', id!).replace(':eventId', eventId ?? 'x');
+  const [id, second] = resource.split('|');
+  return url.replace(':id', id!).replace(/:\w+/, second ?? 'x');
 }

@@ -63,6 +63,9 @@ for (const backend of BACKENDS) {
         last_event: 'queued',
         scheduled_at: null,
         message_id: `<${id}@a.acme.test>`,
+        template_id: null,
+        template_variables: null,
+        topic_id: null,
       });
       expect(email.events).toEqual([{ type: 'queued', created_at: expect.any(String), detail: null }]);
     });
@@ -164,6 +167,9 @@ for (const backend of BACKENDS) {
         [{ attachments: [{ filename: 'a.txt', content: 'aGk=', content_type: 'text/plain\r\nX: y' }] }, /^attachments\[0\]\.content_type: /],
         [{ scheduled_at: 'tomorrow' }, /^scheduled_at: must be an ISO 8601 time/],
         [{ scheduled_at: new Date(Date.now() + 40 * 86_400_000).toISOString() }, /^scheduled_at: may be at most 30 days ahead/],
+        [{ scheduled_at: 'tomorrow at 9am Europe/Paris' }, /^scheduled_at: must be an ISO 8601 time with a zone, .*, or one of "now", "in 30 minutes"/],
+        [{ scheduled_at: 'in 31 days' }, /^scheduled_at: may be at most 30 days ahead/],
+        [{ topic_id: 'x'.repeat(65) }, /^topic_id: /],
       ];
       for (const [fields, message] of cases) {
         const res = await post('/emails', acme.token, emailBody('a@a.acme.test', fields));
@@ -212,6 +218,16 @@ for (const backend of BACKENDS) {
       const { id } = (await post('/emails', acme.token, emailBody('a@a.acme.test', { scheduled_at: at }))).json();
       const email = (await get(`/emails/${id}`, acme.token)).json();
       expect(email).toMatchObject({ last_event: 'scheduled', scheduled_at: at });
+    });
+
+    it('reads scheduled_at in words, in UTC unless given an offset, and stores topic_id', async () => {
+      const now = ctx.clock.now();
+      const soon = (await post('/emails', acme.token, emailBody('a@a.acme.test', { scheduled_at: 'in 1 hour', topic_id: 'topic_news' }))).json();
+      const email = (await get(`/emails/${soon.id}`, acme.token)).json();
+      expect(email).toMatchObject({ last_event: 'scheduled', scheduled_at: new Date(now.getTime() + 3_600_000).toISOString(), topic_id: 'topic_news' });
+      const morning = (await post('/emails', acme.token, emailBody('a@a.acme.test', { scheduled_at: 'tomorrow at 9am +02:00' }))).json();
+      const tomorrowAt7Utc = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 7));
+      expect((await get(`/emails/${morning.id}`, acme.token)).json().scheduled_at).toBe(tomorrowAt7Utc.toISOString());
     });
 
     describe('Idempotency-Key', () => {

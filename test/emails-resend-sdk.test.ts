@@ -110,6 +110,13 @@ for (const backend of BACKENDS) {
       expect(relay.duplicates()).toEqual([]);
     });
 
+    it("accepts the SDK's topicId and a scheduledAt in words", async () => {
+      const sent = await resend.emails.send({ from: 'hi@sdk.example.org', to: 'later@example.net', subject: 'Later', text: 'x', topicId: 'topic_1', scheduledAt: 'in 1 hour' });
+      expect(sent.error).toBeNull();
+      const got = await resend.emails.get(sent.data!.id);
+      expect(got.data).toMatchObject({ last_event: 'scheduled', scheduled_at: new Date(ctx.clock.now().getTime() + 3_600_000).toISOString(), topic_id: 'topic_1' });
+    });
+
     it('passes refusals through in the SDK shape: a key restricted to another domain, a sending-only key reading', async () => {
       const elsewhere = await domainFor(ctx.deps, acme.org, 'elsewhere.example.org');
       const restricted = await keyFor(ctx.deps, acme.org, { name: 'elsewhere', permission: 'sending_access', domain_ids: [elsewhere] });

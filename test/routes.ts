@@ -1,6 +1,7 @@
 import type { Deps } from '../src/app/deps.js';
 import type { OrganizationObject } from '../src/modules/organizations/service.js';
 import { deliverEmail } from '../src/modules/delivery/deliver.js';
+import { attachmentIdOf } from '../src/modules/emails/attachments.js';
 import { deliveryDeps } from '../src/worker/worker.js';
 import { emailBody, senderFor } from './email-fixtures.js';
 import { newId } from '../src/lib/ids.js';
@@ -34,6 +35,16 @@ const makeEmail = (capture: boolean) => async (deps: Deps, org: OrganizationObje
   return id;
 };
 const sendBody = (domain: string): Record<string, unknown> => emailBody(`matrix@${domain}`);
+/** A live email of the organization scheduled an hour ahead: still reschedulable and cancelable. */
+const makeScheduledEmail = async (deps: Deps, org: OrganizationObject): Promise<string> =>
+  (await deps.services.emails.send(senderFor(org), emailBody(`matrix@${await makeSendingDomain(deps, org)}`, { scheduled_at: new Date(Date.now() + 3_600_000).toISOString() }))).id;
+/** A live email with one attachment, as `emailId|attachmentId`. */
+const makeAttachment = async (deps: Deps, org: OrganizationObject): Promise<string> => {
+  const body = emailBody(`matrix@${await makeSendingDomain(deps, org)}`, { attachments: [{ filename: 'matrix.txt', content: Buffer.from('matrix').toString('base64') }] });
+  const { id } = await deps.services.emails.send(senderFor(org), body);
+  return `${id}|${attachmentIdOf(id, 0)}`;
+};
+
 /** A request log row of the organization's default project (where the matrix's keys live), written now. */
 const makeLog = async (deps: Deps, org: OrganizationObject): Promise<string> => {
   const entry = { organizationId: org.id, projectId: org.default_project_id, keyId: newId('apiKey'), method: 'GET', endpoint: '/whoami', status: 200, durationMs: 1, ip: '127.0.0.1', userAgent: 'matrix' };
@@ -63,6 +74,10 @@ export const MATRIX_ROUTES: MatrixRoute[] = [
   { method: 'GET', url: '/emails', auth: { scope: 'emails:read' } },
   { method: 'GET', url: '/emails/:id', auth: { scope: 'emails:read' }, makeResource: makeEmail(false) },
   { method: 'GET', url: '/emails/:id/raw', auth: { scope: 'emails:read' }, makeResource: makeEmail(true) },
+  { method: 'PATCH', url: '/emails/:id', auth: { scope: 'emails:send' }, makeResource: makeScheduledEmail, body: { scheduled_at: 'in 2 hours' } },
+  { method: 'POST', url: '/emails/:id/cancel', auth: { scope: 'emails:send' }, makeResource: makeScheduledEmail },
+  { method: 'GET', url: '/emails/:id/attachments', auth: { scope: 'emails:read' }, makeResource: makeAttachment },
+  { method: 'GET', url: '/emails/:id/attachments/:attachment_id', auth: { scope: 'emails:read' }, makeResource: makeAttachment },
   { method: 'GET', url: '/audit-logs', auth: { scope: 'audit:read' } },
   { method: 'GET', url: '/projects', auth: { scope: 'projects:read' } },
   { method: 'GET', url: '/logs', auth: { scope: 'audit:read' } },

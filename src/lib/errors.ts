@@ -17,7 +17,7 @@ export const ERROR_CATALOGUE = {
   invalid_header: {
     http: 400,
     smtp: [501, '5.5.2'],
-    when: 'The `Idempotency-Key` header is malformed: not 1 to 256 printable ASCII characters, or sent more than once.',
+    when: 'A header is malformed: `Idempotency-Key` not 1 to 256 printable ASCII characters or sent more than once; `x-batch-validation` neither `strict` nor `permissive`.',
   },
   bad_request: { http: 400, smtp: [501, '5.5.2'], when: 'The request is malformed in a way no more specific code covers (over SMTP: a message with no sender).' },
   invalid_url: {

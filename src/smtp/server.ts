@@ -4,7 +4,7 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp
 import type { Deps } from '../app/deps.js';
 import { clientAddress } from '../lib/client-address.js';
 import type { Principal } from '../modules/api-keys/principal.js';
-import type { RawSubmission } from '../modules/emails/service.js';
+import type { RawSubmission } from '../modules/emails/raw-submission.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { readMessage } from './message.js';
 import { BAD_CREDENTIALS, protocolError, smtpError, toSmtpError, type SmtpError } from './replies.js';

@@ -65,7 +65,7 @@ export type Domain = DomainSummary & {
   capabilities: { sending: 'enabled'; receiving: 'enabled' | 'disabled' };
 };
 
-export type EmailStatus = 'queued' | 'scheduled' | 'sent' | 'delivered' | 'delivery_delayed' | 'bounced' | 'failed';
+export type EmailStatus = 'queued' | 'scheduled' | 'sent' | 'delivered' | 'delivery_delayed' | 'bounced' | 'failed' | 'suppressed' | 'canceled';
 
 export type EmailSummary = {
   object: 'email';

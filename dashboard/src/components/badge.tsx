@@ -14,6 +14,8 @@ const TONES: Record<string, string> = {
   delivered: 'green',
   delivery_delayed: 'amber',
   bounced: 'red',
+  suppressed: 'amber',
+  canceled: 'grey',
   stale: 'amber',
 };
 
@@ -31,6 +33,8 @@ const LABELS: Record<string, string> = {
   delivered: 'Delivered',
   delivery_delayed: 'Delayed',
   bounced: 'Bounced',
+  suppressed: 'Suppressed',
+  canceled: 'Canceled',
   stale: 'Stale',
 };
 

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../../app/deps.js';
-import { AppError, validationError } from '../../lib/errors.js';
+import { AppError } from '../../lib/errors.js';
 import { pageQuery, toCursor } from '../../lib/pagination.js';
+import { bodyIssueError, type BodyIssue } from '../../modules/emails/body-issues.js';
 import {
+  BATCH_VALIDATION_MODES,
   createdBatch,
   createdEmail,
   emailIdParams,
@@ -11,8 +13,10 @@ import {
   emailObject,
   IDEMPOTENCY_KEY,
   MAX_BODY_BYTES,
+  permissiveBatchBody,
   sendBatchBody,
   sendEmailBody,
+  type BatchValidation,
 } from '../../modules/emails/schemas.js';
 import { principalOf } from '../plugins/auth.js';
 import { PUBLIC_API, type RouteEdge } from '../route-edge.js';
@@ -40,10 +44,22 @@ export function emailRoutes(app: FastifyInstance, deps: Deps): void {
     config: send,
     bodyLimit: MAX_BODY_BYTES,
     attachValidation: true,
-    schema: { tags, summary: 'Send up to 100 emails at once: all accepted, or none', body: sendBatchBody, response: { 200: createdBatch } },
+    schema: {
+      tags,
+      summary: 'Send up to 100 emails at once: all or none, or with `x-batch-validation: permissive` the valid ones (the others listed in `errors`)',
+      body: sendBatchBody,
+      response: { 200: createdBatch },
+    },
     handler: async (req) => {
-      throwIfInvalid(req);
-      return emails.sendBatch(principalOf(req), req.body, { idempotencyKey: idempotencyKey(req) });
+      const options = { idempotencyKey: idempotencyKey(req) };
+      if (batchValidation(req) === 'strict') {
+        throwIfInvalid(req);
+        return emails.sendBatch(principalOf(req), req.body, options);
+      }
+      // Permissive: only the list itself must be valid here; each item is checked alone by the service.
+      const items = permissiveBatchBody.safeParse(req.body);
+      if (!items.success) throw bodyIssueError(items.error.issues[0] as BodyIssue);
+      return emails.sendBatchPermissive(principalOf(req), items.data, options);
     },
   });
 
@@ -97,7 +113,14 @@ function idempotencyKey(req: FastifyRequest): string | undefined {
   return value;
 }
 
-type Issue = { code?: string; keyword?: string; path?: PropertyKey[]; message?: string; keys?: string[]; errors?: Issue[][]; params?: Record<string, unknown> };
+/** `x-batch-validation`: absent is strict (as the SDK's default); anything but the two modes is 400 invalid_header. */
+function batchValidation(req: FastifyRequest): BatchValidation {
+  const value = req.headers['x-batch-validation'];
+  if (value === undefined) return 'strict';
+  const mode = BATCH_VALIDATION_MODES.find((m) => m === value);
+  if (!mode) throw new AppError('invalid_header', 'x-batch-validation must be strict or permissive, sent once');
+  return mode;
+}
 
 /**
  * Body validation errors named the way the service names its own: `to[1]`, `[3].subject`.
@@ -108,25 +131,6 @@ function throwIfInvalid(req: FastifyRequest): void {
   if (!error) return;
   if (!hasZodFastifySchemaValidationErrors(error)) throw error;
   const first = error.validation[0];
-  const segments = (first?.instancePath ?? '').split('/').filter(Boolean);
-  const issue = specific({ code: first?.keyword, message: first?.message, ...(first?.params as Issue | undefined) });
-  const path = [...segments, ...(issue.path ?? []).map(String)];
-  if (issue.code === 'unrecognized_keys' && issue.keys?.[0]) {
-    throw validationError(fieldPath([...path, issue.keys[0]]), 'unknown field; it cannot be set here');
-  }
-  throw validationError(fieldPath(path) || 'body', issue.message ?? 'is invalid');
-}
-
-/**
- * For a value that matched none of a union's shapes (`to` is a string or a list), the issue of
- * the shape it was meant to have: "Too big: expected array to have <=50 items", not "Invalid input".
- */
-function specific(issue: Issue): Issue {
-  if (issue.code !== 'invalid_union' || !issue.errors) return { ...issue, path: [] };
-  const meant = issue.errors.find((branch) => branch.length > 0 && !(branch[0]!.code === 'invalid_type' && (branch[0]!.path ?? []).length === 0));
-  return meant ? meant[0]! : { ...issue, path: [] };
-}
-
-function fieldPath(segments: string[]): string {
-  return segments.map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');
+  const path = (first?.instancePath ?? '').split('/').filter(Boolean);
+  throw bodyIssueError({ ...(first?.params as BodyIssue | undefined), code: first?.keyword, message: first?.message, path });
 }

@@ -11,7 +11,8 @@ import { METRICS, type Dimension, type Granularity, type Metric, type MetricsQue
 // GET /emails/metrics: one aggregate statement over the emails (and each one's events) accepted
 // in the range, grouped by the requested dimensions. Each email counts in the period it was
 // accepted, with everything that has happened to it since: received, sent, delivered...
-// Nothing is counted in JavaScript but the totals of the few grouped rows.
+// Nothing is counted in JavaScript but the totals of the few grouped rows. A canceled email (its
+// schedule canceled before it was sent) counts as received only, and as status `canceled`.
 
 export type MetricsDeps = Readonly<{ db: Db; clock: Clock }>;
 

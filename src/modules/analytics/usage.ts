@@ -1,4 +1,4 @@
-import { and, count, eq, gte, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, gte, ne, sql, type SQL } from 'drizzle-orm';
 import type { Config, Plan } from '../../config/config.js';
 import type { Db } from '../../db/client.js';
 import { apiKeys, domains, emails, organizations } from '../../db/schema.js';
@@ -72,7 +72,10 @@ export async function organizationOverview(deps: UsageDeps, actor: Actor): Promi
   };
 }
 
-/** Emails accepted this UTC month and, of them, today: one statement. */
+/**
+ * Emails accepted this UTC month and, of them, today: one statement. A canceled email (canceled
+ * while scheduled, POST /emails/{id}/cancel) was never sent and does not count.
+ */
 async function emailCounts(db: Db, scope: SQL, day: Date, month: Date): Promise<{ today: number; month: number }> {
   const [row] = await db
     .select({
@@ -80,7 +83,7 @@ async function emailCounts(db: Db, scope: SQL, day: Date, month: Date): Promise<
       month: sql<number>`count(*)`.mapWith(Number),
     })
     .from(emails)
-    .where(and(scope, gte(emails.createdAt, month)));
+    .where(and(scope, gte(emails.createdAt, month), ne(emails.status, 'canceled')));
   return { today: row?.today ?? 0, month: row?.month ?? 0 };
 }
 

@@ -22,7 +22,8 @@ const ROW_SHAPE = `
   id text, organization_id text, project_id text, api_key_id text, domain_id text, mode text, source text,
   from_address text, to_addresses text[], cc_addresses text[], bcc_addresses text[], reply_to text[],
   subject text, html text, "text" text, tags jsonb, message_id text, envelope_from text, recipients text[],
-  scheduled_at timestamptz, created_at timestamptz, raw text, composition jsonb, idempotency_key text`;
+  scheduled_at timestamptz, created_at timestamptz, template_id text, template_variables jsonb, topic_id text,
+  raw text, composition jsonb, idempotency_key text`;
 
 const TEXT = `
 WITH x AS (SELECT * FROM json_to_recordset($1::json) AS r(${ROW_SHAPE})),
@@ -42,10 +43,12 @@ ok AS (
 e AS (
   INSERT INTO emails (id, organization_id, project_id, api_key_id, domain_id, mode, source, from_address,
     to_addresses, cc_addresses, bcc_addresses, reply_to, subject, html, "text", tags, message_id, envelope_from,
-    recipients, status, last_event, attempts, next_attempt_at, scheduled_at, created_at, updated_at)
+    recipients, status, last_event, attempts, next_attempt_at, scheduled_at, created_at, updated_at,
+    template_id, template_variables, topic_id)
   SELECT id, organization_id, project_id, api_key_id, domain_id, mode, source, from_address,
     to_addresses, cc_addresses, bcc_addresses, reply_to, subject, html, "text", tags, message_id, envelope_from,
-    recipients, 'queued', 'queued', 0, coalesce(scheduled_at, now()), scheduled_at, created_at, created_at
+    recipients, 'queued', 'queued', 0, coalesce(scheduled_at, now()), scheduled_at, created_at, created_at,
+    template_id, template_variables, topic_id
   FROM ok
 ),
 m AS (INSERT INTO email_messages (email_id, raw, composition) SELECT id, decode(raw, 'base64'), composition FROM ok),
@@ -96,6 +99,9 @@ function rowOf({ row, message }: NewEmail, idempotencyKey: string | null): Recor
     recipients: row.recipients,
     scheduled_at: row.scheduledAt ?? null,
     created_at: row.createdAt,
+    template_id: row.templateId ?? null,
+    template_variables: row.templateVariables ?? null,
+    topic_id: row.topicId ?? null,
     raw: message.raw?.toString('base64') ?? null,
     composition: message.composition ?? null,
     idempotency_key: idempotencyKey,

@@ -1,10 +1,14 @@
 import { AppError, validationError } from '../../lib/errors.js';
 import { headerTextProblem, parseMailbox, type Mailbox } from './address.js';
+import { NATURAL_TIME_FORMS, parseNaturalTime } from './natural-time.js';
 import type { SendEmailInput } from './schemas.js';
+import type { TemplateFill } from './with-template.js';
 
 // From the validated JSON shape to an email the service can store: every address parsed, every
 // header checked for line breaks, attachments decoded and capped, the schedule read. Errors name
-// the field as the client wrote it (`to[2]`, `headers.X-Ref`, `[3].subject` in a batch).
+// the field as the client wrote it (`to[2]`, `headers.X-Ref`, `[3].subject` in a batch). Sent with
+// a template, the template's rendered content is the body, and its from, subject and reply_to
+// stand in for the fields left out (with-template.ts renders it).
 
 /** Decoded attachments of one email, together: below the body cap, which also counts base64. */
 export const MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024;
@@ -51,29 +55,50 @@ export type PreparedEmail = Readonly<{
   tags: { name: string; value: string }[];
   /** Undefined, or in the past: deliver now. */
   scheduledAt: Date | undefined;
+  /** Sent with a template: its id and the variables given, recorded on the email. */
+  template?: { id: string; variables: Record<string, string | number> } | undefined;
+  topicId?: string | undefined;
 }>;
 
-/** `prefix` names the email in a batch (`[3]`); empty for a single email. */
-export function prepareEmail(input: SendEmailInput, options: { prefix: string; now: Date }): PreparedEmail {
-  const field = (name: string): string => (options.prefix ? `${options.prefix}.${name}` : name);
-  const subjectProblem = headerTextProblem(input.subject);
+/** A field's name as the client wrote it: `to`, or `[3].to` in a batch. */
+export function fieldIn(prefix: string, name: string): string {
+  return prefix ? `${prefix}.${name}` : name;
+}
+
+/**
+ * `prefix` names the email in a batch (`[3]`); empty for a single email. `template`: the rendered
+ * template the email is sent with (with-template.ts has refused html and text beside it).
+ */
+export function prepareEmail(input: SendEmailInput, options: { prefix: string; now: Date; template?: TemplateFill | undefined }): PreparedEmail {
+  const field = (name: string): string => fieldIn(options.prefix, name);
+  const fill = options.template;
+  // Explicit fields win over the template's.
+  const from = input.from ?? fill?.from ?? undefined;
+  const subject = input.subject ?? fill?.subject ?? undefined;
+  if (from === undefined) throw validationError(field('from'), fill ? 'is required: the template has no from, give one' : 'is required');
+  if (subject === undefined) throw validationError(field('subject'), fill ? 'is required: the template has no subject, give one' : 'is required');
+  const subjectProblem = headerTextProblem(subject);
   if (subjectProblem) throw validationError(field('subject'), subjectProblem);
-  if (input.html === undefined && input.text === undefined) throw validationError(field('html'), 'give html or text (or both)');
+  const html = fill ? fill.html : input.html;
+  const text = fill ? (fill.text ?? undefined) : input.text;
+  if (html === undefined && text === undefined) throw validationError(field('html'), 'give html or text (or both), or a template');
   const to = mailboxes(input.to, field('to'));
   if (to.length === 0) throw validationError(field('to'), 'give at least one recipient');
   return {
-    from: mailbox(input.from, field('from')),
+    from: mailbox(from, field('from')),
     to,
     cc: mailboxes(input.cc, field('cc')),
     bcc: mailboxes(input.bcc, field('bcc')),
-    replyTo: mailboxes(input.reply_to, field('reply_to')),
-    subject: input.subject,
-    html: input.html,
-    text: input.text,
+    replyTo: mailboxes(input.reply_to ?? fill?.replyTo ?? undefined, field('reply_to')),
+    subject,
+    html,
+    text,
     headers: customHeaders(input.headers ?? {}, field('headers')),
     attachments: attachments(input.attachments ?? [], field('attachments')),
     tags: input.tags ?? [],
-    scheduledAt: schedule(input.scheduled_at, field('scheduled_at'), options.now),
+    scheduledAt: input.scheduled_at === undefined ? undefined : parseScheduledAt(input.scheduled_at, field('scheduled_at'), options.now),
+    template: fill && { id: fill.templateId, variables: fill.variables },
+    topicId: input.topic_id ?? undefined,
   };
 }
 
@@ -136,13 +161,16 @@ export function sanitiseFilename(name: string | undefined): string {
   return cleaned === '' ? 'attachment' : cleaned;
 }
 
-function schedule(value: string | undefined, field: string, now: Date): Date | undefined {
-  if (value === undefined) return undefined;
-  // ISO 8601 with a zone: a time without one would mean something else on every server.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
-    throw validationError(field, 'must be an ISO 8601 time with a zone, like 2030-01-01T09:00:00Z');
-  }
-  const at = new Date(value);
+// ISO 8601 with a zone: a time without one would mean something else on every server.
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * `scheduled_at` (and a reschedule's): ISO 8601 with a zone, or the words natural-time.ts reads;
+ * at most 30 days ahead. A time in the past is returned as it is (the caller delivers at once).
+ */
+export function parseScheduledAt(value: string, field: string, now: Date): Date {
+  const at = ISO_WITH_ZONE.test(value) ? new Date(value) : parseNaturalTime(value, now);
+  if (at === undefined) throw validationError(field, `must be an ISO 8601 time with a zone, like 2030-01-01T09:00:00Z, or one of ${NATURAL_TIME_FORMS}`);
   if (Number.isNaN(at.getTime())) throw validationError(field, 'is not a valid time');
   if (at.getTime() - now.getTime() > MAX_SCHEDULE_MS) throw validationError(field, 'may be at most 30 days ahead');
   return at;

@@ -29,7 +29,7 @@ const summaryColumns = {
 type SummaryRow = Pick<EmailRow, keyof typeof summaryColumns>;
 
 export async function listEmails(deps: EmailQueryDeps, actor: Actor, cursor: Cursor): Promise<ListPage<EmailSummary>> {
-  const page = pageOf(emails.id, readableBy(actor), cursor);
+  const page = pageOf(emails.id, emailsReadableBy(actor), cursor);
   const rows = await deps.db.select(summaryColumns).from(emails).where(page.where).orderBy(page.orderBy).limit(page.limit);
   const now = deps.clock.now();
   return toPage(rows, cursor, (row) => presentSummary(row, now));
@@ -37,9 +37,17 @@ export async function listEmails(deps: EmailQueryDeps, actor: Actor, cursor: Cur
 
 export async function getEmail(deps: EmailQueryDeps, actor: Actor, id: string): Promise<EmailObject> {
   const [row] = await deps.db
-    .select({ ...summaryColumns, html: emails.html, text: emails.text, tags: emails.tags })
+    .select({
+      ...summaryColumns,
+      html: emails.html,
+      text: emails.text,
+      tags: emails.tags,
+      templateId: emails.templateId,
+      templateVariables: emails.templateVariables,
+      topicId: emails.topicId,
+    })
     .from(emails)
-    .where(and(eq(emails.id, id), readableBy(actor)))
+    .where(and(eq(emails.id, id), emailsReadableBy(actor)))
     .limit(1);
   if (!row) throw notFound('Email');
   const events = await deps.db
@@ -52,6 +60,9 @@ export async function getEmail(deps: EmailQueryDeps, actor: Actor, id: string): 
     html: row.html,
     text: row.text,
     tags: row.tags,
+    template_id: row.templateId,
+    template_variables: row.templateVariables,
+    topic_id: row.topicId,
     events: events.map((e) => ({ type: e.type, created_at: e.createdAt.toISOString(), detail: e.detail })),
   };
 }
@@ -62,7 +73,7 @@ export async function getCapturedMessage(deps: EmailQueryDeps, actor: Actor, id:
     .select({ captured: bytesOrNullOf(emailMessages.captured) })
     .from(emailMessages)
     .innerJoin(emails, eq(emails.id, emailMessages.emailId))
-    .where(and(eq(emails.id, id), readableBy(actor)))
+    .where(and(eq(emails.id, id), emailsReadableBy(actor)))
     .limit(1);
   if (!row) throw notFound('Email');
   if (!row.captured) throw notFound('Captured message (only mail kept by the capture transport has one, once delivered)');
@@ -93,6 +104,6 @@ function presentSummary(row: SummaryRow, now: Date): EmailSummary {
  * The emails an actor may read: those it sees (principal.ts), but never Postgate's own mail,
  * whose body holds a secret (an invitation link that would hand its role to any reader).
  */
-function readableBy(actor: Actor): SQL {
+export function emailsReadableBy(actor: Actor): SQL {
   return and(visibleTo(actor, emails), ne(emails.source, 'system'))!;
 }

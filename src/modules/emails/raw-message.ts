@@ -1,7 +1,11 @@
+import type { Address } from 'postal-mime';
+import { parseAddress, type Mailbox } from './address.js';
+
 // A message submitted over SMTP is kept as submitted, with the few changes a submission agent
 // makes (RFC 6409 section 8): a Message-ID and a Date when it has none, and no Bcc header (its
 // recipients are in the envelope; the header would tell every recipient who else got it).
 // The header block is handled as latin1 so every byte comes out as it went in.
+// Also the addresses such a message shows (To, Cc), against those its envelope sends to.
 
 export type SubmittedMessage = Readonly<{ raw: Buffer; messageId: string }>;
 
@@ -38,4 +42,22 @@ export function prepareSubmittedMessage(raw: Buffer, additions: { messageId: str
   const messageId = existingId ? existingId.slice(existingId.indexOf(':') + 1).replace(/\s+/g, ' ').trim() : additions.messageId;
   const rebuilt = [...added, ...kept].map((f) => `${f}\r\n`).join('') + (end.separator ? body : `\r\n${body}`);
   return { raw: Buffer.from(rebuilt, 'latin1'), messageId };
+}
+
+/** Mailboxes of a parsed header (groups flattened); addresses that do not parse are left out. */
+export function mailboxesOf(list: Address[] | undefined): Mailbox[] {
+  const result: Mailbox[] = [];
+  for (const entry of list ?? []) {
+    for (const m of 'group' in entry && entry.group ? entry.group : [entry]) {
+      const address = m.address ? parseAddress(m.address) : undefined;
+      if (address) result.push({ name: m.name || undefined, address });
+    }
+  }
+  return result;
+}
+
+/** Recipients the headers do not show were blind copies. */
+export function blindCopies(recipients: readonly string[], shown: readonly Mailbox[]): string[] {
+  const visible = new Set(shown.map((m) => m.address.toLowerCase()));
+  return recipients.filter((r) => !visible.has(r.toLowerCase()));
 }

@@ -24,15 +24,33 @@ export const attachmentInput = z.strictObject({
   path: z.string().max(2048).optional(),
 });
 
+/**
+ * `template: {id, variables}`: the published version of a template (by id or alias) renders the
+ * email (with-template.ts). Values are strings or numbers, as the SDK types them; which keys are
+ * allowed is the template's to say.
+ */
+export const templateInput = z.strictObject({
+  id: z.string().min(1).max(64),
+  variables: z.record(z.string().max(256), z.union([z.string(), z.number()])).optional(),
+});
+export type TemplateInput = z.infer<typeof templateInput>;
+
+/**
+ * `from` and `subject` may be left out when a template gives them; without one, the service
+ * refuses their absence (prepare.ts), naming the field like every other refusal.
+ */
 export const sendEmailBody = z.strictObject({
-  from: z.string().min(1).max(998),
+  from: z.string().min(1).max(998).optional(),
   to: addresses,
   cc: addresses.optional(),
   bcc: addresses.optional(),
   reply_to: addresses.optional(),
-  subject: z.string().max(998),
+  subject: z.string().max(998).optional(),
   html: z.string().optional(),
   text: z.string().optional(),
+  template: templateInput.optional(),
+  /** Resend's topic (audience, later); the SDK sends `null` for none. */
+  topic_id: z.string().min(1).max(64).nullish(),
   headers: z.record(z.string().max(1000), z.string().max(2000)).optional(),
   attachments: z.array(attachmentInput).max(50).optional(),
   tags: z.array(z.strictObject({ name: tagPart, value: tagPart })).max(50).optional(),
@@ -44,7 +62,17 @@ export const sendBatchBody = z.array(sendEmailBody).min(1).max(MAX_BATCH);
 export type SendBatchInput = z.infer<typeof sendBatchBody>;
 
 export const createdEmail = z.object({ id: z.string() });
-export const createdBatch = z.object({ data: z.array(createdEmail) });
+/** The items of a permissive batch refused (`index` into the request's list), as Resend lists them. */
+export const batchErrors = z.array(z.object({ index: z.number().int(), message: z.string() }));
+/** `errors` only in permissive mode (the SDK's CreateBatchSuccessResponse). */
+export const createdBatch = z.object({ data: z.array(createdEmail), errors: batchErrors.optional() });
+export type CreatedBatch = z.infer<typeof createdBatch>;
+
+/** `x-batch-validation`: strict (the default) accepts all or none; permissive the valid ones. */
+export const BATCH_VALIDATION_MODES = ['strict', 'permissive'] as const;
+export type BatchValidation = (typeof BATCH_VALIDATION_MODES)[number];
+/** What a permissive batch's body must be before its items are checked one by one. */
+export const permissiveBatchBody = z.array(z.unknown()).min(1).max(MAX_BATCH);
 
 export const emailIdParams = z.strictObject({ id: z.string().min(1).max(64) });
 
@@ -78,6 +106,10 @@ export const emailObject = emailSummary.extend({
   html: z.string().nullable(),
   text: z.string().nullable(),
   tags: z.array(z.object({ name: z.string(), value: z.string() })),
+  /** Beyond Resend: the template it was sent with (its id, even once deleted) and the variables given. */
+  template_id: z.string().nullable(),
+  template_variables: z.record(z.string(), z.union([z.string(), z.number()])).nullable(),
+  topic_id: z.string().nullable(),
   events: z.array(emailEvent),
 });
 export type EmailObject = z.infer<typeof emailObject>;

@@ -19,6 +19,8 @@ const STATUSES: { value: EmailStatus; label: string }[] = [
   { value: 'delivery_delayed', label: 'Delayed' },
   { value: 'bounced', label: 'Bounced' },
   { value: 'failed', label: 'Failed' },
+  { value: 'suppressed', label: 'Suppressed' },
+  { value: 'canceled', label: 'Canceled' },
 ];
 
 /**
