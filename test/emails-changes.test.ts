@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { Resend } from 'resend';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, emailMessages } from '../src/db/schema.js';
+import { auditEvents, domains, emailMessages } from '../src/db/schema.js';
 import { deliverEmail } from '../src/modules/delivery/deliver.js';
 import { deliveryDeps, startWorker, type RunningWorker } from '../src/worker/worker.js';
 import { emailBody, eventually, senderFor } from './email-fixtures.js';
@@ -154,6 +154,17 @@ for (const backend of BACKENDS) {
       const refused = await resend.emails.update({ id, scheduledAt: 'in 1 hour' });
       expect(refused.error).toMatchObject({ statusCode: 409, name: 'email_not_scheduled' });
       expect(refused.error!.message).toMatch(/no longer scheduled/);
+    });
+
+    it('a key restricted to some domains cannot cancel or move mail from another domain (404); within them it can', async () => {
+      const other = await domainFor(ctx.deps, acme.org, 'other.acme.test');
+      const [mine] = await ctx.deps.database.db.select({ id: domains.id }).from(domains).where(and(eq(domains.organizationId, acme.org.id), eq(domains.name, 'mail.acme.test')));
+      const restricted = new Resend((await keyFor(ctx.deps, acme.org, { permission: 'sending_access', domain_ids: [other] })).token);
+      const id = await schedule('in 1 hour');
+      expect((await restricted.emails.cancel(id)).error).toMatchObject({ statusCode: 404 });
+      expect((await restricted.emails.update({ id, scheduledAt: 'in 2 hours' })).error).toMatchObject({ statusCode: 404 });
+      const allowed = new Resend((await keyFor(ctx.deps, acme.org, { permission: 'sending_access', domain_ids: [mine!.id] })).token);
+      expect((await allowed.emails.cancel(id)).error).toBeNull();
     });
 
     it('analytics: a canceled email is received with status canceled, never sent, and out of the usage counts', async () => {

@@ -121,7 +121,7 @@ for (const backend of BACKENDS) {
       expect(await refusal(mail({ 'X-Postgate-Template': 'receipt', 'X-Postgate-Variables': '["Ann"]' }))).toMatch(/X-Postgate-Variables: must be a JSON object/);
       expect(await refusal(mail({ 'X-Postgate-Template': 'receipt', 'X-Postgate-Variables': '{"NAME": "A", "CITY": "Rome"}' }))).toMatch(/X-Postgate-Variables\.CITY: is not a variable/);
       expect(await refusal(mail({ 'X-Postgate-Variables': '{"NAME": "Ann"}' }))).toMatch(/^501 .*X-Postgate-Variables: is given without X-Postgate-Template/);
-      expect(await refusal(mail({ 'X-Postgate-Template': 'no-such-template' }))).toMatch(/^550 550 5\.1\.1 Template not found/);
+      expect(await refusal(mail({ 'X-Postgate-Template': 'no-such-template' }))).toMatch(/^550 550 5\.1\.1 X-Postgate-Template: Template not found/);
       // The envelope sender is allowed; the From header is checked too.
       const forged = { ...mail({ 'X-Postgate-Template': 'receipt', 'X-Postgate-Variables': '{"NAME": "A"}' }, 'someone@elsewhere.example'), envelope: { from: 'app@acme.test', to: ['x@example.com'] } };
       const outside = await refusal(forged);

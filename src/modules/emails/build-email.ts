@@ -21,6 +21,8 @@ export type BuildContext = Readonly<{
   templates: TemplateLoader;
   /** Where the template's variables came from, as errors name it; `template.variables` by default. */
   variablesField?: string;
+  /** Where the template was named, when not `template.id` (an SMTP header). */
+  templateField?: string;
 }>;
 
 /** One email, validated then built: its template rendered, its fields prepared, the sending rules applied. */
@@ -35,7 +37,7 @@ export async function newEmailOf(deps: AcceptDeps, sender: Sender, input: SendEm
 export async function preparedWithTemplate(input: SendEmailInput, context: BuildContext): Promise<PreparedEmail> {
   const field = (name: string): string => fieldIn(context.prefix, name);
   // Without a template, no await here: the plain send is the hot path.
-  const template = input.template ? await withTemplate(input.template, input, { load: context.templates, field, variablesField: context.variablesField }) : undefined;
+  const template = input.template ? await withTemplate(input.template, input, { load: context.templates, field, variablesField: context.variablesField, templateField: context.templateField }) : undefined;
   return prepareEmail(input, { prefix: context.prefix, now: context.now, template });
 }
 
@@ -66,7 +68,8 @@ export async function buildEmail(
       messageId,
       envelopeFrom: email.from.address,
       recipients: unique([...email.to, ...email.cc, ...email.bcc].map((m) => m.address)),
-      scheduledAt: email.scheduledAt ?? null,
+      // A time already come is no schedule: due now (not ahead of others' due mail), and `email.sent`, not `email.scheduled`.
+      scheduledAt: future ?? null,
       templateId: email.template?.id ?? null,
       templateVariables: email.template?.variables ?? null,
       topicId: email.topicId ?? null,

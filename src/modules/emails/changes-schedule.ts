@@ -1,4 +1,4 @@
-import { and, eq, gt, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { emailEvents, emailMessages, emails } from '../../db/schema.js';
 import type { Clock } from '../../lib/clock.js';
@@ -47,7 +47,8 @@ export async function rescheduleEmail(deps: ScheduleChangeDeps, actor: Actor, id
     const locked = await lockEmail(tx, actor, id);
     const [changed] = await tx
       .update(emails)
-      .set({ scheduledAt: at, nextAttemptAt: at, updatedAt: now })
+      // Sending now is due now, never at a past instant that would put it ahead of others' due mail.
+      .set({ scheduledAt: at, nextAttemptAt: sendNow ? now : at, updatedAt: now })
       .where(and(eq(emails.id, id), stillScheduled()))
       .returning({ id: emails.id });
     if (!changed) throw notScheduled(locked);
@@ -88,10 +89,18 @@ async function lockEmail(tx: Tx, actor: Actor, id: string): Promise<Locked> {
   const [row] = await tx
     .select({ projectId: emails.projectId, scheduledAt: emails.scheduledAt, status: emails.status, lastEvent: emails.lastEvent })
     .from(emails)
-    .where(and(eq(emails.id, id), emailsReadableBy(actor)))
+    .where(and(eq(emails.id, id), emailsReadableBy(actor), withinKeyDomains(actor)))
     .for('update');
   if (!row) throw notFound('Email');
   return row;
+}
+
+/**
+ * A key restricted to some domains changes only mail sent from them: it could not have sent the
+ * others, so it may not cancel or move them either (404, as for any email outside its bounds).
+ */
+function withinKeyDomains(actor: Actor): SQL | undefined {
+  return actor.kind === 'api_key' && actor.domainIds.length > 0 ? inArray(emails.domainId, [...actor.domainIds]) : undefined;
 }
 
 function notScheduled(row: Locked): AppError {

@@ -65,6 +65,9 @@ describe('parseNaturalTime', () => {
       'yesterday at 9am',
       '2030-01-02T09:00:00',
       'noon',
+      // Names an object inherits are no units.
+      'in 1 constructor',
+      'in 2 tostring',
       '',
     ]) {
       expect(at(text), text).toBeUndefined();

@@ -28,13 +28,14 @@
 export const NATURAL_TIME_FORMS = '"now", "in 30 minutes" (seconds, minutes, hours, days, weeks), "today at 5pm", "tomorrow at 9am", "tomorrow at 14:30", "friday at 3pm", each time of day in UTC unless followed by an offset such as +02:00';
 
 const SECOND = 1000;
-const UNIT_MS: Readonly<Record<string, number>> = {
+// A Map, not an object: a unit read from the request must never find an inherited property.
+const UNIT_MS: ReadonlyMap<string, number> = new Map([
   ...each(['s', 'sec', 'secs', 'second', 'seconds'], SECOND),
   ...each(['min', 'mins', 'minute', 'minutes'], 60 * SECOND),
   ...each(['h', 'hr', 'hrs', 'hour', 'hours'], 3600 * SECOND),
   ...each(['d', 'day', 'days'], 86_400 * SECOND),
   ...each(['w', 'week', 'weeks'], 7 * 86_400 * SECOND),
-};
+]);
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
 const RELATIVE = /^in (\d{1,6}|an?) ([a-z]+)$/;
@@ -43,8 +44,8 @@ const DAY_AND_CLOCK = new RegExp(`^(?:on )?(today|tomorrow|${WEEKDAYS.join('|')}
 const CLOCK = /^(?:(\d{1,2})(?::(\d{2}))? ?(am|pm)|(\d{1,2}):(\d{2})|(noon))(?: ?(.+))?$/;
 const ZONE = /^(?:(utc|gmt|z)|(?:(?:utc|gmt) ?)?([+-])(\d{1,2})(?::?(\d{2}))?)$/;
 
-function each(names: string[], ms: number): Record<string, number> {
-  return Object.fromEntries(names.map((name) => [name, ms]));
+function each(names: string[], ms: number): [string, number][] {
+  return names.map((name) => [name, ms]);
 }
 
 /** The time `text` names, read at `now`; undefined when the text is not in the grammar above. */
@@ -53,7 +54,7 @@ export function parseNaturalTime(text: string, now: Date): Date | undefined {
   if (words === 'now') return new Date(now.getTime());
   const relative = RELATIVE.exec(words);
   if (relative) {
-    const unit = UNIT_MS[relative[2]!];
+    const unit = UNIT_MS.get(relative[2]!);
     if (unit === undefined) return undefined;
     const amount = relative[1] === 'a' || relative[1] === 'an' ? 1 : Number(relative[1]);
     return new Date(now.getTime() + amount * unit);

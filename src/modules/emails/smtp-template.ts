@@ -72,7 +72,7 @@ export async function submitWithTemplate(deps: EmailDeps, sender: Sender, submis
     subject: parsed.subject?.trim() ? parsed.subject : undefined,
     template,
   };
-  const context = { ...contextFor(deps, sender, ''), domains: submission.domains, variablesField: VARIABLES_FIELD };
+  const context = { ...contextFor(deps, sender, ''), domains: submission.domains, variablesField: VARIABLES_FIELD, templateField: TEMPLATE_FIELD };
   const email = await newEmailOf(deps, sender, input, context);
   const bccAddresses = blindCopies(recipients, [...to, ...cc]);
   return { ...email, row: { ...email.row, source: 'smtp', envelopeFrom: mailFrom, recipients, bccAddresses } };

@@ -2,7 +2,7 @@ import { SYSTEM_IDENTITY } from '../audit/record.js';
 import { operator, type Actor } from '../api-keys/principal.js';
 import { renderTemplate } from '../templates/render.js';
 import type { PublishedTemplate, TemplateService } from '../templates/service.js';
-import { validationError } from '../../lib/errors.js';
+import { AppError, validationError } from '../../lib/errors.js';
 import type { TemplateInput } from './schemas.js';
 import type { Sender } from './sending-rules.js';
 
@@ -57,12 +57,12 @@ export function templateLoader(source: TemplateSource, sender: Sender): Template
 export async function withTemplate(
   template: TemplateInput,
   content: { html?: string | undefined; text?: string | undefined },
-  options: { load: TemplateLoader; field: (name: string) => string; variablesField?: string | undefined },
+  options: { load: TemplateLoader; field: (name: string) => string; variablesField?: string | undefined; templateField?: string | undefined },
 ): Promise<TemplateFill> {
   for (const name of ['html', 'text'] as const) {
     if (content[name] !== undefined) throw validationError(options.field(name), 'cannot be given with template: the template gives the content');
   }
-  const published = await options.load(template.id);
+  const published = await loadNamed(options.load, template.id, options.templateField ?? options.field('template.id'));
   const variables = template.variables ?? {};
   const rendered = renderTemplate(published, variables, { field: options.variablesField ?? options.field('template.variables') });
   return {
@@ -74,4 +74,18 @@ export async function withTemplate(
     from: published.from,
     replyTo: published.replyTo,
   };
+}
+
+/**
+ * The template's published version; a refusal (unknown, never published) names the field the
+ * request named it in (`[2].template.id`, `X-Postgate-Template`), keeping its code and status.
+ */
+async function loadNamed(load: TemplateLoader, idOrAlias: string, field: string): Promise<PublishedTemplate> {
+  try {
+    return await load(idOrAlias);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    const reason = error.field === undefined ? error.message : error.message.slice(error.field.length).replace(/^:\s*/, '');
+    throw new AppError(error.code, `${field}: ${reason}`, { ...error.details, field });
+  }
 }
