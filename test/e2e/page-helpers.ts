@@ -1,5 +1,6 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 // What the dashboard's end-to-end tests do on a signed-in page, in one place.
 
@@ -27,4 +28,22 @@ export function dashboardApi(page: Page, route: string, method = 'GET', body?: u
     },
     [route, method, body] as const,
   );
+}
+
+/**
+ * Invites a viewer from the owner's signed-in page and accepts the invitation in a new browser
+ * context; returns the viewer's signed-in page.
+ */
+export async function signedInViewer(owner: Page, browser: Browser, serverUrl: string, viewer: { email: string; password: string }): Promise<Page> {
+  const invited = await dashboardApi(owner, '/invitations', 'POST', { email: viewer.email, role: 'viewer' });
+  expect(invited.status).toBe(201);
+  const inviteUrl = (invited.body as { invite_url: string }).invite_url;
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  page.setDefaultTimeout(10_000);
+  // The server listens on a port picked at start, which POSTGATE_PUBLIC_URL cannot name.
+  await page.goto(`${serverUrl}/${inviteUrl.slice(inviteUrl.indexOf('#'))}`);
+  await page.getByLabel('Password', { exact: true }).fill(viewer.password);
+  await page.getByRole('button', { name: 'Accept invitation' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return page;
 }

@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../processes.js';
 import { setUpOwner, startDashboardRun, type DashboardRun } from './dashboard-run.js';
-import { axeViolations, dashboardApi } from './page-helpers.js';
+import { axeViolations, dashboardApi, signedInViewer } from './page-helpers.js';
 
 // The Templates page end to end (issue 24, must-show 4): a real `postgate start` on a fresh PGlite
 // data directory and Debian's Chromium creating a template with a variable, previewing it with a
@@ -145,16 +145,7 @@ describe('templates page (browser, real server)', () => {
   });
 
   it('a viewer reads and previews the template, without write buttons', async () => {
-    const invited = await dashboardApi(page, '/invitations', 'POST', { email: VIEWER.email, role: 'viewer' });
-    expect(invited.status).toBe(201);
-    const inviteUrl = (invited.body as { invite_url: string }).invite_url;
-    const viewer = await (await run.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    viewer.setDefaultTimeout(10_000);
-    // The server listens on a port picked at start, which POSTGATE_PUBLIC_URL cannot name.
-    await viewer.goto(`${server.url}/${inviteUrl.slice(inviteUrl.indexOf('#'))}`);
-    await viewer.getByLabel('Password', { exact: true }).fill(VIEWER.password);
-    await viewer.getByRole('button', { name: 'Accept invitation' }).click();
-    await viewer.getByRole('button', { name: 'Sign out' }).waitFor();
+    const viewer = await signedInViewer(page, run.browser, server.url, VIEWER);
 
     await viewer.goto(`${server.url}/#/templates`);
     await viewer.locator(`tr[data-template-id="${templateId}"]`).waitFor();

@@ -7,7 +7,7 @@ import type { ServerProcess } from '../processes.js';
 import { startReceiver, type WebhookReceiver } from '../webhook-receiver.js';
 import { waitFor } from './browser.js';
 import { setUpOwner, startDashboardRun, type DashboardRun } from './dashboard-run.js';
-import { axeViolations, dashboardApi } from './page-helpers.js';
+import { axeViolations, dashboardApi, signedInViewer } from './page-helpers.js';
 
 // The Webhooks and Suppressions pages end to end: a real `postgate start` with the worker (so
 // deliveries happen) on a fresh PGlite data directory, a real HTTP receiver on 127.0.0.1 (allowed
@@ -132,16 +132,7 @@ describe('webhooks and suppressions pages (browser, real server and worker, real
   });
 
   it('a viewer reads the webhook, and sees the server refuse a write and the secret', async () => {
-    const invited = await dashboardApi(page, '/invitations', 'POST', { email: VIEWER.email, role: 'viewer' });
-    expect(invited.status).toBe(201);
-    const inviteUrl = (invited.body as { invite_url: string }).invite_url;
-    const viewer = await (await run.browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    viewer.setDefaultTimeout(10_000);
-    // The server listens on a port picked at start, which POSTGATE_PUBLIC_URL cannot name.
-    await viewer.goto(`${server.url}/${inviteUrl.slice(inviteUrl.indexOf('#'))}`);
-    await viewer.getByLabel('Password', { exact: true }).fill(VIEWER.password);
-    await viewer.getByRole('button', { name: 'Accept invitation' }).click();
-    await viewer.getByRole('button', { name: 'Sign out' }).waitFor();
+    const viewer = await signedInViewer(page, run.browser, server.url, VIEWER);
 
     await viewer.goto(`${server.url}/#/webhooks/${webhookId}`);
     await viewer.getByRole('heading', { name: receiver.url }).waitFor();
