@@ -18,8 +18,8 @@ import { fmt, progress, ratio, verdict, type Report } from '../lib/report.js';
 // drained by `postgate start --roles worker` to a plain node:http receiver on core 1: deliveries
 // per second from the receiver's first POST to its last. The ceiling, in the same run: undici
 // POSTing the same deliveries, signed the same way, to the same receiver from Postgate's core.
-// Postgate lets one endpoint have at most 4 deliveries in flight (PER_ENDPOINT_IN_FLIGHT, so a
-// slow receiver cannot take every slot of the worker's 16), and every delivery here goes to one
+// Postgate lets one endpoint have at most 4 POSTs in flight in a process (PER_ENDPOINT_IN_FLIGHT,
+// so a slow receiver cannot take every slot of the worker's 16), and every delivery here goes to one
 // endpoint; so the ceiling has 4 in flight too, or it would measure a concurrency Postgate
 // refuses itself by design. The sides alternate, twice, the best of each kept (as stage 8);
 // between rounds every delivery is made due again (the replay below).
@@ -28,7 +28,7 @@ const STAGE = '9 webhooks';
 const EVENTS = 2_000;
 /** Events recorded per transaction: the trigger fans out once per statement, the commit once per batch. */
 const PER_TRANSACTION = 250;
-/** PER_ENDPOINT_IN_FLIGHT in src/modules/webhooks/dispatch.ts. */
+/** PER_ENDPOINT_IN_FLIGHT in src/modules/webhooks/claim.ts. */
 const IN_FLIGHT = 4;
 const BUDGET = 0.5;
 const ROUNDS = 2;

@@ -1,5 +1,6 @@
 import type { Deps } from '../app/deps.js';
 import { runQueue } from '../modules/queue/runner.js';
+import { PER_ENDPOINT_IN_FLIGHT, PER_ENDPOINT_LEASED } from '../modules/webhooks/claim.js';
 import { createDispatcher } from '../modules/webhooks/dispatch.js';
 import type { DeliveryResult } from '../modules/webhooks/outcomes.js';
 import { createWebhookHttpClient } from '../modules/webhooks/http-client.js';
@@ -7,6 +8,7 @@ import { createWebhookHttpClient } from '../modules/webhooks/http-client.js';
 // The webhook worker: claims due webhook deliveries (modules/webhooks/dispatch.ts) and POSTs them
 // through the SSRF-safe client, POSTGATE_WEBHOOK_CONCURRENCY at once, at most
 // PER_ENDPOINT_IN_FLIGHT per endpoint, renewing the leases of those in hand like the email worker.
+// It holds twice as many deliveries as it POSTs: each endpoint's next ones wait ready (dispatch.ts).
 
 export type WebhookWorkerOptions = Readonly<{
   /** How often an idle worker looks for due deliveries: events are written by database triggers. */
@@ -18,7 +20,8 @@ export type WebhookWorkerOptions = Readonly<{
 export function startWebhookWorker(deps: Deps, options: WebhookWorkerOptions = {}): { stop(): Promise<void> } {
   const http = createWebhookHttpClient({ policy: deps.config.webhookPolicy, dnsServers: deps.config.dnsServers });
   const leaseSeconds = deps.config.deliveryLeaseSeconds;
-  const dispatcher = createDispatcher({ database: deps.database, clock: deps.clock, box: deps.services.box, http, leaseSeconds });
+  const postsAtOnce = deps.config.webhookConcurrency;
+  const dispatcher = createDispatcher({ database: deps.database, clock: deps.clock, box: deps.services.box, http, leaseSeconds, postsAtOnce });
   const runner = runQueue(
     {
       claim: (max) => dispatcher.claim(max),
@@ -32,7 +35,7 @@ export function startWebhookWorker(deps: Deps, options: WebhookWorkerOptions = {
     },
     {
       name: 'webhook delivery',
-      concurrency: deps.config.webhookConcurrency,
+      concurrency: (postsAtOnce * PER_ENDPOINT_LEASED) / PER_ENDPOINT_IN_FLIGHT,
       pollIntervalMs: options.pollIntervalMs ?? 500,
       renewEveryMs: (leaseSeconds * 1000) / 3,
       logger: deps.logger,

@@ -20,6 +20,23 @@ describe('the batcher', () => {
     await batcher.drain();
   });
 
+  it('with gatherMs, waits that long after the first item for others to join its write', async () => {
+    const writes: number[][] = [];
+    const batcher = createBatcher(
+      async (items: readonly number[]) => {
+        writes.push([...items]);
+        return items.map((i) => -i);
+      },
+      { maxItems: 10, gatherMs: 40 },
+    );
+    const first = batcher.add(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(writes).toEqual([]);
+    const second = batcher.add(2);
+    expect(await Promise.all([first, second])).toEqual([-1, -2]);
+    expect(writes).toEqual([[1, 2]]);
+  });
+
   it('writes each item of a failed write alone, so only the one at fault fails', async () => {
     const batcher = createBatcher(
       async (items: readonly string[]) => {

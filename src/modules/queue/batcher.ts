@@ -12,8 +12,17 @@ export type Batcher<I, R> = Readonly<{
 
 type Pending<I, R> = { item: I; resolve(result: R): void; reject(error: unknown): void };
 
+export type BatcherOptions = Readonly<{
+  maxItems: number;
+  /**
+   * How long a write waits for more items after the first (0: the current turn of the event loop
+   * only). For items nothing waits on at once: fewer, larger writes for the same work.
+   */
+  gatherMs?: number;
+}>;
+
 /** `write` returns one result per item, in order. */
-export function createBatcher<I, R>(write: (items: readonly I[]) => Promise<R[]>, options: { maxItems: number }): Batcher<I, R> {
+export function createBatcher<I, R>(write: (items: readonly I[]) => Promise<R[]>, options: BatcherOptions): Batcher<I, R> {
   let waiting: Pending<I, R>[] = [];
   let writing: Promise<void> | undefined;
 
@@ -47,7 +56,9 @@ export function createBatcher<I, R>(write: (items: readonly I[]) => Promise<R[]>
       new Promise<R>((resolve, reject) => {
         waiting.push({ item, resolve, reject });
         // setImmediate: the items handed in during this turn of the event loop join the write.
-        if (!writing && waiting.length === 1) setImmediate(flush);
+        if (writing || waiting.length !== 1) return;
+        if (options.gatherMs) setTimeout(flush, options.gatherMs);
+        else setImmediate(flush);
       }),
     drain: async () => {
       while (writing || waiting.length > 0) await (writing ?? new Promise((resolve) => setImmediate(resolve)));

@@ -2,6 +2,7 @@ import type { SecretBox } from '../accounts/secret-box.js';
 import { BoundedMap } from '../limits/bounded-map.js';
 import { claimedCte, type Held, type LeasedTable } from '../queue/leased-table.js';
 import { SECRET_PURPOSE } from './service.js';
+import { signerFor, type Signer } from './signing.js';
 
 // Claiming webhook deliveries (queue/leased-table.ts): the statements that lease due deliveries
 // and return, in the same statement, everything an attempt needs (endpoint, secrets, the event's
@@ -9,11 +10,17 @@ import { SECRET_PURPOSE } from './service.js';
 // the outcome statement (outcomes.ts), which hands an endpoint's freed slots to its next due
 // deliveries at once.
 
-/**
- * At most this many deliveries of one endpoint are in flight at once, across instances (claims
- * lock the endpoint's row; two claims a moment apart can still each see the other's slots free).
- */
+/** At most this many POSTs to one endpoint are in flight at once in one worker process. */
 export const PER_ENDPOINT_IN_FLIGHT = 4;
+
+/**
+ * At most this many deliveries of one endpoint are leased at once, across instances (claims lock
+ * the endpoint's row; two claims a moment apart can still each see the other's slots free): those
+ * in flight and the next ones ready behind them, so when a POST ends the next one starts at once
+ * instead of after a database round trip, while outcomes gather into few statements
+ * (bench/RESULTS.md). Across instances, then, an endpoint has at most this many POSTs in flight.
+ */
+export const PER_ENDPOINT_LEASED = 8 * PER_ENDPOINT_IN_FLIGHT;
 
 export const WEBHOOK_QUEUE: LeasedTable = Object.freeze({ table: 'webhook_deliveries', waiting: 'pending', working: 'attempting' });
 
@@ -30,7 +37,7 @@ claimed_deliveries AS (
 
 /**
  * Due deliveries, endpoint by endpoint: for each enabled endpoint, its oldest due deliveries, as
- * many as it has free of PER_ENDPOINT_IN_FLIGHT (leased ones count, across instances), so one
+ * many as it has free of PER_ENDPOINT_LEASED (leased ones count, across instances), so one
  * slow endpoint can never take every slot and one claim never exceeds the bound. Each endpoint's
  * rows come from the partial index on (webhook_id, next_attempt_at): a backlog of one endpoint
  * costs the claim its few rows, not a scan.
@@ -44,7 +51,7 @@ export const CLAIM = `WITH due AS (
     SELECT x.id, x.next_attempt_at FROM webhook_deliveries x
     WHERE x.webhook_id = w.id AND x.status IN ('pending', 'attempting') AND x.next_attempt_at <= now()
     ORDER BY x.next_attempt_at
-    LIMIT greatest(0, ${PER_ENDPOINT_IN_FLIGHT} - (SELECT count(*) FROM webhook_deliveries a
+    LIMIT greatest(0, ${PER_ENDPOINT_LEASED} - (SELECT count(*) FROM webhook_deliveries a
       WHERE a.webhook_id = w.id AND a.status = 'attempting' AND a.next_attempt_at > now()))
     FOR UPDATE SKIP LOCKED
   ) d
@@ -76,29 +83,31 @@ export type ClaimedDelivery = Held &
     organizationId: string;
     projectId: string;
     endpoint: string;
-    /** The current secret, then the previous one while its grace lasts. */
-    secrets: readonly string[];
+    /** Signing with the current secret, then with the previous one while its grace lasts. */
+    signers: readonly Signer[];
     failingSince: Date | null;
     /** The event's payload, exactly the bytes signed and sent on every attempt. */
     body: string;
   }>;
 
-export type SecretOpener = (sealed: string, webhookId: string) => string | undefined;
+export type SecretOpener = (sealed: string, webhookId: string) => Signer | undefined;
 
 /**
- * Opens endpoints' sealed signing secrets, each once: a sealed value names one secret for good (a
- * rotation seals a new one), so the cache is exact; it is keyed by endpoint too, the context the
- * secret was sealed for.
+ * Opens endpoints' sealed signing secrets, each once, into their signers: a sealed value names
+ * one secret for good (a rotation seals a new one), so the cache is exact; it is keyed by
+ * endpoint too, the context the secret was sealed for.
  */
 export function secretOpener(box: SecretBox): SecretOpener {
-  const opened = new BoundedMap<string | undefined>(1_000, () => false);
+  const opened = new BoundedMap<Signer>(1_000, () => false);
   return (sealed, webhookId) => {
     const key = `${webhookId} ${sealed}`;
     const known = opened.get(key);
     if (known !== undefined) return known;
     const secret = box.open(SECRET_PURPOSE, sealed, webhookId);
-    if (secret !== undefined) opened.set(key, secret);
-    return secret;
+    if (secret === undefined) return undefined;
+    const signer = signerFor(secret);
+    opened.set(key, signer);
+    return signer;
   };
 }
 
@@ -114,7 +123,7 @@ export function claimedDelivery(open: SecretOpener, row: ClaimRow): ClaimedDeliv
     organizationId: row.organization_id,
     projectId: row.project_id,
     endpoint: row.endpoint,
-    secrets: [current, previous].filter((s): s is string => s !== undefined),
+    signers: [current, previous].filter((s): s is Signer => s !== undefined),
     failingSince: row.failing_since,
     body: row.body,
   };

@@ -1,8 +1,9 @@
 import type { Database } from '../../db/client.js';
 import type { Clock } from '../../lib/clock.js';
 import type { SecretBox } from '../accounts/secret-box.js';
+import { createKeyedGate } from '../queue/keyed-gate.js';
 import { heldJson, renewSql, type Held } from '../queue/leased-table.js';
-import { CLAIM, claimedDelivery, secretOpener, WEBHOOK_QUEUE, type ClaimedDelivery, type ClaimRow } from './claim.js';
+import { CLAIM, claimedDelivery, PER_ENDPOINT_IN_FLIGHT, secretOpener, WEBHOOK_QUEUE, type ClaimedDelivery, type ClaimRow } from './claim.js';
 import type { WebhookResponse } from './http-client.js';
 import { createOutcomeRecorder, type Recorded } from './outcomes.js';
 import { signedHeaders } from './signing.js';
@@ -13,6 +14,10 @@ import { signedHeaders } from './signing.js';
 // (an attempt whose lease was taken over writes nothing), which also hands the freed slot to the
 // endpoint's next due delivery (outcomes.ts).
 //
+// An endpoint has up to PER_ENDPOINT_LEASED deliveries leased and at most PER_ENDPOINT_IN_FLIGHT
+// of them POSTing here (the gate): the rest wait ready, so a finished POST is followed by the next
+// at once while its outcome is written, and a slow endpoint still holds few of the POST slots.
+//
 // The claim and the outcome commit without waiting for the disk (Database.queryAsyncCommit).
 // Safe here and only here: an event and its deliveries were committed durably with the change
 // they report; what a crash may lose is a claim or an outcome, and either only leaves the
@@ -22,7 +27,15 @@ import { signedHeaders } from './signing.js';
 
 export type WebhookPoster = Readonly<{ post(request: { url: string; headers: Record<string, string>; body: string }): Promise<WebhookResponse> }>;
 
-export type DispatchDeps = Readonly<{ database: Database; clock: Clock; box: SecretBox; http: WebhookPoster; leaseSeconds: number }>;
+export type DispatchDeps = Readonly<{
+  database: Database;
+  clock: Clock;
+  box: SecretBox;
+  http: WebhookPoster;
+  leaseSeconds: number;
+  /** POSTs in flight at once in this process, all endpoints together (POSTGATE_WEBHOOK_CONCURRENCY). */
+  postsAtOnce: number;
+}>;
 
 export type Dispatcher = Readonly<{
   claim(max: number): Promise<ClaimedDelivery[]>;
@@ -39,6 +52,7 @@ export function createDispatcher(deps: DispatchDeps): Dispatcher {
   const renew = renewSql(WEBHOOK_QUEUE);
   const open = secretOpener(deps.box);
   const outcomes = createOutcomeRecorder({ ...deps, open });
+  const gate = createKeyedGate({ perKey: PER_ENDPOINT_IN_FLIGHT, total: deps.postsAtOnce });
   let stopped = false;
   return {
     async claim(max) {
@@ -52,11 +66,17 @@ export function createDispatcher(deps: DispatchDeps): Dispatcher {
       return rows.map((r) => r.id);
     },
     async deliver(delivery) {
+      const leave = await gate.enter(delivery.webhookId);
       const sentAt = deps.clock.now();
-      const response: WebhookResponse =
-        delivery.secrets.length === 0
-          ? { status: undefined, responseExcerpt: '', durationMs: 0, retryAfterSeconds: undefined, error: "the signing secret cannot be opened with this install's key" }
-          : await deps.http.post({ url: delivery.endpoint, headers: signedHeaders({ id: delivery.id, at: sentAt, body: delivery.body, secrets: delivery.secrets }), body: delivery.body });
+      let response: WebhookResponse;
+      try {
+        response =
+          delivery.signers.length === 0
+            ? { status: undefined, responseExcerpt: '', durationMs: 0, retryAfterSeconds: undefined, error: "the signing secret cannot be opened with this install's key" }
+            : await deps.http.post({ url: delivery.endpoint, headers: signedHeaders({ id: delivery.id, at: sentAt, body: delivery.body, signers: delivery.signers }), body: delivery.body });
+      } finally {
+        leave();
+      }
       return outcomes.record(delivery, response, sentAt);
     },
     stopClaiming: () => {

@@ -2,7 +2,8 @@ import { lookup, Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { normalizeIp } from '../../lib/ip.js';
-import { checkUrlShape, isAddressAllowed, type WebhookNetworkPolicy } from './address-policy.js';
+import { BoundedMap } from '../limits/bounded-map.js';
+import { checkUrlShape, isAddressAllowed, type EndpointCheck, type WebhookNetworkPolicy } from './address-policy.js';
 
 // The HTTP client webhook deliveries go through. Its one security job is SSRF: a user picks the
 // URL, Postgate dials it from inside the operator's network. The guard sits in the connector,
@@ -70,13 +71,22 @@ export function createWebhookHttpClient(options: WebhookHttpClientOptions): Webh
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });
+  // An endpoint's URL judged once per process: the policy does not change while it runs.
+  const shapes = new BoundedMap<EndpointCheck>(1_000, () => false);
+  const shapeOf = (url: string): EndpointCheck => {
+    const known = shapes.get(url);
+    if (known) return known;
+    const shape = checkUrlShape(url, options.policy);
+    shapes.set(url, shape);
+    return shape;
+  };
   return Object.freeze({
-    post: (request: WebhookRequest) => post(agent, request, { policy: options.policy, timeoutMs, maxResponseBytes }),
+    post: (request: WebhookRequest) => post(agent, request, { shapeOf, timeoutMs, maxResponseBytes }),
     close: () => agent.close(),
   });
 }
 
-type PostSettings = Readonly<{ policy: WebhookNetworkPolicy; timeoutMs: number; maxResponseBytes: number }>;
+type PostSettings = Readonly<{ shapeOf(url: string): EndpointCheck; timeoutMs: number; maxResponseBytes: number }>;
 
 async function post(agent: Agent, request: WebhookRequest, settings: PostSettings): Promise<WebhookResponse> {
   const started = performance.now();
@@ -89,31 +99,38 @@ async function post(agent: Agent, request: WebhookRequest, settings: PostSetting
     durationMs: performance.now() - started,
   });
   // Repeated at delivery time: the operator may have turned http off since the endpoint was saved.
-  const shape = checkUrlShape(request.url, settings.policy);
+  const shape = settings.shapeOf(request.url);
   if (!shape.ok) return done({ error: `invalid_url: ${shape.message}` });
-  // One deadline for connect, headers and body: a slow drip of bytes cannot hold a worker.
-  const signal = AbortSignal.timeout(settings.timeoutMs);
-  let response: Dispatcher.ResponseData;
+  // One deadline for connect, headers and body: a slow drip of bytes cannot hold a worker. A
+  // timer cleared when the attempt ends (AbortSignal.timeout's would outlive it, weakly held).
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), settings.timeoutMs);
+  const signal = deadline.signal;
   try {
-    response = await agent.request({
-      origin: shape.url.origin,
-      path: `${shape.url.pathname}${shape.url.search}`,
-      method: 'POST',
-      headers: headersFor(request.headers),
-      body: request.body,
-      signal,
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await agent.request({
+        origin: shape.url.origin,
+        path: `${shape.url.pathname}${shape.url.search}`,
+        method: 'POST',
+        headers: headersFor(request.headers),
+        body: request.body,
+        signal,
+      });
+    } catch (error) {
+      return done({ error: describeError(error, signal) });
+    }
+    const retryAfterSeconds = parseRetryAfter(response.headers['retry-after'], Date.now());
+    const read = await readCapped(response.body, settings.maxResponseBytes);
+    return done({
+      status: response.statusCode,
+      responseExcerpt: read.text,
+      retryAfterSeconds,
+      error: read.error === undefined ? undefined : describeError(read.error, signal),
     });
-  } catch (error) {
-    return done({ error: describeError(error, signal) });
+  } finally {
+    clearTimeout(timer);
   }
-  const retryAfterSeconds = parseRetryAfter(response.headers['retry-after'], Date.now());
-  const read = await readCapped(response.body, settings.maxResponseBytes);
-  return done({
-    status: response.statusCode,
-    responseExcerpt: read.text,
-    retryAfterSeconds,
-    error: read.error === undefined ? undefined : describeError(read.error, signal),
-  });
 }
 
 function headersFor(given: Record<string, string>): Record<string, string> {
@@ -124,25 +141,31 @@ function headersFor(given: Record<string, string>): Record<string, string> {
 }
 
 /**
- * Reads at most `max` bytes and then stops: leaving the loop destroys the body, which closes
- * the connection, so a 10 MB answer costs 64 KiB of memory and no more download.
+ * Reads at most `max` bytes and then stops: destroying the body closes the connection, so a
+ * 10 MB answer costs 64 KiB of memory and no more download. Its events, not an async iterator:
+ * this runs once per delivery, and the iterator costs more than the read.
  */
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<{ text: string; error: unknown }> {
+function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<{ text: string; error: unknown }> {
   const chunks: Buffer[] = [];
   let size = 0;
-  let error: unknown;
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
+  return new Promise((resolve) => {
+    // `stream: true` leaves out a character cut in half by the cap instead of showing U+FFFD.
+    const finish = (error: unknown): void => resolve({ text: new TextDecoder().decode(Buffer.concat(chunks), { stream: true }), error });
+    body.on('data', (chunk: Buffer) => {
       const room = max - size;
       chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
       size += Math.min(chunk.length, room);
-      if (size >= max) break;
-    }
-  } catch (caught) {
-    error = caught;
-  }
-  // `stream: true` leaves out a character cut in half by the cap instead of showing U+FFFD.
-  return { text: new TextDecoder().decode(Buffer.concat(chunks), { stream: true }), error };
+      if (size < max) return;
+      body.removeAllListeners();
+      body.on('error', () => undefined);
+      body.destroy();
+      finish(undefined);
+    });
+    body.once('end', () => finish(undefined));
+    body.once('error', (error) => finish(error));
+    // Closed without an end or an error: what came is all there is (the first of these wins).
+    body.once('close', () => finish(undefined));
+  });
 }
 
 /** Seconds from a Retry-After value (delay-seconds or HTTP-date), when within 0..86400. */

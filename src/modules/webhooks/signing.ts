@@ -8,8 +8,13 @@ import { Webhook } from 'standardwebhooks';
 
 export type SignedHeaders = Record<string, string>;
 
-export function signedHeaders(input: { id: string; at: Date; body: string; secrets: readonly string[] }): SignedHeaders {
-  const signature = input.secrets.map((secret) => new Webhook(secret).sign(input.id, input.at, input.body)).join(' ');
+/** Signs with one secret; made once per secret (it decodes the secret), then reused. */
+export type Signer = Readonly<{ sign(id: string, at: Date, body: string): string }>;
+
+export const signerFor = (secret: string): Signer => new Webhook(secret);
+
+export function signedHeaders(input: { id: string; at: Date; body: string; signers: readonly Signer[] }): SignedHeaders {
+  const signature = input.signers.map((signer) => signer.sign(input.id, input.at, input.body)).join(' ');
   const timestamp = String(Math.floor(input.at.getTime() / 1000));
   return {
     'webhook-id': input.id,
