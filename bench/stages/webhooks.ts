@@ -74,6 +74,9 @@ function startReceiver(): Promise<Receiver> {
   });
 }
 
+/** With BENCH_WORKER_PROFILE_DIR, the worker and the ceiling each write a CPU profile there, a round each. */
+const profiled = (): string[] => (process.env.BENCH_WORKER_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_WORKER_PROFILE_DIR] : []);
+
 const perSecond = (r: Done): number => ((r.received - 1) * 1000) / r.ms;
 
 /** About 1 KB of `data`, shaped like a domain with its DNS records (what domain.updated carries). */
@@ -148,7 +151,7 @@ async function drain(receiver: Receiver, prepared: Prepared): Promise<Figures & 
   const round = receiver.round(EVENTS, () => (cpuAtFirst = cpuSeconds(pid)));
   const worker = await spawnServer({
     core: SERVER_CORE,
-    args: [...(process.env.BENCH_WORKER_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_WORKER_PROFILE_DIR] : []), BIN, 'start', '--roles', 'worker'],
+    args: [...profiled(), BIN, 'start', '--roles', 'worker'],
     env: { ...prepared.env, SMTP_PORT: '0', SMTPS_PORT: '0' },
     ready: /Delivery worker\s+(\S+)/,
   });
@@ -174,7 +177,7 @@ async function ceiling(receiver: Receiver, prepared: Prepared, payloads: string)
   const out = await runToEnd({
     core: SERVER_CORE,
     command: process.execPath,
-    args: ['--import', 'tsx', path.join(ROOT, 'bench/stages/webhook-ceiling.ts')],
+    args: [...profiled(), '--import', 'tsx', path.join(ROOT, 'bench/stages/webhook-ceiling.ts')],
     env: { BENCH_CEILING: JSON.stringify({ url: receiver.url, secret: prepared.secret, payloads, inFlight: IN_FLIGHT }) },
   });
   const done = await round;

@@ -20,21 +20,26 @@ describe('the batcher', () => {
     await batcher.drain();
   });
 
-  it('with gatherMs, waits that long after the first item for others to join its write', async () => {
+  it('gathering, writes once enough items wait, or once the first has waited long enough', async () => {
     const writes: number[][] = [];
     const batcher = createBatcher(
       async (items: readonly number[]) => {
         writes.push([...items]);
         return items.map((i) => -i);
       },
-      { maxItems: 10, gatherMs: 40 },
+      { maxItems: 10, gather: { items: 3, ms: 40 } },
     );
     const first = batcher.add(1);
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(writes).toEqual([]);
-    const second = batcher.add(2);
-    expect(await Promise.all([first, second])).toEqual([-1, -2]);
-    expect(writes).toEqual([[1, 2]]);
+    // The third item makes the write at once.
+    expect(await Promise.all([first, batcher.add(2), batcher.add(3)])).toEqual([-1, -2, -3]);
+    expect(writes).toEqual([[1, 2, 3]]);
+    // A lone item waits its 40 ms, then goes alone.
+    const started = Date.now();
+    expect(await batcher.add(4)).toBe(-4);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(35);
+    expect(writes).toEqual([[1, 2, 3], [4]]);
   });
 
   it('writes each item of a failed write alone, so only the one at fault fails', async () => {

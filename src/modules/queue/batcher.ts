@@ -15,10 +15,11 @@ type Pending<I, R> = { item: I; resolve(result: R): void; reject(error: unknown)
 export type BatcherOptions = Readonly<{
   maxItems: number;
   /**
-   * How long a write waits for more items after the first (0: the current turn of the event loop
-   * only). For items nothing waits on at once: fewer, larger writes for the same work.
+   * For items nothing waits on at once: a write waits until `items` are waiting, or `ms` after
+   * the first of them, so the same work takes fewer, larger writes. Without it, a write takes
+   * what came in the current turn of the event loop, or while the previous write ran.
    */
-  gatherMs?: number;
+  gather?: Readonly<{ items: number; ms: number }>;
 }>;
 
 /** `write` returns one result per item, in order. */
@@ -41,24 +42,43 @@ export function createBatcher<I, R>(write: (items: readonly I[]) => Promise<R[]>
     }
   };
 
+  const { gather } = options;
+  let timer: NodeJS.Timeout | undefined;
+  /** The first waiting item has waited `gather.ms`: the next chance to write is taken. */
+  let due = false;
+
   const flush = (): void => {
     if (writing || waiting.length === 0) return;
+    clearTimeout(timer);
+    timer = undefined;
+    due = false;
     const group = waiting.slice(0, options.maxItems);
     waiting = waiting.slice(group.length);
     writing = writeAll(group).finally(() => {
       writing = undefined;
-      flush();
+      if (gather) gathered();
+      else flush();
     });
+  };
+
+  /** With `gather`: write now if enough items are waiting (or waited long enough), else wait for more. */
+  const gathered = (): void => {
+    if (writing || waiting.length === 0 || !gather) return;
+    if (due || waiting.length >= gather.items) return flush();
+    timer ??= setTimeout(() => {
+      timer = undefined;
+      due = true;
+      flush();
+    }, gather.ms);
   };
 
   return {
     add: (item) =>
       new Promise<R>((resolve, reject) => {
         waiting.push({ item, resolve, reject });
+        if (gather) return gathered();
         // setImmediate: the items handed in during this turn of the event loop join the write.
-        if (writing || waiting.length !== 1) return;
-        if (options.gatherMs) setTimeout(flush, options.gatherMs);
-        else setImmediate(flush);
+        if (!writing && waiting.length === 1) setImmediate(flush);
       }),
     drain: async () => {
       while (writing || waiting.length > 0) await (writing ?? new Promise((resolve) => setImmediate(resolve)));
