@@ -5,6 +5,8 @@ import { orgWithKey, type OrgFixture } from '../../../test/factories.js';
 import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
 import { PER_ENDPOINT_IN_FLIGHT, PER_ENDPOINT_LEASED } from './claim.js';
 import { createDispatcher } from './dispatch.js';
+import type { WebhookResponse } from './http-client.js';
+import { RECHECK_AFTER_MS } from './reserve.js';
 
 // The claim's per-endpoint bound on a real database: however many deliveries one endpoint has
 // due, no claim (and no sequence of claims while they are held) leases more than
@@ -65,6 +67,56 @@ for (const backend of BACKENDS) {
       // Once stopping, a finished delivery hands its slot to no one.
       dispatcher.stopClaiming();
       expect((await dispatcher.deliver(finished.next[0]!)).next).toEqual([]);
+    });
+
+    it('sends nothing that waited behind a 410, nor what waited long while its endpoint was disabled', async () => {
+      const actor = operator(acme.org.id, acme.org.default_project_id);
+      const gone = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://gone.example.com/h', events: ['email.sent'] });
+      const paused = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://paused.example.com/h', events: ['email.opened'] });
+      await ctx.deps.database.db.transaction(async (tx) => {
+        const event = { organizationId: acme.org.id, projectId: acme.org.default_project_id, data: {}, at: ctx.clock.now() };
+        for (let i = 0; i < 8; i++) await recordEvent(tx, { ...event, type: 'email.sent' });
+        for (let i = 0; i < 5; i++) await recordEvent(tx, { ...event, type: 'email.opened' });
+      });
+      // Each POST is answered when the test says so, with the status it says.
+      const posted: string[] = [];
+      const answers: ((status: number) => void)[] = [];
+      const http = {
+        post: ({ url }: { url: string }) =>
+          new Promise<WebhookResponse>((resolve) => {
+            posted.push(url);
+            answers.push((status) => resolve({ status, responseExcerpt: '', durationMs: 1, retryAfterSeconds: undefined, error: undefined }));
+          }),
+      };
+      const dispatcher = createDispatcher({ database: ctx.deps.database, clock: ctx.clock, box: ctx.deps.services.box, http, leaseSeconds: 30, postsAtOnce: 16 });
+      const claimed = await dispatcher.claim(2 * PER_ENDPOINT_LEASED);
+      const of = (id: string) => claimed.filter((r) => r.webhookId === id);
+      const settle = async () => new Promise((resolve) => setTimeout(resolve, 50));
+
+      // 410: the 4 in flight were sent; the 4 waiting behind them are not, and go back uncounted.
+      const goneResults = Promise.all(of(gone.id).map((r) => dispatcher.deliver(r)));
+      await settle();
+      expect(posted.filter((u) => u.includes('gone')).length).toBe(PER_ENDPOINT_IN_FLIGHT);
+      for (const answer of answers.splice(0)) answer(410);
+      const results = (await goneResults).map((r) => r.result);
+      expect(results.filter((r) => r === 'released').length).toBe(8 - PER_ENDPOINT_IN_FLIGHT);
+      expect(posted.filter((u) => u.includes('gone')).length).toBe(PER_ENDPOINT_IN_FLIGHT);
+      const back = await ctx.deps.database.query<{ n: number }>({
+        text: "SELECT count(*)::int AS n FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'pending' AND attempts = 0 AND next_attempt_at > now()",
+        values: [gone.id],
+      });
+      expect(back[0]!.n).toBe(8 - PER_ENDPOINT_IN_FLIGHT);
+
+      // Disabled while the fifth waited over a second: it reads the endpoint again and stays unsent.
+      const pausedResults = Promise.all(of(paused.id).map((r) => dispatcher.deliver(r)));
+      await settle();
+      expect(posted.filter((u) => u.includes('paused')).length).toBe(PER_ENDPOINT_IN_FLIGHT);
+      await ctx.deps.services.webhooks.update(actor, paused.id, { status: 'disabled' });
+      ctx.clock.advance(RECHECK_AFTER_MS + 1);
+      for (const answer of answers.splice(0)) answer(200);
+      expect((await pausedResults).map((r) => r.result).sort()).toEqual(['released', 'success', 'success', 'success', 'success']);
+      expect(posted.filter((u) => u.includes('paused')).length).toBe(PER_ENDPOINT_IN_FLIGHT);
+      await dispatcher.drain();
     });
   });
 }

@@ -6,6 +6,7 @@ import { heldJson, renewSql, type Held } from '../queue/leased-table.js';
 import { CLAIM, claimedDelivery, PER_ENDPOINT_IN_FLIGHT, secretOpener, WEBHOOK_QUEUE, type ClaimedDelivery, type ClaimRow } from './claim.js';
 import type { WebhookResponse } from './http-client.js';
 import { createOutcomeRecorder, type Recorded } from './outcomes.js';
+import { createReserve } from './reserve.js';
 import { signedHeaders } from './signing.js';
 
 // Webhook deliveries as a queue (queue/leased-table.ts): claim due deliveries with everything an
@@ -53,6 +54,7 @@ export function createDispatcher(deps: DispatchDeps): Dispatcher {
   const open = secretOpener(deps.box);
   const outcomes = createOutcomeRecorder({ ...deps, open });
   const gate = createKeyedGate({ perKey: PER_ENDPOINT_IN_FLIGHT, total: deps.postsAtOnce });
+  const reserve = createReserve(deps);
   let stopped = false;
   return {
     async claim(max) {
@@ -66,15 +68,23 @@ export function createDispatcher(deps: DispatchDeps): Dispatcher {
       return rows.map((r) => r.id);
     },
     async deliver(delivery) {
+      const waiting = reserve.arrive();
       const leave = await gate.enter(delivery.webhookId);
-      const sentAt = deps.clock.now();
-      let response: WebhookResponse;
+      let response: WebhookResponse | undefined;
+      let sentAt: Date;
       try {
+        if (!(await reserve.stillWanted(delivery, waiting))) {
+          await reserve.release(delivery);
+          return { result: 'released', next: [] };
+        }
+        sentAt = deps.clock.now();
         response =
           delivery.signers.length === 0
             ? { status: undefined, responseExcerpt: '', durationMs: 0, retryAfterSeconds: undefined, error: "the signing secret cannot be opened with this install's key" }
             : await deps.http.post({ url: delivery.endpoint, headers: signedHeaders({ id: delivery.id, at: sentAt, body: delivery.body, signers: delivery.signers }), body: delivery.body });
       } finally {
+        // Before the next one waiting is let through: it must not be sent after a 410.
+        if (response?.status === 410) reserve.endpointGone(delivery.webhookId);
         leave();
       }
       return outcomes.record(delivery, response, sentAt);

@@ -25,7 +25,8 @@ const OUTCOME_GATHER = { items: 16, ms: 10 };
 /** What an attempt keeps of the response body. */
 const RESPONSE_EXCERPT = 1_000;
 
-export type DeliveryResult = 'success' | 'retry' | 'failed' | 'lost_claim';
+/** `released`: not sent, back in the queue (its endpoint was disabled while it waited, reserve.ts). */
+export type DeliveryResult = 'success' | 'retry' | 'failed' | 'lost_claim' | 'released';
 
 /** The result, and the deliveries of the same endpoint claimed into the slot this one freed. */
 export type Recorded = Readonly<{ result: DeliveryResult; next: readonly ClaimedDelivery[] }>;
