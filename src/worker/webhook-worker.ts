@@ -8,7 +8,8 @@ import { createWebhookHttpClient } from '../modules/webhooks/http-client.js';
 // The webhook worker: claims due webhook deliveries (modules/webhooks/dispatch.ts) and POSTs them
 // through the SSRF-safe client, POSTGATE_WEBHOOK_CONCURRENCY at once, at most
 // PER_ENDPOINT_IN_FLIGHT per endpoint, renewing the leases of those in hand like the email worker.
-// It holds twice as many deliveries as it POSTs: each endpoint's next ones wait ready (dispatch.ts).
+// It holds more deliveries than it POSTs (PER_ENDPOINT_LEASED / PER_ENDPOINT_IN_FLIGHT times): each
+// endpoint's next ones wait ready (dispatch.ts, reserve.ts).
 
 export type WebhookWorkerOptions = Readonly<{
   /** How often an idle worker looks for due deliveries: events are written by database triggers. */

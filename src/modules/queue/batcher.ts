@@ -63,8 +63,9 @@ export function createBatcher<I, R>(write: (items: readonly I[]) => Promise<R[]>
 
   /** With `gather`: write now if enough items are waiting (or waited long enough), else wait for more. */
   const gathered = (): void => {
-    if (writing || waiting.length === 0 || !gather) return;
-    if (due || waiting.length >= gather.items) return flush();
+    if (waiting.length === 0 || !gather) return;
+    if (!writing && (due || waiting.length >= gather.items)) return flush();
+    // Counted from the first waiting item, even while a write runs: it goes out when that ends.
     timer ??= setTimeout(() => {
       timer = undefined;
       due = true;
@@ -81,7 +82,14 @@ export function createBatcher<I, R>(write: (items: readonly I[]) => Promise<R[]>
         if (!writing && waiting.length === 1) setImmediate(flush);
       }),
     drain: async () => {
-      while (writing || waiting.length > 0) await (writing ?? new Promise((resolve) => setImmediate(resolve)));
+      while (writing || waiting.length > 0) {
+        // Nothing more is coming: what is gathering goes now.
+        if (!writing) {
+          due = true;
+          flush();
+        }
+        await (writing ?? new Promise((resolve) => setImmediate(resolve)));
+      }
     },
   };
 }

@@ -29,6 +29,7 @@ export const CLAIMED_DELIVERIES = `${claimedCte(WEBHOOK_QUEUE, 't.id, t.webhook_
 claimed_deliveries AS (
   SELECT c.id, c.attempts, c.base_attempts, w.id AS webhook_id, w.organization_id, w.project_id, w.endpoint,
     w.secret_box, w.previous_secret_box, w.previous_secret_until > now() AS previous_valid, w.failing_since,
+    w.updated_at::text AS endpoint_version,
     e.payload::text AS body
   FROM claimed c
   JOIN webhooks w ON w.id = c.webhook_id
@@ -73,6 +74,7 @@ export type ClaimRow = {
   previous_secret_box: string | null;
   previous_valid: boolean | null;
   failing_since: Date | null;
+  endpoint_version: string;
   body: string;
 };
 
@@ -86,6 +88,8 @@ export type ClaimedDelivery = Held &
     /** Signing with the current secret, then with the previous one while its grace lasts. */
     signers: readonly Signer[];
     failingSince: Date | null;
+    /** The endpoint's `updated_at` at the claim: an edit since changes it (reserve.ts). */
+    endpointVersion: string;
     /** The event's payload, exactly the bytes signed and sent on every attempt. */
     body: string;
   }>;
@@ -125,6 +129,7 @@ export function claimedDelivery(open: SecretOpener, row: ClaimRow): ClaimedDeliv
     endpoint: row.endpoint,
     signers: [current, previous].filter((s): s is Signer => s !== undefined),
     failingSince: row.failing_since,
+    endpointVersion: row.endpoint_version,
     body: row.body,
   };
 }

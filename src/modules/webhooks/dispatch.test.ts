@@ -69,53 +69,79 @@ for (const backend of BACKENDS) {
       expect((await dispatcher.deliver(finished.next[0]!)).next).toEqual([]);
     });
 
-    it('sends nothing that waited behind a 410, nor what waited long while its endpoint was disabled', async () => {
+    it('sends nothing that waited behind a 410, that waited long while its endpoint was disabled or its lease lost, or that waited when the worker stopped', async () => {
       const actor = operator(acme.org.id, acme.org.default_project_id);
-      const gone = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://gone.example.com/h', events: ['email.sent'] });
-      const paused = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://paused.example.com/h', events: ['email.opened'] });
+      const hook = (name: string, type: 'email.sent' | 'email.opened' | 'email.clicked') =>
+        ctx.deps.services.webhooks.create(actor, { endpoint: `https://${name}.example.com/h`, events: [type] });
+      const [gone, paused, stopping] = [await hook('gone', 'email.sent'), await hook('paused', 'email.opened'), await hook('stopping', 'email.clicked')];
       await ctx.deps.database.db.transaction(async (tx) => {
         const event = { organizationId: acme.org.id, projectId: acme.org.default_project_id, data: {}, at: ctx.clock.now() };
-        for (let i = 0; i < 8; i++) await recordEvent(tx, { ...event, type: 'email.sent' });
-        for (let i = 0; i < 5; i++) await recordEvent(tx, { ...event, type: 'email.opened' });
+        for (const type of ['email.sent', 'email.opened', 'email.clicked'] as const) for (let i = 0; i < 6; i++) await recordEvent(tx, { ...event, type });
       });
-      // Each POST is answered when the test says so, with the status it says.
+      // A receiver whose answers the test gives: held until `answer`, or at once once `auto` is set.
       const posted: string[] = [];
-      const answers: ((status: number) => void)[] = [];
+      const held: ((status: number) => void)[] = [];
+      let auto: number | undefined;
       const http = {
         post: ({ url }: { url: string }) =>
           new Promise<WebhookResponse>((resolve) => {
             posted.push(url);
-            answers.push((status) => resolve({ status, responseExcerpt: '', durationMs: 1, retryAfterSeconds: undefined, error: undefined }));
+            const answer = (status: number) => resolve({ status, responseExcerpt: '', durationMs: 1, retryAfterSeconds: undefined, error: undefined });
+            if (auto === undefined) held.push(answer);
+            else answer(auto);
           }),
       };
+      const answerAll = (status: number) => {
+        auto = status;
+        for (const answer of held.splice(0)) answer(status);
+      };
+      const postsTo = (name: string) => posted.filter((u) => u.includes(name)).length;
+      const until = async (what: () => boolean) => {
+        for (let i = 0; i < 500 && !what(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(what()).toBe(true);
+      };
       const dispatcher = createDispatcher({ database: ctx.deps.database, clock: ctx.clock, box: ctx.deps.services.box, http, leaseSeconds: 30, postsAtOnce: 16 });
-      const claimed = await dispatcher.claim(2 * PER_ENDPOINT_LEASED);
+      const claimed = await dispatcher.claim(4 * PER_ENDPOINT_LEASED);
       const of = (id: string) => claimed.filter((r) => r.webhookId === id);
-      const settle = async () => new Promise((resolve) => setTimeout(resolve, 50));
+      const results = async (deliveries: Promise<{ result: string }>[]) => (await Promise.all(deliveries)).map((r) => r.result).sort();
+      const uncounted = async (id: string) =>
+        (
+          await ctx.deps.database.query<{ n: number }>({
+            name: 'test_uncounted_deliveries',
+            text: "SELECT count(*)::int AS n FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'pending' AND attempts = 0",
+            values: [id],
+          })
+        )[0]!.n;
 
-      // 410: the 4 in flight were sent; the 4 waiting behind them are not, and go back uncounted.
-      const goneResults = Promise.all(of(gone.id).map((r) => dispatcher.deliver(r)));
-      await settle();
-      expect(posted.filter((u) => u.includes('gone')).length).toBe(PER_ENDPOINT_IN_FLIGHT);
-      for (const answer of answers.splice(0)) answer(410);
-      const results = (await goneResults).map((r) => r.result);
-      expect(results.filter((r) => r === 'released').length).toBe(8 - PER_ENDPOINT_IN_FLIGHT);
-      expect(posted.filter((u) => u.includes('gone')).length).toBe(PER_ENDPOINT_IN_FLIGHT);
-      const back = await ctx.deps.database.query<{ n: number }>({
-        text: "SELECT count(*)::int AS n FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'pending' AND attempts = 0 AND next_attempt_at > now()",
-        values: [gone.id],
-      });
-      expect(back[0]!.n).toBe(8 - PER_ENDPOINT_IN_FLIGHT);
+      // 410: the 4 in flight were sent; the 2 waiting behind them are not, and go back uncounted.
+      const goneDone = of(gone.id).map((r) => dispatcher.deliver(r));
+      await until(() => postsTo('gone') === PER_ENDPOINT_IN_FLIGHT);
+      answerAll(410);
+      expect(await results(goneDone)).toEqual(['failed', 'failed', 'failed', 'failed', 'released', 'released']);
+      expect(postsTo('gone')).toBe(PER_ENDPOINT_IN_FLIGHT);
+      expect(await uncounted(gone.id)).toBe(2);
 
-      // Disabled while the fifth waited over a second: it reads the endpoint again and stays unsent.
-      const pausedResults = Promise.all(of(paused.id).map((r) => dispatcher.deliver(r)));
-      await settle();
-      expect(posted.filter((u) => u.includes('paused')).length).toBe(PER_ENDPOINT_IN_FLIGHT);
+      // Waited over a second: one's endpoint was disabled meanwhile, another's lease was taken over.
+      auto = undefined;
+      const pausedRows = of(paused.id);
+      const pausedDone = pausedRows.map((r) => dispatcher.deliver(r));
+      await until(() => postsTo('paused') === PER_ENDPOINT_IN_FLIGHT);
       await ctx.deps.services.webhooks.update(actor, paused.id, { status: 'disabled' });
+      await ctx.deps.database.query({ name: 'test_take_over', text: 'UPDATE webhook_deliveries SET attempts = attempts + 1 WHERE id = $1', values: [pausedRows[5]!.id] });
       ctx.clock.advance(RECHECK_AFTER_MS + 1);
-      for (const answer of answers.splice(0)) answer(200);
-      expect((await pausedResults).map((r) => r.result).sort()).toEqual(['released', 'success', 'success', 'success', 'success']);
-      expect(posted.filter((u) => u.includes('paused')).length).toBe(PER_ENDPOINT_IN_FLIGHT);
+      answerAll(200);
+      expect(await results(pausedDone)).toEqual(['lost_claim', 'released', 'success', 'success', 'success', 'success']);
+      expect(postsTo('paused')).toBe(PER_ENDPOINT_IN_FLIGHT);
+
+      // Stopping: what waits for a slot is released, due at once, not sent.
+      auto = undefined;
+      const stoppingDone = of(stopping.id).map((r) => dispatcher.deliver(r));
+      await until(() => postsTo('stopping') === PER_ENDPOINT_IN_FLIGHT);
+      dispatcher.stopClaiming();
+      answerAll(200);
+      expect(await results(stoppingDone)).toEqual(['released', 'released', 'success', 'success', 'success', 'success']);
+      expect(postsTo('stopping')).toBe(PER_ENDPOINT_IN_FLIGHT);
+      expect(await uncounted(stopping.id)).toBe(2);
       await dispatcher.drain();
     });
   });

@@ -3,7 +3,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { SecretBox } from '../accounts/secret-box.js';
 import { createKeyedGate } from '../queue/keyed-gate.js';
 import { heldJson, renewSql, type Held } from '../queue/leased-table.js';
-import { CLAIM, claimedDelivery, PER_ENDPOINT_IN_FLIGHT, secretOpener, WEBHOOK_QUEUE, type ClaimedDelivery, type ClaimRow } from './claim.js';
+import { CLAIM, claimedDelivery, PER_ENDPOINT_IN_FLIGHT, PER_ENDPOINT_LEASED, secretOpener, WEBHOOK_QUEUE, type ClaimedDelivery, type ClaimRow } from './claim.js';
 import type { WebhookResponse } from './http-client.js';
 import { createOutcomeRecorder, type Recorded } from './outcomes.js';
 import { createReserve } from './reserve.js';
@@ -41,9 +41,12 @@ export type DispatchDeps = Readonly<{
 export type Dispatcher = Readonly<{
   claim(max: number): Promise<ClaimedDelivery[]>;
   renew(held: readonly Held[]): Promise<string[]>;
-  /** Sends one delivery and records its outcome; `next`: the deliveries claimed into its slot. */
+  /**
+   * Sends one delivery once its endpoint has a free slot, and records its outcome; `next`: the
+   * deliveries claimed into its slot. Or releases it unsent (`released`, reserve.ts).
+   */
   deliver(delivery: ClaimedDelivery): Promise<Recorded>;
-  /** Claims nothing more: no claim, and no slot handed over by an outcome. */
+  /** Claims nothing more (no claim, no slot handed over by an outcome); what waits is released. */
   stopClaiming(): void;
   /** Resolves once the outcomes being written are. */
   drain(): Promise<void>;
@@ -58,8 +61,11 @@ export function createDispatcher(deps: DispatchDeps): Dispatcher {
   let stopped = false;
   return {
     async claim(max) {
-      if (stopped) return [];
-      const rows = await deps.database.queryAsyncCommit<ClaimRow>({ name: 'postgate_claim_webhook_deliveries', text: CLAIM, values: [max, deps.leaseSeconds] });
+      // No more rows than the free POST slots can work soon: rows held here behind slow endpoints'
+      // POSTs would be rows other workers could send.
+      const room = Math.min(max, (deps.postsAtOnce - gate.inside()) * (PER_ENDPOINT_LEASED / PER_ENDPOINT_IN_FLIGHT));
+      if (stopped || room <= 0) return [];
+      const rows = await deps.database.queryAsyncCommit<ClaimRow>({ name: 'postgate_claim_webhook_deliveries', text: CLAIM, values: [room, deps.leaseSeconds] });
       return rows.map((row) => claimedDelivery(open, row));
     },
     async renew(held) {
@@ -73,10 +79,8 @@ export function createDispatcher(deps: DispatchDeps): Dispatcher {
       let response: WebhookResponse | undefined;
       let sentAt: Date;
       try {
-        if (!(await reserve.stillWanted(delivery, waiting))) {
-          await reserve.release(delivery);
-          return { result: 'released', next: [] };
-        }
+        const turn = await reserve.turn(delivery, waiting, stopped);
+        if (turn !== 'send') return { result: turn === 'lost' ? 'lost_claim' : 'released', next: [] };
         sentAt = deps.clock.now();
         response =
           delivery.signers.length === 0

@@ -12,7 +12,7 @@ import { checkUrlShape, isAddressAllowed, type EndpointCheck, type WebhookNetwor
 // address, never to the name again. A resolver that answers a public address first and
 // 127.0.0.1 next (DNS rebinding) therefore gains nothing. IP literals go through the same check.
 //
-// No redirects are followed: undici 7 follows them only when its redirect interceptor is
+// No redirects are followed: undici (6 and 7) follows them only when its redirect interceptor is
 // composed onto the dispatcher, and this client composes none, so a 3xx (possibly pointing at
 // 169.254.169.254) comes back as its status and the caller counts it as a failure.
 
@@ -151,16 +151,17 @@ function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise
   return new Promise((resolve) => {
     // `stream: true` leaves out a character cut in half by the cap instead of showing U+FFFD.
     const finish = (error: unknown): void => resolve({ text: new TextDecoder().decode(Buffer.concat(chunks), { stream: true }), error });
-    body.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       const room = max - size;
       chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
       size += Math.min(chunk.length, room);
       if (size < max) return;
-      body.removeAllListeners();
-      body.on('error', () => undefined);
-      body.destroy();
+      // Only this reader's listener goes: undici's own (its abort listener's removal) stay.
+      body.off('data', onData);
       finish(undefined);
-    });
+      body.destroy();
+    };
+    body.on('data', onData);
     body.once('end', () => finish(undefined));
     body.once('error', (error) => finish(error));
     // Closed without an end or an error: what came is all there is (the first of these wins).

@@ -18,14 +18,14 @@ import { retryDelayMs } from './retry-schedule.js';
 
 export const FAILING_DISABLE_MS = 5 * 24 * 3_600_000;
 /**
- * Outcomes written together: once 8 are waiting, or 10 ms after the first. An endpoint's reserve
+ * Outcomes written together: once 16 are waiting, or 10 ms after the first. An endpoint's reserve
  * of leased deliveries (claim.ts) outlasts that wait, so its POSTs go on meanwhile.
  */
 const OUTCOME_GATHER = { items: 16, ms: 10 };
 /** What an attempt keeps of the response body. */
 const RESPONSE_EXCERPT = 1_000;
 
-/** `released`: not sent, back in the queue (its endpoint was disabled while it waited, reserve.ts). */
+/** `released`: not sent, back in the queue uncounted (reserve.ts). */
 export type DeliveryResult = 'success' | 'retry' | 'failed' | 'lost_claim' | 'released';
 
 /** The result, and the deliveries of the same endpoint claimed into the slot this one freed. */

@@ -4,52 +4,73 @@ import { BoundedMap } from '../limits/bounded-map.js';
 import type { ClaimedDelivery } from './claim.js';
 
 // The deliveries an endpoint has leased beyond those POSTing wait their turn in the process
-// (dispatch.ts). Leased before the endpoint was disabled or deleted, they must not go out after
-// it: a delivery that waited long checks its endpoint again, and one that waited behind a 410 of
-// its endpoint is not sent at all. Either goes back to the queue uncounted, due a minute later:
-// by then the 410's disabling has committed (until it has, the endpoint still reads enabled and
-// a claim would take the delivery straight back), and the claim takes enabled endpoints'
-// deliveries only, so it is sent once the endpoint is enabled again.
+// (dispatch.ts). When its turn comes, a delivery is sent only if what it was claimed with still
+// holds:
+// - after a 410 from its endpoint, this process sends it nothing for GONE_HOLD_MS: the disabling
+//   commits meanwhile (until it has, the endpoint still reads enabled, and a claim would lease
+//   its deliveries again);
+// - a delivery that waited RECHECK_AFTER_MS or more reads its lease and its endpoint again: a
+//   lease taken over by another worker (a stall longer than the lease) is not sent twice, and an
+//   endpoint disabled, deleted or edited (URL, secret) since the claim is not sent to as it was;
+// - a worker that is stopping sends nothing more it holds.
+// What is not sent goes back to the queue uncounted (its attempt number lowered again).
 
-/** A delivery that waited this long for its turn reads its endpoint's status before POSTing. */
+/** A delivery that waited this long for its turn reads its lease and endpoint again. */
 export const RECHECK_AFTER_MS = 1_000;
+/** After a 410, how long this process holds its endpoint's deliveries back. */
+export const GONE_HOLD_MS = 60_000;
 
-const STILL_ENABLED = "SELECT 1 AS enabled FROM webhooks WHERE id = $1 AND status = 'enabled'";
+/** `current`: the endpoint is enabled and unchanged since the claim; `held`: the lease is still this attempt's. */
+const RECHECK = `SELECT (w.status = 'enabled' AND w.updated_at::text = $3) AS current,
+  EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = $1 AND d.status = 'attempting' AND d.attempts = $2) AS held
+FROM webhooks w WHERE w.id = $4`;
 
-/** Back to pending, due in a minute, its attempt number lowered again: this attempt never happened. */
-const RELEASE = `UPDATE webhook_deliveries SET status = 'pending', attempts = attempts - 1, next_attempt_at = now() + interval '1 minute', updated_at = now()
+/** Back to pending, due after `$3` seconds, its attempt number lowered again: this attempt never happened. */
+const RELEASE = `UPDATE webhook_deliveries SET status = 'pending', attempts = attempts - 1,
+  next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
 WHERE id = $1 AND status = 'attempting' AND attempts = $2`;
 
-/** A delivery's place in the reserve: when (clock ms) and in which order it started waiting. */
-export type Waiting = Readonly<{ since: number; order: number }>;
+/** When a delivery started waiting (clock ms). */
+export type Waiting = Readonly<{ since: number }>;
+
+/** `send`; `held_back`: released to the queue; `lost`: no longer this worker's (taken over, or its endpoint deleted). */
+export type Turn = 'send' | 'held_back' | 'lost';
 
 export type Reserve = Readonly<{
-  /** A delivery starts waiting for its turn. */
   arrive(): Waiting;
-  /** Whether a delivery that has waited since `waiting` may still be sent. */
-  stillWanted(delivery: ClaimedDelivery, waiting: Waiting): Promise<boolean>;
-  /** The endpoint answered 410: the deliveries waiting for it now are not sent. */
+  /** Decides a delivery's turn, releasing it when it is held back. */
+  turn(delivery: ClaimedDelivery, waiting: Waiting, stopping: boolean): Promise<Turn>;
+  /** The endpoint answered 410. */
   endpointGone(webhookId: string): void;
-  release(delivery: ClaimedDelivery): Promise<void>;
 }>;
 
 export function createReserve(deps: Readonly<{ database: Database; clock: Clock }>): Reserve {
-  // An arrival counter, not the clock: exact even when two events share a millisecond.
-  let arrivals = 0;
-  /** The arrival count when this process last saw each endpoint answer 410. */
-  const goneAt = new BoundedMap<number>(1_000, () => false);
+  const goneUntil = new BoundedMap<number>(1_000, (until) => until <= deps.clock.nowMs());
+  const gone = (webhookId: string): boolean => (goneUntil.get(webhookId) ?? 0) > deps.clock.nowMs();
+  const release = async (delivery: ClaimedDelivery, afterMs: number): Promise<Turn> => {
+    await deps.database.query({
+      name: 'postgate_release_webhook_delivery',
+      text: RELEASE,
+      values: [delivery.id, delivery.attempts, afterMs / 1000],
+    });
+    return 'held_back';
+  };
   return {
-    arrive: () => ({ since: deps.clock.nowMs(), order: ++arrivals }),
-    async stillWanted(delivery, waiting) {
-      const gone = goneAt.get(delivery.webhookId);
-      if (gone !== undefined && waiting.order <= gone) return false;
-      if (deps.clock.nowMs() - waiting.since < RECHECK_AFTER_MS) return true;
-      const rows = await deps.database.query({ name: 'postgate_webhook_still_enabled', text: STILL_ENABLED, values: [delivery.webhookId] });
-      return rows.length > 0;
+    arrive: () => ({ since: deps.clock.nowMs() }),
+    async turn(delivery, waiting, stopping) {
+      if (stopping) return release(delivery, 0);
+      if (gone(delivery.webhookId)) return release(delivery, GONE_HOLD_MS);
+      if (deps.clock.nowMs() - waiting.since < RECHECK_AFTER_MS) return 'send';
+      const [row] = await deps.database.query<{ current: boolean; held: boolean }>({
+        name: 'postgate_recheck_webhook_delivery',
+        text: RECHECK,
+        values: [delivery.id, delivery.attempts, delivery.endpointVersion, delivery.webhookId],
+      });
+      if (!row || !row.held) return 'lost';
+      // A 410 may have come while the row was read.
+      if (gone(delivery.webhookId)) return release(delivery, GONE_HOLD_MS);
+      return row.current ? 'send' : release(delivery, 0);
     },
-    endpointGone: (webhookId) => goneAt.set(webhookId, arrivals),
-    async release(delivery) {
-      await deps.database.query({ name: 'postgate_release_webhook_delivery', text: RELEASE, values: [delivery.id, delivery.attempts] });
-    },
+    endpointGone: (webhookId) => goneUntil.set(webhookId, deps.clock.nowMs() + GONE_HOLD_MS),
   };
 }
