@@ -41,6 +41,8 @@ export function startWebhookWorker(deps: Deps, options: WebhookWorkerOptions = {
       renewEveryMs: (leaseSeconds * 1000) / 3,
       logger: deps.logger,
       claimAfterEachRow: true,
+      // The dispatcher's claim takes what its free POST slots can work, however few rows are free.
+      claimWhenFree: 1,
     },
   );
   return {

@@ -42,6 +42,21 @@ describe('the batcher', () => {
     expect(writes).toEqual([[1, 2, 3], [4]]);
   });
 
+  it('drain writes what is gathering at once', async () => {
+    const writes: number[][] = [];
+    const batcher = createBatcher(
+      async (items: readonly number[]) => {
+        writes.push([...items]);
+        return [...items];
+      },
+      { maxItems: 10, gather: { items: 10, ms: 60_000 } },
+    );
+    const item = batcher.add(7);
+    await batcher.drain();
+    expect(writes).toEqual([[7]]);
+    expect(await item).toBe(7);
+  });
+
   it('writes each item of a failed write alone, so only the one at fault fails', async () => {
     const batcher = createBatcher(
       async (items: readonly string[]) => {

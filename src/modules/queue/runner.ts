@@ -39,6 +39,11 @@ export type RunnerOptions = Readonly<{
    * due. (A row whose outcome claimed follow-ups refilled its slot itself.)
    */
   claimAfterEachRow?: boolean;
+  /**
+   * Claim once this many rows are free (a quarter of `concurrency` by default, so claims go out in
+   * batches). 1 for a queue whose claim bounds itself by what it can work now (webhooks).
+   */
+  claimWhenFree?: number;
 }>;
 
 export type Runner = Readonly<{
@@ -49,12 +54,14 @@ export type Runner = Readonly<{
 export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOptions): Runner {
   const { concurrency, logger } = options;
   // Claims go out in batches (one statement for several rows) once a quarter of the slots is free.
-  const batch = Math.max(1, Math.floor(concurrency / 4));
+  const batch = options.claimWhenFree ?? Math.max(1, Math.floor(concurrency / 4));
   const inHand = new Map<string, T>();
   const working = new Set<Promise<void>>();
   let claiming = false;
   /** The last claim found fewer rows than it asked for: wait for the poll or a wake-up. */
   let exhausted = false;
+  /** Reasons to look again (a wake-up, a row finished): one during a claim outlives its short answer. */
+  let lookAgain = 0;
   let stopping = false;
 
   const start = (row: T): void => {
@@ -69,7 +76,10 @@ export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOpti
         const followers = next ?? [];
         for (const following of followers) start(following);
         // A slot refilled by the outcome needs no claim; an empty one may be due work of another key.
-        if (options.claimAfterEachRow && followers.length === 0) exhausted = false;
+        if (options.claimAfterEachRow && followers.length === 0) {
+          exhausted = false;
+          lookAgain++;
+        }
         pump();
       });
     working.add(done);
@@ -79,10 +89,11 @@ export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOpti
     const free = concurrency - inHand.size;
     if (stopping || claiming || exhausted || free === 0 || (free < batch && inHand.size > 0)) return;
     claiming = true;
+    const seen = lookAgain;
     work
       .claim(free)
       .then((rows) => {
-        exhausted = rows.length < free;
+        exhausted = rows.length < free && lookAgain === seen;
         for (const row of rows) start(row);
       })
       .catch((error: unknown) => {
@@ -97,6 +108,7 @@ export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOpti
 
   const wake = (): void => {
     exhausted = false;
+    lookAgain++;
     pump();
   };
 

@@ -18,7 +18,7 @@ export const PER_ENDPOINT_IN_FLIGHT = 4;
  * the endpoint's row; two claims a moment apart can still each see the other's slots free): those
  * in flight and the next ones ready behind them, so when a POST ends the next one starts at once
  * instead of after a database round trip, while outcomes gather into few statements
- * (bench/RESULTS.md). Across instances, then, an endpoint has at most this many POSTs in flight.
+ * (bench/RESULTS.md). Across instances, then, an endpoint has about this many POSTs in flight at most.
  */
 export const PER_ENDPOINT_LEASED = 8 * PER_ENDPOINT_IN_FLIGHT;
 

@@ -71,12 +71,17 @@ for (const backend of BACKENDS) {
 
     it('sends nothing that waited behind a 410, that waited long while its endpoint was disabled or its lease lost, or that waited when the worker stopped', async () => {
       const actor = operator(acme.org.id, acme.org.default_project_id);
-      const hook = (name: string, type: 'email.sent' | 'email.opened' | 'email.clicked') =>
+      const hook = (name: string, type: 'email.sent' | 'email.opened' | 'email.delivered' | 'email.clicked') =>
         ctx.deps.services.webhooks.create(actor, { endpoint: `https://${name}.example.com/h`, events: [type] });
-      const [gone, paused, stopping] = [await hook('gone', 'email.sent'), await hook('paused', 'email.opened'), await hook('stopping', 'email.clicked')];
+      const [gone, paused, edited, stopping] = [
+        await hook('gone', 'email.sent'),
+        await hook('paused', 'email.opened'),
+        await hook('edited', 'email.delivered'),
+        await hook('stopping', 'email.clicked'),
+      ];
       await ctx.deps.database.db.transaction(async (tx) => {
         const event = { organizationId: acme.org.id, projectId: acme.org.default_project_id, data: {}, at: ctx.clock.now() };
-        for (const type of ['email.sent', 'email.opened', 'email.clicked'] as const) for (let i = 0; i < 6; i++) await recordEvent(tx, { ...event, type });
+        for (const type of ['email.sent', 'email.opened', 'email.delivered', 'email.clicked'] as const) for (let i = 0; i < 6; i++) await recordEvent(tx, { ...event, type });
       });
       // A receiver whose answers the test gives: held until `answer`, or at once once `auto` is set.
       const posted: string[] = [];
@@ -132,6 +137,23 @@ for (const backend of BACKENDS) {
       answerAll(200);
       expect(await results(pausedDone)).toEqual(['lost_claim', 'released', 'success', 'success', 'success', 'success']);
       expect(postsTo('paused')).toBe(PER_ENDPOINT_IN_FLIGHT);
+
+      // Edited (a new URL) while the last two waited over a second: they go back, unsent, to be claimed afresh.
+      auto = undefined;
+      const editedDone = of(edited.id).map((r) => dispatcher.deliver(r));
+      await until(() => postsTo('edited') === PER_ENDPOINT_IN_FLIGHT);
+      ctx.clock.advance(RECHECK_AFTER_MS + 1);
+      await ctx.deps.services.webhooks.update(actor, edited.id, { endpoint: 'https://edited-elsewhere.example.com/h' });
+      answerAll(200);
+      expect(await results(editedDone)).toEqual(['released', 'released', 'success', 'success', 'success', 'success']);
+      expect(postsTo('edited')).toBe(PER_ENDPOINT_IN_FLIGHT);
+      // Due at once, they were handed to the next free slots: as first attempts, the held one uncounted.
+      const attempts = await ctx.deps.database.query<{ attempts: number }>({
+        name: 'test_edited_attempts',
+        text: 'SELECT attempts FROM webhook_deliveries WHERE webhook_id = $1',
+        values: [edited.id],
+      });
+      expect(Math.max(...attempts.map((r) => r.attempts))).toBe(1);
 
       // Stopping: what waits for a slot is released, due at once, not sent.
       auto = undefined;

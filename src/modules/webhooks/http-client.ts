@@ -150,7 +150,12 @@ function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise
   let size = 0;
   return new Promise((resolve) => {
     // `stream: true` leaves out a character cut in half by the cap instead of showing U+FFFD.
-    const finish = (error: unknown): void => resolve({ text: new TextDecoder().decode(Buffer.concat(chunks), { stream: true }), error });
+    let settled = false;
+    const finish = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      resolve({ text: new TextDecoder().decode(Buffer.concat(chunks), { stream: true }), error });
+    };
     const onData = (chunk: Buffer): void => {
       const room = max - size;
       chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
@@ -164,7 +169,7 @@ function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise
     body.on('data', onData);
     body.once('end', () => finish(undefined));
     body.once('error', (error) => finish(error));
-    // Closed without an end or an error: what came is all there is (the first of these wins).
+    // Closed without an end or an error: what came is all there is (the first of these counts).
     body.once('close', () => finish(undefined));
   });
 }

@@ -20,9 +20,17 @@ export const RECHECK_AFTER_MS = 1_000;
 /** After a 410, how long this process holds its endpoint's deliveries back. */
 export const GONE_HOLD_MS = 60_000;
 
-/** `current`: the endpoint is enabled and unchanged since the claim; `held`: the lease is still this attempt's. */
-const RECHECK = `SELECT (w.status = 'enabled' AND w.updated_at::text = $3) AS current,
-  EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = $1 AND d.status = 'attempting' AND d.attempts = $2) AS held
+/**
+ * `held`: the lease is still this attempt's and has not run out, renewed here for `$5` seconds
+ * (a lease run out but not yet taken over would be taken while this attempt POSTs); `current`:
+ * the endpoint is enabled and unchanged since the claim. No row: the endpoint was deleted.
+ */
+const RECHECK = `WITH d AS (
+  UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $5)
+  WHERE id = $1 AND status = 'attempting' AND attempts = $2 AND next_attempt_at > now()
+  RETURNING id
+)
+SELECT (w.status = 'enabled' AND w.updated_at = $3::timestamptz) AS current, EXISTS (SELECT 1 FROM d) AS held
 FROM webhooks w WHERE w.id = $4`;
 
 /** Back to pending, due after `$3` seconds, its attempt number lowered again: this attempt never happened. */
@@ -33,7 +41,7 @@ WHERE id = $1 AND status = 'attempting' AND attempts = $2`;
 /** When a delivery started waiting (clock ms). */
 export type Waiting = Readonly<{ since: number }>;
 
-/** `send`; `held_back`: released to the queue; `lost`: no longer this worker's (taken over, or its endpoint deleted). */
+/** `send`; `held_back`: released to the queue (or gone with its endpoint); `lost`: its lease no longer this worker's. */
 export type Turn = 'send' | 'held_back' | 'lost';
 
 export type Reserve = Readonly<{
@@ -44,7 +52,7 @@ export type Reserve = Readonly<{
   endpointGone(webhookId: string): void;
 }>;
 
-export function createReserve(deps: Readonly<{ database: Database; clock: Clock }>): Reserve {
+export function createReserve(deps: Readonly<{ database: Database; clock: Clock; leaseSeconds: number }>): Reserve {
   const goneUntil = new BoundedMap<number>(1_000, (until) => until <= deps.clock.nowMs());
   const gone = (webhookId: string): boolean => (goneUntil.get(webhookId) ?? 0) > deps.clock.nowMs();
   const release = async (delivery: ClaimedDelivery, afterMs: number): Promise<Turn> => {
@@ -58,15 +66,18 @@ export function createReserve(deps: Readonly<{ database: Database; clock: Clock 
   return {
     arrive: () => ({ since: deps.clock.nowMs() }),
     async turn(delivery, waiting, stopping) {
-      if (stopping) return release(delivery, 0);
+      // The 410's hold first: released at once, another instance could send it before the disabling commits.
       if (gone(delivery.webhookId)) return release(delivery, GONE_HOLD_MS);
+      if (stopping) return release(delivery, 0);
       if (deps.clock.nowMs() - waiting.since < RECHECK_AFTER_MS) return 'send';
       const [row] = await deps.database.query<{ current: boolean; held: boolean }>({
         name: 'postgate_recheck_webhook_delivery',
         text: RECHECK,
-        values: [delivery.id, delivery.attempts, delivery.endpointVersion, delivery.webhookId],
+        values: [delivery.id, delivery.attempts, delivery.endpointVersion, delivery.webhookId, deps.leaseSeconds],
       });
-      if (!row || !row.held) return 'lost';
+      // The endpoint deleted: its deliveries went with it, nothing to release.
+      if (!row) return 'held_back';
+      if (!row.held) return 'lost';
       // A 410 may have come while the row was read.
       if (gone(delivery.webhookId)) return release(delivery, GONE_HOLD_MS);
       return row.current ? 'send' : release(delivery, 0);
