@@ -101,15 +101,23 @@ async function post(agent: Agent, request: WebhookRequest, settings: PostSetting
   // Repeated at delivery time: the operator may have turned http off since the endpoint was saved.
   const shape = settings.shapeOf(request.url);
   if (!shape.ok) return done({ error: `invalid_url: ${shape.message}` });
-  // One deadline for connect, headers and body: a slow drip of bytes cannot hold a worker. A
-  // timer cleared when the attempt ends (AbortSignal.timeout's would outlive it, weakly held).
+  // One deadline for DNS, connect, headers and body: a slow drip of bytes cannot hold a worker.
+  // A timer cleared when the attempt ends (AbortSignal.timeout's would outlive it, weakly held).
+  // undici heeds the abort only once connected, and each address dialled has a connect timeout
+  // of its own: the race ends the attempt at the deadline even while a name is being resolved
+  // or silent addresses tried one after the other (those end by their own timeouts, unheard).
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), settings.timeoutMs);
+  let expire!: () => void;
+  const expired = new Promise<'timeout'>((resolve) => (expire = () => resolve('timeout')));
+  const timer = setTimeout(() => {
+    deadline.abort();
+    expire();
+  }, settings.timeoutMs);
   const signal = deadline.signal;
   try {
     let response: Dispatcher.ResponseData;
     try {
-      response = await agent.request({
+      const sent = agent.request({
         origin: shape.url.origin,
         path: `${shape.url.pathname}${shape.url.search}`,
         method: 'POST',
@@ -117,6 +125,13 @@ async function post(agent: Agent, request: WebhookRequest, settings: PostSetting
         body: request.body,
         signal,
       });
+      const first = await Promise.race([sent, expired]);
+      if (first === 'timeout') {
+        // An answer after the deadline is not read: its connection is closed.
+        sent.then((late) => late.body.destroy(), () => undefined);
+        return done({ error: 'timeout' });
+      }
+      response = first;
     } catch (error) {
       return done({ error: describeError(error, signal) });
     }
