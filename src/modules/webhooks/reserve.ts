@@ -13,7 +13,7 @@ import type { ClaimedDelivery } from './claim.js';
 //   lease taken over by another worker (a stall longer than the lease) is not sent twice, and an
 //   endpoint disabled, deleted or edited (URL, secret) since the claim is not sent to as it was;
 // - a worker that is stopping sends nothing more it holds.
-// What is not sent goes back to the queue uncounted (its attempt number lowered again).
+// What is not sent goes back to the queue uncounted (its base_attempts raised with its attempts).
 
 /** A delivery that waited this long for its turn reads its lease and endpoint again. */
 export const RECHECK_AFTER_MS = 1_000;
@@ -33,8 +33,11 @@ const RECHECK = `WITH d AS (
 SELECT (w.status = 'enabled' AND w.updated_at = $3::timestamptz) AS current, EXISTS (SELECT 1 FROM d) AS held
 FROM webhooks w WHERE w.id = $4`;
 
-/** Back to pending, due after `$3` seconds, its attempt number lowered again: this attempt never happened. */
-const RELEASE = `UPDATE webhook_deliveries SET status = 'pending', attempts = attempts - 1,
+/**
+ * Back to pending, due after `$3` seconds, not counted: the retry schedule counts attempts past
+ * `base_attempts`. The attempt number stays, so it never fences two attempts.
+ */
+const RELEASE = `UPDATE webhook_deliveries SET status = 'pending', base_attempts = base_attempts + 1,
   next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
 WHERE id = $1 AND status = 'attempting' AND attempts = $2`;
 
