@@ -28,6 +28,15 @@ describe('keyed gate', () => {
     expect([gate.inside(), gate.inside('a'), gate.inside('b')]).toEqual([3, 1, 2]);
   });
 
+  it('admitAll lets every waiter in, past the bounds', async () => {
+    const gate = createKeyedGate({ perKey: 1, total: 1 });
+    await gate.enter('a');
+    const waiting = [gate.enter('a'), gate.enter('b')];
+    gate.admitAll();
+    await Promise.all(waiting);
+    expect(gate.inside()).toBe(3);
+  });
+
   it('frees a slot once however often it is left', async () => {
     const gate = createKeyedGate({ perKey: 1, total: 1 });
     const leave = await gate.enter('a');

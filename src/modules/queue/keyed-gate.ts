@@ -8,6 +8,8 @@ export type KeyedGate = Readonly<{
   enter(key: string): Promise<() => void>;
   /** Slots taken now, for `key` or in all. */
   inside(key?: string): number;
+  /** Lets every waiter in at once, past the bounds: for waiters that will do no work (a stopping worker's). */
+  admitAll(): void;
 }>;
 
 type Waiter = { key: string; admit(): void };
@@ -53,5 +55,8 @@ export function createKeyedGate(limits: { perKey: number; total: number }): Keye
             admitWaiting();
           }),
     inside: (key) => (key === undefined ? total : (byKey.get(key) ?? 0)),
+    admitAll: () => {
+      for (const waiter of waiting.splice(0)) waiter.admit();
+    },
   };
 }

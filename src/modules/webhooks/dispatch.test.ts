@@ -160,6 +160,9 @@ for (const backend of BACKENDS) {
       const stoppingDone = of(stopping.id).map((r) => dispatcher.deliver(r));
       await until(() => postsTo('stopping') === PER_ENDPOINT_IN_FLIGHT);
       dispatcher.stopClaiming();
+      // Released at once, without waiting for the POSTs ahead of them.
+      for (let i = 0; i < 500 && (await uncounted(stopping.id)) < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(await uncounted(stopping.id)).toBe(2);
       answerAll(200);
       expect(await results(stoppingDone)).toEqual(['released', 'released', 'success', 'success', 'success', 'success']);
       expect(postsTo('stopping')).toBe(PER_ENDPOINT_IN_FLIGHT);

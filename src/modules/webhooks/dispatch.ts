@@ -96,6 +96,8 @@ export function createDispatcher(deps: DispatchDeps): Dispatcher {
     stopClaiming: () => {
       stopped = true;
       outcomes.stopHandingOver();
+      // What waits for a slot is released now (reserve.ts), not after the POSTs ahead of it.
+      gate.admitAll();
     },
     drain: () => outcomes.drain(),
   };
