@@ -1,6 +1,6 @@
 import type { Deps } from '../app/deps.js';
 import { runQueue } from '../modules/queue/runner.js';
-import { PER_ENDPOINT_IN_FLIGHT, PER_ENDPOINT_LEASED } from '../modules/webhooks/claim.js';
+import { LEASED_PER_POST } from '../modules/webhooks/claim.js';
 import { createDispatcher } from '../modules/webhooks/dispatch.js';
 import type { DeliveryResult } from '../modules/webhooks/outcomes.js';
 import { createWebhookHttpClient } from '../modules/webhooks/http-client.js';
@@ -8,8 +8,8 @@ import { createWebhookHttpClient } from '../modules/webhooks/http-client.js';
 // The webhook worker: claims due webhook deliveries (modules/webhooks/dispatch.ts) and POSTs them
 // through the SSRF-safe client, POSTGATE_WEBHOOK_CONCURRENCY at once, at most
 // PER_ENDPOINT_IN_FLIGHT per endpoint, renewing the leases of those in hand like the email worker.
-// It holds more deliveries than it POSTs (PER_ENDPOINT_LEASED / PER_ENDPOINT_IN_FLIGHT times): each
-// endpoint's next ones wait ready (dispatch.ts, reserve.ts).
+// It holds LEASED_PER_POST times more deliveries than it POSTs: each endpoint's next ones wait
+// ready (dispatch.ts, reserve.ts).
 
 export type WebhookWorkerOptions = Readonly<{
   /** How often an idle worker looks for due deliveries: events are written by database triggers. */
@@ -36,7 +36,7 @@ export function startWebhookWorker(deps: Deps, options: WebhookWorkerOptions = {
     },
     {
       name: 'webhook delivery',
-      concurrency: (postsAtOnce * PER_ENDPOINT_LEASED) / PER_ENDPOINT_IN_FLIGHT,
+      concurrency: postsAtOnce * LEASED_PER_POST,
       pollIntervalMs: options.pollIntervalMs ?? 500,
       renewEveryMs: (leaseSeconds * 1000) / 3,
       logger: deps.logger,

@@ -58,10 +58,14 @@ export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOpti
   const inHand = new Map<string, T>();
   const working = new Set<Promise<void>>();
   let claiming = false;
-  /** The last claim found fewer rows than it asked for: wait for the poll or a wake-up. */
-  let exhausted = false;
-  /** Reasons to look again (a wake-up, a row finished): one during a claim outlives its short answer. */
+  /** Reasons to look for due rows (a wake-up, a row finished without follow-ups), counted. */
   let lookAgain = 0;
+  /**
+   * The count when a claim came back short (or failed): until a new reason comes, wait for the
+   * poll or a wake-up. A reason that came during the claim outlives its short answer.
+   */
+  let exhaustedAt = -1;
+  const exhausted = (): boolean => exhaustedAt === lookAgain;
   let stopping = false;
 
   const start = (row: T): void => {
@@ -76,10 +80,7 @@ export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOpti
         const followers = next ?? [];
         for (const following of followers) start(following);
         // A slot refilled by the outcome needs no claim; an empty one may be due work of another key.
-        if (options.claimAfterEachRow && followers.length === 0) {
-          exhausted = false;
-          lookAgain++;
-        }
+        if (options.claimAfterEachRow && followers.length === 0) lookAgain++;
         pump();
       });
     working.add(done);
@@ -87,17 +88,17 @@ export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOpti
 
   const pump = (): void => {
     const free = concurrency - inHand.size;
-    if (stopping || claiming || exhausted || free === 0 || (free < batch && inHand.size > 0)) return;
+    if (stopping || claiming || exhausted() || free === 0 || (free < batch && inHand.size > 0)) return;
     claiming = true;
     const seen = lookAgain;
     work
       .claim(free)
       .then((rows) => {
-        exhausted = rows.length < free && lookAgain === seen;
+        if (rows.length < free) exhaustedAt = seen;
         for (const row of rows) start(row);
       })
       .catch((error: unknown) => {
-        exhausted = true;
+        exhaustedAt = lookAgain;
         logger.warn({ err: error }, `${options.name}: could not claim work`);
       })
       .finally(() => {
@@ -107,7 +108,6 @@ export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOpti
   };
 
   const wake = (): void => {
-    exhausted = false;
     lookAgain++;
     pump();
   };

@@ -22,6 +22,9 @@ export const PER_ENDPOINT_IN_FLIGHT = 4;
  */
 export const PER_ENDPOINT_LEASED = 8 * PER_ENDPOINT_IN_FLIGHT;
 
+/** Deliveries a worker holds per POST it may have in flight: those POSTing and those ready behind. */
+export const LEASED_PER_POST = PER_ENDPOINT_LEASED / PER_ENDPOINT_IN_FLIGHT;
+
 export const WEBHOOK_QUEUE: LeasedTable = Object.freeze({ table: 'webhook_deliveries', waiting: 'pending', working: 'attempting' });
 
 /** The claimed rows (`claimed`, leased for `$2` seconds) with what an attempt needs; a claim statement ends with it. */

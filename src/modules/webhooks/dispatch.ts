@@ -3,7 +3,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { SecretBox } from '../accounts/secret-box.js';
 import { createKeyedGate } from '../queue/keyed-gate.js';
 import { heldJson, renewSql, type Held } from '../queue/leased-table.js';
-import { CLAIM, claimedDelivery, PER_ENDPOINT_IN_FLIGHT, PER_ENDPOINT_LEASED, secretOpener, WEBHOOK_QUEUE, type ClaimedDelivery, type ClaimRow } from './claim.js';
+import { CLAIM, claimedDelivery, LEASED_PER_POST, PER_ENDPOINT_IN_FLIGHT, secretOpener, WEBHOOK_QUEUE, type ClaimedDelivery, type ClaimRow } from './claim.js';
 import type { WebhookResponse } from './http-client.js';
 import { createOutcomeRecorder, type Recorded } from './outcomes.js';
 import { createReserve } from './reserve.js';
@@ -63,7 +63,7 @@ export function createDispatcher(deps: DispatchDeps): Dispatcher {
     async claim(max) {
       // No more rows than the free POST slots can work soon: rows held here behind slow endpoints'
       // POSTs would be rows other workers could send.
-      const room = Math.min(max, (deps.postsAtOnce - gate.inside()) * (PER_ENDPOINT_LEASED / PER_ENDPOINT_IN_FLIGHT));
+      const room = Math.min(max, (deps.postsAtOnce - gate.inside()) * LEASED_PER_POST);
       if (stopped || room <= 0) return [];
       const rows = await deps.database.queryAsyncCommit<ClaimRow>({ name: 'postgate_claim_webhook_deliveries', text: CLAIM, values: [room, deps.leaseSeconds] });
       return rows.map((row) => claimedDelivery(open, row));

@@ -107,12 +107,13 @@ async function post(agent: Agent, request: WebhookRequest, settings: PostSetting
   // of its own: the race ends the attempt at the deadline even while a name is being resolved
   // or silent addresses tried one after the other (those end by their own timeouts, unheard).
   const deadline = new AbortController();
-  let expire!: () => void;
-  const expired = new Promise<'timeout'>((resolve) => (expire = () => resolve('timeout')));
-  const timer = setTimeout(() => {
-    deadline.abort();
-    expire();
-  }, settings.timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => {
+      deadline.abort();
+      resolve('timeout');
+    }, settings.timeoutMs);
+  });
   const signal = deadline.signal;
   try {
     let response: Dispatcher.ResponseData;
