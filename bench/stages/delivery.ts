@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { perSecond, startCountingChild, type Counted, type CountingChild } from '../lib/counting-child.js';
 import { expectStatus, request } from '../lib/http.js';
 import { LOAD_CORE, SERVER_CORE } from '../lib/load.js';
 import { launch, newBackend, SENDER_DOMAIN, sendingKey } from '../lib/postgate.js';
-import { cpuSeconds, inheritedEnv, pinned, ROOT, runToEnd, spawnServer } from '../lib/processes.js';
+import { cpuSeconds, ROOT, runToEnd, spawnServer } from '../lib/processes.js';
 import { fmt, progress, ratio, verdict, type Report } from '../lib/report.js';
 
 // Stage 8: delivery. A queue of 2,000 DKIM-signed emails of about 2 KB, accepted by Postgate
@@ -34,39 +34,7 @@ const HTML = `<p>${PARAGRAPH.repeat(7)}</p>`;
 
 type Figures = { perSec: number; cpuUs: number | undefined };
 
-type Sink = { port: number; child: ChildProcess; round(expect: number, onFirst: () => void): Promise<{ received: number; ms: number }>; stop(): Promise<void> };
-
-function startSink(): Promise<Sink> {
-  const [command, args] = pinned(LOAD_CORE, process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/stages/delivery-sink.ts')]);
-  const child = spawn(command, args, { cwd: ROOT, env: inheritedEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('message', (message: { port: number }) =>
-      resolve({
-        port: message.port,
-        child,
-        round: (expect, onFirst) =>
-          new Promise((done) => {
-            const listener = (m: { first?: boolean; done?: { received: number; ms: number } }): void => {
-              if (m.first) onFirst();
-              if (!m.done) return;
-              child.off('message', listener);
-              done(m.done);
-            };
-            child.on('message', listener);
-            child.send({ expect });
-          }),
-        stop: () =>
-          new Promise<void>((stopped) => {
-            child.once('exit', () => stopped());
-            child.send({ stop: true });
-          }),
-      }),
-    );
-  });
-}
-
-const perSecond = (r: { received: number; ms: number }): number => ((r.received - 1) * 1000) / r.ms;
+type Sink = CountingChild<Counted>;
 
 /** Fills a new backend's queue with EMAILS live emails from its verified domain, no worker running. */
 async function filledQueue(kind: 'pglite' | 'postgres'): Promise<Record<string, string> | undefined> {
@@ -135,7 +103,7 @@ const describe = (f: Figures, who: string): string => `${fmt(f.perSec)} emails/s
 export async function deliveryStage(o: { report: Report; postgres: boolean }): Promise<void> {
   const { report } = o;
   const kinds = o.postgres ? (['pglite', 'postgres'] as const) : (['pglite'] as const);
-  const sink = await startSink();
+  const sink = await startCountingChild<Counted>('delivery-sink.ts');
   try {
     progress(STAGE, `${EMAILS} signed messages of about 2 KB through a sink on core ${LOAD_CORE}; senders on core ${SERVER_CORE}, ${CONNECTIONS} connections, ${CONCURRENCY} in flight; ${ROUNDS} rounds, the best kept`);
     let top: Figures | undefined;

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -8,9 +7,10 @@ import { createDatabase, type DbTarget } from '../../src/db/client.js';
 import { operator } from '../../src/modules/api-keys/principal.js';
 import { recordEvent } from '../../src/modules/events/record.js';
 import { createOrganization } from '../../src/modules/organizations/service.js';
+import { perSecond, startCountingChild, type Counted, type CountingChild } from '../lib/counting-child.js';
 import { LOAD_CORE, SERVER_CORE } from '../lib/load.js';
 import { backendEnv, newBackend, TMP } from '../lib/postgate.js';
-import { BIN, cpuSeconds, inheritedEnv, pinned, ROOT, runToEnd, spawnServer } from '../lib/processes.js';
+import { BIN, cpuSeconds, ROOT, runToEnd, spawnServer } from '../lib/processes.js';
 import { fmt, progress, ratio, verdict, type Report } from '../lib/report.js';
 
 // Stage 9: webhooks. 2,000 `domain.updated` events of about 1 KB, recorded in process (createDeps,
@@ -41,43 +41,13 @@ const ROUND_TIMEOUT_MS = 300_000;
 const WEBHOOK_ENV = { POSTGATE_WEBHOOK_ALLOW_HTTP: 'true', POSTGATE_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32' };
 
 type Figures = { perSec: number; cpuUs: number | undefined };
-type Done = { received: number; ms: number; bytes: number; connections: number };
-type Receiver = { url: string; round(expect: number, onFirst: () => void): Promise<Done>; stop(): Promise<void> };
+type Done = Counted & { bytes: number; connections: number };
+type Receiver = CountingChild<Done>;
+const urlOf = (receiver: Receiver): string => `http://127.0.0.1:${receiver.port}/webhook`;
 type Prepared = { env: Record<string, string>; target: DbTarget; secret: string; deliveries: { id: string; body: string }[] };
-
-function startReceiver(): Promise<Receiver> {
-  const [command, args] = pinned(LOAD_CORE, process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/stages/webhook-receiver.ts')]);
-  const child: ChildProcess = spawn(command, args, { cwd: ROOT, env: inheritedEnv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('message', (message: { port: number }) =>
-      resolve({
-        url: `http://127.0.0.1:${message.port}/webhook`,
-        round: (expect, onFirst) =>
-          new Promise((done) => {
-            const listener = (m: { first?: boolean; done?: Done }): void => {
-              if (m.first) onFirst();
-              if (!m.done) return;
-              child.off('message', listener);
-              done(m.done);
-            };
-            child.on('message', listener);
-            child.send({ expect });
-          }),
-        stop: () =>
-          new Promise<void>((stopped) => {
-            child.once('exit', () => stopped());
-            child.send({ stop: true });
-          }),
-      }),
-    );
-  });
-}
 
 /** With BENCH_WORKER_PROFILE_DIR, the worker and the ceiling each write a CPU profile there, a round each. */
 const profiled = (): string[] => (process.env.BENCH_WORKER_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_WORKER_PROFILE_DIR] : []);
-
-const perSecond = (r: Done): number => ((r.received - 1) * 1000) / r.ms;
 
 /** About 1 KB of `data`, shaped like a domain with its DNS records (what domain.updated carries). */
 function domainData(i: number, at: Date): Record<string, unknown> {
@@ -178,7 +148,7 @@ async function ceiling(receiver: Receiver, prepared: Prepared, payloads: string)
     core: SERVER_CORE,
     command: process.execPath,
     args: [...profiled(), '--import', 'tsx', path.join(ROOT, 'bench/stages/webhook-ceiling.ts')],
-    env: { BENCH_CEILING: JSON.stringify({ url: receiver.url, secret: prepared.secret, payloads, inFlight: IN_FLIGHT }) },
+    env: { BENCH_CEILING: JSON.stringify({ url: urlOf(receiver), secret: prepared.secret, payloads, inFlight: IN_FLIGHT }) },
   });
   const done = await round;
   const { cpuUs, failed } = JSON.parse(out.trim().split('\n').pop()!) as { cpuUs: number; failed: number };
@@ -202,11 +172,11 @@ const label = (kind: 'pglite' | 'postgres'): string => (kind === 'pglite' ? 'PGl
 export async function webhooksStage(o: { report: Report; postgres: boolean }): Promise<void> {
   const { report } = o;
   const kinds = o.postgres ? (['pglite', 'postgres'] as const) : (['pglite'] as const);
-  const receiver = await startReceiver();
+  const receiver = await startCountingChild<Done>('webhook-receiver.ts');
   try {
     progress(STAGE, `${EVENTS} signed deliveries of about 1 KB to a receiver on core ${LOAD_CORE}; senders on core ${SERVER_CORE}, ${IN_FLIGHT} in flight (Postgate's per-endpoint cap); ${ROUNDS} rounds, the best kept`);
     const prepared = new Map<string, Prepared>();
-    for (const kind of kinds) prepared.set(kind, await prepare(kind, receiver.url));
+    for (const kind of kinds) prepared.set(kind, await prepare(kind, urlOf(receiver)));
     // The ceiling sends the first backend's deliveries: same ids, same bytes, same secret.
     const payloads = path.join(TMP, 'webhook-deliveries.json');
     const first = prepared.get(kinds[0])!;

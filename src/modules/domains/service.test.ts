@@ -6,6 +6,7 @@ import { domains } from '../../db/schema.js';
 import { AppError } from '../../lib/errors.js';
 import { operator, type Actor } from '../api-keys/principal.js';
 import { createOrganization } from '../organizations/service.js';
+import { appErrorOf, FIRST_PAGE } from '../../../test/app-errors.js';
 import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
 import { start, type TestDnsServer } from '../../../test/dns-server.js';
 import type { DomainObject, DomainRecord } from './schemas.js';
@@ -19,17 +20,7 @@ import {
   type DomainDeps,
 } from './service.js';
 
-const page = { direction: 'after', id: undefined, limit: 20 } as const;
 
-async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
 
 function recordOf(domain: DomainObject, record: DomainRecord['record']): DomainRecord {
   const found = domain.records.find((r) => r.record === record);
@@ -96,7 +87,7 @@ for (const backend of BACKENDS) {
       const created = await createDomain(deps, a, { name: 'secret.example.com' });
       const [row] = await deps.db.select().from(domains).where(eq(domains.id, created.id));
       const privateBody = row!.dkimPrivateKey.split('\n').slice(1, -2).join('');
-      for (const shown of [created, await getDomain(deps, a, created.id), await verifyDomain(deps, a, created.id), await listDomains(deps, a, page)]) {
+      for (const shown of [created, await getDomain(deps, a, created.id), await verifyDomain(deps, a, created.id), await listDomains(deps, a, FIRST_PAGE)]) {
         const json = JSON.stringify(shown);
         expect(json).not.toContain('PRIVATE');
         expect(json).not.toContain(privateBody.slice(0, 40));
@@ -211,7 +202,7 @@ for (const backend of BACKENDS) {
         const error = await appErrorOf(attempt(deps, b, domain.id));
         expect(error.code).toBe('not_found');
       }
-      expect((await listDomains(deps, b, page)).data.map((d) => d.id)).not.toContain(domain.id);
+      expect((await listDomains(deps, b, FIRST_PAGE)).data.map((d) => d.id)).not.toContain(domain.id);
       expect(await getSendingDomain(deps.db, b.organizationId, 'private.example.com')).toBeUndefined();
       expect((await getDomain(deps, a, domain.id)).status).toBe('not_started');
     });
@@ -227,7 +218,7 @@ for (const backend of BACKENDS) {
           c.clock.advance(1_000);
           ids.push((await createDomain(d, actor, { name })).id);
         }
-        const all = await listDomains(d, actor, page);
+        const all = await listDomains(d, actor, FIRST_PAGE);
         expect(all).toMatchObject({ object: 'list', has_more: false });
         expect(all.data.map((x) => x.name)).toEqual(['three.example.com', 'two.example.com', 'one.example.com']);
         expect(Object.keys(all.data[0]!).sort()).toEqual(['capabilities', 'click_tracking', 'created_at', 'custom_return_path', 'id', 'name', 'object', 'open_tracking', 'region', 'status', 'tls']);
@@ -247,7 +238,7 @@ for (const backend of BACKENDS) {
       expect(await deleteDomain(deps, a, domain.id)).toEqual({ object: 'domain', id: domain.id, deleted: true });
       expect((await appErrorOf(getDomain(deps, a, domain.id))).code).toBe('not_found');
       expect((await appErrorOf(deleteDomain(deps, a, domain.id))).code).toBe('not_found');
-      expect((await listDomains(deps, a, page)).data.map((d) => d.id)).not.toContain(domain.id);
+      expect((await listDomains(deps, a, FIRST_PAGE)).data.map((d) => d.id)).not.toContain(domain.id);
       expect(await getSendingDomain(deps.db, a.organizationId, 'gone.example.com')).toBeUndefined();
       // The name is free again.
       expect((await createDomain(deps, a, { name: 'gone.example.com' })).id).not.toBe(domain.id);

@@ -2,27 +2,17 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema.js';
 import { events, suppressions } from '../../db/schema-events.js';
-import { AppError } from '../../lib/errors.js';
 import { rowsOf } from '../delivery/sql.js';
 import { operator, type Actor } from '../api-keys/principal.js';
 import { createOrganization } from '../organizations/service.js';
+import { appErrorOf, FIRST_PAGE } from '../../../test/app-errors.js';
 import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
 import { createSuppressionService, type SuppressionService } from './service.js';
 
 // The suppression use cases on a real database: idempotent adds, lookups by id or address within
 // the caller's project only, and every change committed with its audit and webhook events.
 
-const page = { direction: 'after', id: undefined, limit: 20 } as const;
 
-async function appErrorOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
 
 for (const backend of BACKENDS) {
   describe(`suppression service (${backend})`, () => {
@@ -117,9 +107,9 @@ for (const backend of BACKENDS) {
       expect(last).toMatchObject({ has_more: false, data: [{ id: ids[0] }] });
       const back = await service.list(actor, { direction: 'before', id: newest[2], limit: 2 });
       expect(back.data.map((s) => s.id)).toEqual(newest.slice(0, 2));
-      expect((await service.list(actor, page, { origin: 'bounce' })).data).toEqual([]);
-      expect((await service.list(actor, page, { origin: 'manual' })).data).toHaveLength(5);
-      expect((await service.list(b, page)).data.map((s) => s.id)).not.toEqual(expect.arrayContaining([ids[0]]));
+      expect((await service.list(actor, FIRST_PAGE, { origin: 'bounce' })).data).toEqual([]);
+      expect((await service.list(actor, FIRST_PAGE, { origin: 'manual' })).data).toHaveLength(5);
+      expect((await service.list(b, FIRST_PAGE)).data.map((s) => s.id)).not.toEqual(expect.arrayContaining([ids[0]]));
     });
 
     it('removes by id or by address, with its audit and suppression.removed events, then 404s', async () => {

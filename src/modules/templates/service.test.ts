@@ -2,25 +2,15 @@ import { and, eq, like, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../db/schema.js';
 import { templateVersions } from '../../db/schema-templates.js';
-import { AppError } from '../../lib/errors.js';
 import { operator, type Actor } from '../api-keys/principal.js';
 import { createOrganization } from '../organizations/service.js';
 import { createProjectService } from '../projects/service.js';
+import { appErrorOf, FIRST_PAGE } from '../../../test/app-errors.js';
 import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
 import type { CreateTemplateInput } from './schemas.js';
 import { createTemplateService, type TemplateService } from './service.js';
 
-const page = { direction: 'after', id: undefined, limit: 20 } as const;
 
-async function errorOf(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error('expected an AppError');
-}
 
 const ORDER: CreateTemplateInput = {
   name: 'order',
@@ -83,7 +73,7 @@ for (const backend of BACKENDS) {
       });
       expect(got.current_version_id).toMatch(/^tmplv_/);
       expect(await service.get(a, 'order-a')).toEqual(got);
-      const error = await errorOf(service.publishedForSending(a, id));
+      const error = await appErrorOf(service.publishedForSending(a, id));
       expect(error).toMatchObject({ code: 'validation_error', field: 'template.id' });
       expect(error.message).toMatch(/no published version/);
     });
@@ -135,31 +125,31 @@ for (const backend of BACKENDS) {
       // null clears; the alias then names nothing.
       await service.update(a, id, { alias: null });
       expect((await service.get(a, id)).alias).toBeNull();
-      expect(await errorOf(service.get(a, 'renamed-alias'))).toMatchObject({ code: 'not_found' });
+      expect(await appErrorOf(service.get(a, 'renamed-alias'))).toMatchObject({ code: 'not_found' });
     });
 
     it('refuses an undeclared variable on create and on update, and the update changes nothing', async () => {
-      const created = await errorOf(service.create(a, { name: 'x', html: '<p>{{{NAME}}} {{{CITY}}}</p>', variables: [{ key: 'NAME', type: 'string' }] }));
+      const created = await appErrorOf(service.create(a, { name: 'x', html: '<p>{{{NAME}}} {{{CITY}}}</p>', variables: [{ key: 'NAME', type: 'string' }] }));
       expect(created).toMatchObject({ code: 'validation_error', field: 'html' });
       expect(created.message).toMatch(/CITY at line 1, column 15 \(offset 14\)/);
       const { id } = await service.create(a, ORDER);
       // Removing a declaration the content still uses is the same mistake.
-      const updated = await errorOf(service.update(a, id, { variables: [{ key: 'ORDER', type: 'number' }] }));
+      const updated = await appErrorOf(service.update(a, id, { variables: [{ key: 'ORDER', type: 'number' }] }));
       expect(updated.message).toMatch(/^html: variable NAME at line 1, column 7/);
       expect((await service.get(a, id)).variables).toHaveLength(2);
     });
 
     it('keeps aliases unique per project, and resolves them in the caller’s project only', async () => {
       const { id } = await service.create(a, { ...ORDER, alias: 'welcome' });
-      expect(await errorOf(service.create(a, { ...ORDER, alias: 'welcome' }))).toMatchObject({ code: 'validation_error', field: 'alias' });
+      expect(await appErrorOf(service.create(a, { ...ORDER, alias: 'welcome' }))).toMatchObject({ code: 'validation_error', field: 'alias' });
       const other = await service.create(aOther, { ...ORDER, alias: 'welcome' });
       expect((await service.get(aOther, 'welcome')).id).toBe(other.id);
       expect((await service.get(a, 'welcome')).id).toBe(id);
-      expect(await errorOf(service.get(aOther, id))).toMatchObject({ code: 'not_found' });
+      expect(await appErrorOf(service.get(aOther, id))).toMatchObject({ code: 'not_found' });
       const second = await service.create(a, ORDER);
-      expect(await errorOf(service.update(a, second.id, { alias: 'welcome' }))).toMatchObject({ field: 'alias' });
-      expect(await errorOf(service.create(a, { ...ORDER, alias: 'has space' }))).toMatchObject({ field: 'alias' });
-      expect(await errorOf(service.create(a, { ...ORDER, alias: 'tmpl_0123456789abcdefghjkmnpqrs' }))).toMatchObject({ field: 'alias' });
+      expect(await appErrorOf(service.update(a, second.id, { alias: 'welcome' }))).toMatchObject({ field: 'alias' });
+      expect(await appErrorOf(service.create(a, { ...ORDER, alias: 'has space' }))).toMatchObject({ field: 'alias' });
+      expect(await appErrorOf(service.create(a, { ...ORDER, alias: 'tmpl_0123456789abcdefghjkmnpqrs' }))).toMatchObject({ field: 'alias' });
     });
 
     it("answers another organization's template with 404, whatever the operation", async () => {
@@ -175,7 +165,7 @@ for (const backend of BACKENDS) {
           () => service.publishedForSending(b, ref),
           () => service.remove(b, ref),
         ]) {
-          expect(await errorOf(call())).toMatchObject({ code: 'not_found' });
+          expect(await appErrorOf(call())).toMatchObject({ code: 'not_found' });
         }
       }
       expect((await service.get(a, id)).name).toBe('order');
@@ -198,14 +188,14 @@ for (const backend of BACKENDS) {
         text: 'Hi <b>Ann</b>, order 42',
       });
       expect((await service.render(a, id, { ORDER: '7' })).text).toBe('Hi friend, order 7');
-      expect(await errorOf(service.render(a, id, {}))).toMatchObject({ field: 'variables.ORDER' });
+      expect(await appErrorOf(service.render(a, id, {}))).toMatchObject({ field: 'variables.ORDER' });
     });
 
     it('lists the project’s templates newest first, with cursors', async () => {
-      const list = await service.list(aOther, page);
+      const list = await service.list(aOther, FIRST_PAGE);
       expect(list.object).toBe('list');
       expect(list.data.map((t) => t.alias)).toEqual(['welcome']);
-      const all = await service.list(a, { ...page, limit: 2 });
+      const all = await service.list(a, { ...FIRST_PAGE, limit: 2 });
       expect(all.has_more).toBe(true);
       const next = await service.list(a, { direction: 'after', id: all.data[1]!.id, limit: 100 });
       expect(next.data.map((t) => t.id)).not.toContain(all.data[0]!.id);
@@ -217,7 +207,7 @@ for (const backend of BACKENDS) {
       await service.publish(a, id);
       await service.update(a, id, { subject: 'x' });
       expect(await service.remove(a, id)).toEqual({ object: 'template', id, deleted: true });
-      expect(await errorOf(service.get(a, id))).toMatchObject({ code: 'not_found' });
+      expect(await appErrorOf(service.get(a, id))).toMatchObject({ code: 'not_found' });
       expect(await versionsOf(id)).toBe(0);
     });
 
@@ -234,7 +224,7 @@ for (const backend of BACKENDS) {
       await step(() => service.publish(a, id)); // nothing to publish: no event
       await step(() => service.duplicate(a, id));
       await step(() => service.remove(a, id));
-      await errorOf(service.update(a, id, { subject: 'gone' }));
+      await appErrorOf(service.update(a, id, { subject: 'gone' }));
       const rows = await ctx.deps.database.db
         .select()
         .from(auditEvents)
