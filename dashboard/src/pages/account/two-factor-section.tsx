@@ -6,6 +6,7 @@ import { CopyButton } from '../../components/copy-button.tsx';
 import { Field } from '../../components/field.tsx';
 import { ErrorState, FormError, Loading } from '../../components/states.tsx';
 import { useLoad } from '../../lib/use-load.ts';
+import { useSubmit } from '../../lib/use-submit.ts';
 
 /** TOTP two-factor: set up (secret and otpauth URI, then a first code), recovery codes once, turn off. */
 export function TwoFactorSection({ onChanged }: { onChanged: () => void }): ReactNode {
@@ -13,20 +14,7 @@ export function TwoFactorSection({ onChanged }: { onChanged: () => void }): Reac
   const [enrollment, setEnrollment] = useState<TwoFactorEnrollment>();
   const [recoveryCodes, setRecoveryCodes] = useState<string[]>();
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  const act = async (action: () => Promise<void>): Promise<void> => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, errors, run: act } = useSubmit();
   const start = (): Promise<void> => act(async () => setEnrollment(await api.post<TwoFactorEnrollment>('/two-factor/enroll')));
   const confirm = (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -81,7 +69,7 @@ export function TwoFactorSection({ onChanged }: { onChanged: () => void }): Reac
         <form onSubmit={(e) => void disable(e)} noValidate aria-label="Turn off two-factor sign-in">
           <p className="muted">On, with {state.data.recovery_codes_left ?? 0} recovery codes left. Turning it off needs a current code.</p>
           {codeField}
-          <FormError message={error} />
+          <FormError message={errors.form} />
           <button type="submit" className="button button-danger" disabled={busy || code.trim() === ''}>
             Turn off two-factor
           </button>
@@ -90,7 +78,7 @@ export function TwoFactorSection({ onChanged }: { onChanged: () => void }): Reac
       {state.data && !state.data.enabled && !enrollment ? (
         <>
           <p className="muted">Off. With it on, signing in asks for a code from an authenticator app after your password.</p>
-          <FormError message={error} />
+          <FormError message={errors.form} />
           <button type="button" className="button button-primary" onClick={() => void start()} disabled={busy}>
             Set up two-factor
           </button>
@@ -106,7 +94,7 @@ export function TwoFactorSection({ onChanged }: { onChanged: () => void }): Reac
             <code className="token" data-testid="totp-secret">{enrollment.secret}</code> <CopyButton text={enrollment.secret} label="Copy secret" />
           </p>
           {codeField}
-          <FormError message={error} />
+          <FormError message={errors.form} />
           <button type="submit" className="button button-primary" disabled={busy || code.trim() === ''}>
             Turn on two-factor
           </button>

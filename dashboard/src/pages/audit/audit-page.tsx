@@ -1,7 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../../api/client.ts';
 import type { AuditEvent, List } from '../../api/types.ts';
-import { TableHead } from '../../components/table-head.tsx';
+import { DataTable } from '../../components/data-table.tsx';
 import { EmptyState, ErrorState, Loading } from '../../components/states.tsx';
 import { useLoad } from '../../lib/use-load.ts';
 import { AuditRow } from './audit-row.tsx';
@@ -104,16 +104,11 @@ export function AuditPage(): ReactNode {
         </EmptyState>
       ) : null}
       {rows.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table responsive-table audit-table" aria-label="Audit events" aria-busy={events.loading || undefined}>
-            <TableHead columns={['Time', 'Actor', 'Action', 'Targets', 'IP']} />
-            <tbody>
-              {rows.map((event) => (
-                <AuditRow key={event.id} event={event} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable className="audit-table" columns={['Time', 'Actor', 'Action', 'Targets', 'IP']} label="Audit events" busy={events.loading}>
+          {rows.map((event) => (
+            <AuditRow key={event.id} event={event} />
+          ))}
+        </DataTable>
       ) : null}
 
       {hasNewer || hasOlder ? (

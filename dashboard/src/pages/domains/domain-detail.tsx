@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { api, ApiError } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import type { Domain } from '../../api/types.ts';
 import { Badge } from '../../components/badge.tsx';
 import { ConfirmDeleteDialog } from '../../components/confirm-delete-dialog.tsx';
@@ -7,27 +7,20 @@ import { ErrorState, FormError, Loading } from '../../components/states.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { navigate } from '../../lib/use-hash-route.ts';
 import { useLoad } from '../../lib/use-load.ts';
+import { useSubmit } from '../../lib/use-submit.ts';
 import { RecordsTable } from './records-table.tsx';
 
 /** One domain: its region and capabilities, its records, a DNS check, and deletion. */
 export function DomainDetail({ id, onChanged }: { id: string; onChanged: () => void }): ReactNode {
   const domain = useLoad(() => api.get<Domain>(`/domains/${id}`), [id]);
-  const [verifying, setVerifying] = useState(false);
-  const [error, setError] = useState<string>();
+  const verification = useSubmit();
   const [confirmDelete, setConfirmDelete] = useState(false);
 
-  const verify = async (): Promise<void> => {
-    setVerifying(true);
-    setError(undefined);
-    try {
+  const verify = (): Promise<void> =>
+    verification.run(async () => {
       domain.set(await api.post<Domain>(`/domains/${id}/verify`));
       onChanged();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setVerifying(false);
-    }
-  };
+    });
 
   if (domain.loading && !domain.data) return <Loading label="Loading domain…" />;
   if (domain.error) return <ErrorState error={domain.error} onRetry={domain.reload} />;
@@ -51,8 +44,8 @@ export function DomainDetail({ id, onChanged }: { id: string; onChanged: () => v
           </p>
         </div>
         <div className="button-row">
-          <button type="button" className="button button-primary" onClick={() => void verify()} disabled={verifying}>
-            {verifying ? 'Checking DNS…' : 'Verify DNS records'}
+          <button type="button" className="button button-primary" onClick={() => void verify()} disabled={verification.busy}>
+            {verification.busy ? 'Checking DNS…' : 'Verify DNS records'}
           </button>
           <button type="button" className="button button-danger-quiet" onClick={() => setConfirmDelete(true)}>
             Delete
@@ -60,9 +53,9 @@ export function DomainDetail({ id, onChanged }: { id: string; onChanged: () => v
         </div>
       </div>
       <p className="visually-hidden" aria-live="polite">
-        {verifying ? '' : `Status: ${d.status}`}
+        {verification.busy ? '' : `Status: ${d.status}`}
       </p>
-      <FormError message={error} />
+      <FormError message={verification.errors.form} />
       <RecordsTable records={d.records} />
       {confirmDelete ? <DeleteDomainDialog name={d.name} id={d.id} onClose={() => setConfirmDelete(false)} onDeleted={onChanged} /> : null}
     </section>

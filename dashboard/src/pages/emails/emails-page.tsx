@@ -1,12 +1,14 @@
 import { useCallback, useMemo, useState, type ReactNode } from 'react';
 import { TableHead } from '../../components/table-head.tsx';
-import { api, ApiError } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import type { EmailDetail, EmailStatus, EmailSummary, List } from '../../api/types.ts';
 import { Badge } from '../../components/badge.tsx';
-import { EmptyState, ErrorState, FormError, Loading } from '../../components/states.tsx';
+import { LoadMore } from '../../components/load-more.tsx';
+import { EmptyState, ErrorState, Loading } from '../../components/states.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { navigate } from '../../lib/use-hash-route.ts';
 import { useLoad } from '../../lib/use-load.ts';
+import { NO_ERRORS, useSubmit } from '../../lib/use-submit.ts';
 import { EmailDetailPanel } from './email-detail.tsx';
 
 const PAGE = 100;
@@ -31,8 +33,7 @@ const STATUSES: { value: EmailStatus; label: string }[] = [
 export function EmailsPage({ selectedId }: { selectedId: string | undefined }): ReactNode {
   const first = useLoad(() => api.get<List<EmailSummary>>(`/emails?limit=${PAGE}`));
   const [older, setOlder] = useState<{ data: EmailSummary[]; has_more: boolean }>();
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<string>();
+  const more = useSubmit();
   const [updated, setUpdated] = useState<Record<string, EmailStatus>>({});
   const [status, setStatus] = useState<EmailStatus | ''>('');
   const [query, setQuery] = useState('');
@@ -53,23 +54,17 @@ export function EmailsPage({ selectedId }: { selectedId: string | undefined }): 
   const refresh = (): void => {
     setOlder(undefined);
     setUpdated({});
-    setMoreError(undefined);
+    more.setErrors(NO_ERRORS);
     first.reload();
   };
 
   const loadMore = async (): Promise<void> => {
     const last = emails[emails.length - 1];
     if (!last) return;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    try {
+    await more.run(async () => {
       const page = await api.get<List<EmailSummary>>(`/emails?limit=${PAGE}&after=${encodeURIComponent(last.id)}`);
       setOlder((o) => ({ data: [...(o?.data ?? []), ...page.data], has_more: page.has_more }));
-    } catch (e) {
-      setMoreError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setLoadingMore(false);
-    }
+    });
   };
 
   // The panel reports what it loaded, so the row's badge follows a delivery the panel watched.
@@ -146,12 +141,7 @@ export function EmailsPage({ selectedId }: { selectedId: string | undefined }): 
             <EmailsTable emails={shown} selectedId={selectedId} />
           )}
           {hasMore ? (
-            <div className="load-more">
-              <button type="button" className="button" onClick={() => void loadMore()} disabled={loadingMore}>
-                {loadingMore ? 'Loading…' : 'Load older emails'}
-              </button>
-              <FormError message={moreError} />
-            </div>
+            <LoadMore label="Load older emails" busy={more.busy} error={more.errors.form} onLoad={() => void loadMore()} />
           ) : null}
         </>
       ) : null}

@@ -1,9 +1,10 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { DomainSummary } from '../../api/types.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogActions } from '../../components/dialog-actions.tsx';
 import { FormError } from '../../components/states.tsx';
-import { splitError } from '../../lib/form-errors.ts';
-import { KeyForm, type KeyFormErrors } from './key-form.tsx';
+import { useSubmit } from '../../lib/use-submit.ts';
+import { KeyForm } from './key-form.tsx';
 import type { KeyFormValue } from './scopes.ts';
 
 const FIELDS = ['name', 'permission', 'scopes', 'domain_ids', 'allowed_ips'] as const;
@@ -25,26 +26,16 @@ type Props = {
 /** The key form in a dialog, shared by "Create API key" and the edit panel. */
 export function KeyFormDialog(props: Props): ReactNode {
   const [value, setValue] = useState(props.initial);
-  const [errors, setErrors] = useState<KeyFormErrors>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, run, setFieldErrors } = useSubmit(FIELDS, { aliases: { domain_id: 'domain_ids' }, closesOnSuccess: true });
   const formId = `${props.name}-form`;
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     if (value.name.trim() === '') {
-      setErrors({ name: 'Give the key a name.' });
+      setFieldErrors({ name: 'Give the key a name.' });
       return;
     }
-    setBusy(true);
-    try {
-      await props.onSubmit(value);
-    } catch (error) {
-      const split = splitError(error, FIELDS, { domain_id: 'domain_ids' });
-      setErrors(split.fields);
-      setFormError(split.form);
-      setBusy(false);
-    }
+    await run(() => props.onSubmit(value));
   };
 
   return (
@@ -54,16 +45,7 @@ export function KeyFormDialog(props: Props): ReactNode {
       name={props.name}
       variant={props.variant}
       onClose={props.onClose}
-      footer={
-        <>
-          <button type="button" className="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" disabled={busy}>
-            {busy ? props.busyLabel : props.submitLabel}
-          </button>
-        </>
-      }
+      footer={<DialogActions onCancel={props.onClose} label={props.submitLabel} busyLabel={props.busyLabel} busy={busy} form={formId} />}
     >
       <form id={formId} onSubmit={(e) => void submit(e)} noValidate>
         <KeyForm
@@ -71,12 +53,12 @@ export function KeyFormDialog(props: Props): ReactNode {
           onChange={(next) => {
             // An edited field's old error would now be wrong.
             setValue(next);
-            setErrors({});
+            setFieldErrors({});
           }}
-          errors={errors}
+          errors={errors.fields}
           domains={props.domains}
         />
-        <FormError message={formError} />
+        <FormError message={errors.form} />
       </form>
     </Dialog>
   );

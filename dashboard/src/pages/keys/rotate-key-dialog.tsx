@@ -1,8 +1,10 @@
 import { useId, useState, type ReactNode } from 'react';
-import { api, ApiError } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import type { ApiKey, ApiKeyWithToken } from '../../api/types.ts';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogActions } from '../../components/dialog-actions.tsx';
 import { FormError } from '../../components/states.tsx';
+import { useSubmit } from '../../lib/use-submit.ts';
 
 const GRACE = [
   { seconds: 0, label: 'No grace period: the old token stops working now' },
@@ -16,19 +18,10 @@ type Props = { apiKey: ApiKey; onClose: () => void; onRotated: (key: ApiKeyWithT
 /** New secret, same key: the old token may keep working for a grace period while you deploy. */
 export function RotateKeyDialog({ apiKey, onClose, onRotated }: Props): ReactNode {
   const [grace, setGrace] = useState(0);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, run } = useSubmit([], { closesOnSuccess: true });
   const selectId = useId();
 
-  const rotate = async (): Promise<void> => {
-    setBusy(true);
-    try {
-      onRotated(await api.post<ApiKeyWithToken>(`/api-keys/${apiKey.id}/rotate`, { grace_seconds: grace }));
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-      setBusy(false);
-    }
-  };
+  const rotate = (): Promise<void> => run(async () => onRotated(await api.post<ApiKeyWithToken>(`/api-keys/${apiKey.id}/rotate`, { grace_seconds: grace })));
 
   return (
     <Dialog
@@ -36,16 +29,7 @@ export function RotateKeyDialog({ apiKey, onClose, onRotated }: Props): ReactNod
       description={<>A new token replaces the current one. The key keeps its id, permission and restrictions.</>}
       name="rotate-key"
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" className="button button-primary" onClick={() => void rotate()} disabled={busy}>
-            {busy ? 'Rotating…' : 'Rotate key'}
-          </button>
-        </>
-      }
+      footer={<DialogActions onCancel={onClose} label="Rotate key" busyLabel="Rotating…" busy={busy} onConfirm={() => void rotate()} />}
     >
       <div className="field">
         <label htmlFor={selectId}>Keep the old token working for</label>
@@ -57,7 +41,7 @@ export function RotateKeyDialog({ apiKey, onClose, onRotated }: Props): ReactNod
           ))}
         </select>
       </div>
-      <FormError message={error} />
+      <FormError message={errors.form} />
     </Dialog>
   );
 }

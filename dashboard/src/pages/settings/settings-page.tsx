@@ -2,7 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { api } from '../../api/client.ts';
 import type { List, Project } from '../../api/types.ts';
 import { ConfirmDeleteDialog } from '../../components/confirm-delete-dialog.tsx';
-import { TableHead } from '../../components/table-head.tsx';
+import { DataTable } from '../../components/data-table.tsx';
 import { EmptyState, ErrorState, Loading } from '../../components/states.tsx';
 import { formatDate } from '../../lib/format.ts';
 import { useLoad } from '../../lib/use-load.ts';
@@ -33,39 +33,34 @@ export function SettingsPage(): ReactNode {
         {projects.error ? <ErrorState error={projects.error} onRetry={projects.reload} /> : null}
         {projects.data && projects.data.data.length === 0 ? <EmptyState title="No projects yet">Create one above.</EmptyState> : null}
         {projects.data && projects.data.data.length > 0 ? (
-          <div className="table-wrap">
-            <table className="table responsive-table" aria-labelledby="projects-title">
-              <TableHead columns={['Name', 'Id', 'Created']} actions />
-              <tbody>
-                {projects.data.data.map((p) => (
-                  <tr key={p.id} data-project-id={p.id}>
-                    <td data-label="Name">
-                      <strong>{p.name}</strong> {p.default ? <span className="badge badge-violet">Default</span> : null}
-                    </td>
-                    <td data-label="Id">
-                      <code>{p.id}</code>
-                    </td>
-                    <td data-label="Created" className="nowrap">
-                      {formatDate(p.created_at)}
-                    </td>
-                    <td className="row-actions">
-                      <button type="button" className="button button-small" onClick={() => setOpen({ kind: 'rename', project: p })} aria-label={`Rename ${p.name}`}>
-                        Rename
-                      </button>
-                      <button
-                        type="button"
-                        className="button button-small button-danger-quiet"
-                        onClick={() => setOpen({ kind: 'delete', project: p })}
-                        aria-label={`Delete ${p.name}`}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable columns={['Name', 'Id', 'Created']} actions labelledBy="projects-title">
+            {projects.data.data.map((p) => (
+              <tr key={p.id} data-project-id={p.id}>
+                <td data-label="Name">
+                  <strong>{p.name}</strong> {p.default ? <span className="badge badge-violet">Default</span> : null}
+                </td>
+                <td data-label="Id">
+                  <code>{p.id}</code>
+                </td>
+                <td data-label="Created" className="nowrap">
+                  {formatDate(p.created_at)}
+                </td>
+                <td className="row-actions">
+                  <button type="button" className="button button-small" onClick={() => setOpen({ kind: 'rename', project: p })} aria-label={`Rename ${p.name}`}>
+                    Rename
+                  </button>
+                  <button
+                    type="button"
+                    className="button button-small button-danger-quiet"
+                    onClick={() => setOpen({ kind: 'delete', project: p })}
+                    aria-label={`Delete ${p.name}`}
+                  >
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         ) : null}
       </section>
 

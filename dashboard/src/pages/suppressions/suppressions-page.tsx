@@ -1,9 +1,11 @@
 import { useState, type ReactNode } from 'react';
-import { api, ApiError } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import type { List } from '../../api/types.ts';
 import { ConfirmDeleteDialog } from '../../components/confirm-delete-dialog.tsx';
-import { EmptyState, ErrorState, FormError, Loading } from '../../components/states.tsx';
+import { LoadMore } from '../../components/load-more.tsx';
+import { EmptyState, ErrorState, Loading } from '../../components/states.tsx';
 import { useLoad } from '../../lib/use-load.ts';
+import { useSubmit } from '../../lib/use-submit.ts';
 import { AddSuppressionForm } from './add-suppression-form.tsx';
 import { ORIGINS, type Suppression, type SuppressionOrigin } from './suppression-types.ts';
 import { SuppressionsTable } from './suppressions-table.tsx';
@@ -16,8 +18,7 @@ export function SuppressionsPage(): ReactNode {
   const base = `/suppressions?limit=${PAGE}${origin ? `&origin=${origin}` : ''}`;
   const first = useLoad(() => api.get<List<Suppression>>(base), [base]);
   const [older, setOlder] = useState<{ base: string; data: Suppression[]; has_more: boolean }>();
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<string>();
+  const more = useSubmit();
   const [removing, setRemoving] = useState<Suppression>();
   const [notice, setNotice] = useState('');
 
@@ -37,16 +38,10 @@ export function SuppressionsPage(): ReactNode {
   const loadMore = async (): Promise<void> => {
     const last = rows[rows.length - 1];
     if (!last) return;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    try {
+    await more.run(async () => {
       const page = await api.get<List<Suppression>>(`${base}&after=${encodeURIComponent(last.id)}`);
       setOlder({ base, data: [...(olderPages?.data ?? []), ...page.data], has_more: page.has_more });
-    } catch (e) {
-      setMoreError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setLoadingMore(false);
-    }
+    });
   };
 
   return (
@@ -85,12 +80,7 @@ export function SuppressionsPage(): ReactNode {
       ) : null}
       {rows.length > 0 ? <SuppressionsTable suppressions={rows} onRemove={setRemoving} /> : null}
       {hasMore ? (
-        <div className="load-more">
-          <button type="button" className="button" onClick={() => void loadMore()} disabled={loadingMore}>
-            {loadingMore ? 'Loading…' : 'Load more'}
-          </button>
-          <FormError message={moreError} />
-        </div>
+        <LoadMore label="Load more" busy={more.busy} error={more.errors.form} onLoad={() => void loadMore()} />
       ) : null}
 
       {removing ? (

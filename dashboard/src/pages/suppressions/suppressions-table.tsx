@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { TableHead } from '../../components/table-head.tsx';
+import { DataTable } from '../../components/data-table.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { ORIGINS, type Suppression } from './suppression-types.ts';
 
@@ -7,40 +7,35 @@ type Props = { suppressions: Suppression[]; onRemove: (suppression: Suppression)
 
 export function SuppressionsTable({ suppressions, onRemove }: Props): ReactNode {
   return (
-    <div className="table-wrap">
-      <table className="table responsive-table" aria-label="Suppressed addresses">
-        <TableHead columns={['Email', 'Origin', 'Caused by', 'Added']} actions />
-        <tbody>
-          {suppressions.map((s) => (
-            <tr key={s.id} data-suppression-id={s.id}>
-              <td data-label="Email" className="suppression-email">
-                {s.email}
-              </td>
-              <td data-label="Origin">
-                <OriginBadge origin={s.origin} />
-              </td>
-              <td data-label="Caused by">
-                {s.source_id ? (
-                  <a href={`#/emails/${s.source_id}`}>
-                    <code>{s.source_id}</code>
-                  </a>
-                ) : (
-                  <span className="muted">—</span>
-                )}
-              </td>
-              <td data-label="Added" className="nowrap">
-                <time dateTime={s.created_at}>{formatDateTime(s.created_at)}</time>
-              </td>
-              <td className="row-actions">
-                <button type="button" className="button button-small button-danger-quiet" onClick={() => onRemove(s)} aria-label={`Remove ${s.email}`}>
-                  Remove
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable columns={['Email', 'Origin', 'Caused by', 'Added']} actions label="Suppressed addresses">
+      {suppressions.map((s) => (
+        <tr key={s.id} data-suppression-id={s.id}>
+          <td data-label="Email" className="suppression-email">
+            {s.email}
+          </td>
+          <td data-label="Origin">
+            <OriginBadge origin={s.origin} />
+          </td>
+          <td data-label="Caused by">
+            {s.source_id ? (
+              <a href={`#/emails/${s.source_id}`}>
+                <code>{s.source_id}</code>
+              </a>
+            ) : (
+              <span className="muted">—</span>
+            )}
+          </td>
+          <td data-label="Added" className="nowrap">
+            <time dateTime={s.created_at}>{formatDateTime(s.created_at)}</time>
+          </td>
+          <td className="row-actions">
+            <button type="button" className="button button-small button-danger-quiet" onClick={() => onRemove(s)} aria-label={`Remove ${s.email}`}>
+              Remove
+            </button>
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 

@@ -5,37 +5,29 @@ import type { CreatedInvitation, Role } from '../../api/types.ts';
 import { CopyButton } from '../../components/copy-button.tsx';
 import { Field } from '../../components/field.tsx';
 import { FormError } from '../../components/states.tsx';
-import { splitError } from '../../lib/form-errors.ts';
+import { useSubmit } from '../../lib/use-submit.ts';
 
 /** Invites by email and role; the link is shown here once (it cannot be shown again). */
 export function InviteForm({ roles, onInvited }: { roles: Role[]; onInvited: () => void }): ReactNode {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('developer');
-  const [error, setError] = useState<{ email?: string; form?: string }>({});
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, run } = useSubmit(['email']);
   const [created, setCreated] = useState<CreatedInvitation>();
 
-  const submit = async (event: FormEvent): Promise<void> => {
+  const submit = (event: FormEvent): Promise<void> => {
     event.preventDefault();
-    setBusy(true);
-    setError({});
-    try {
+    return run(async () => {
       const invitation = await api.post<CreatedInvitation>('/invitations', { email: email.trim(), role });
       setCreated(invitation);
       setEmail('');
       onInvited();
-    } catch (e) {
-      const split = splitError(e, ['email'] as const);
-      setError({ email: split.fields.email, form: split.form });
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <>
       <form className="inline-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Invite a member">
-        <Field label="Email" error={error.email}>
+        <Field label="Email" error={errors.fields.email}>
           {(props) => <input {...props} type="email" autoComplete="off" value={email} onChange={(e) => setEmail(e.target.value)} />}
         </Field>
         <Field label="Role">
@@ -52,7 +44,7 @@ export function InviteForm({ roles, onInvited }: { roles: Role[]; onInvited: () 
         <button type="submit" className="button button-primary" disabled={busy || email.trim() === ''}>
           {busy ? 'Inviting…' : 'Invite'}
         </button>
-        <FormError message={error.form} />
+        <FormError message={errors.form} />
       </form>
       {created ? (
         <div className="notice" role="status" data-testid="invite-link">

@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
-import { api, ApiError } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import { CopyButton } from '../../components/copy-button.tsx';
 import { FormError } from '../../components/states.tsx';
+import { useSubmit } from '../../lib/use-submit.ts';
 import type { WebhookWithSecret } from './webhook-types.ts';
 
 /**
@@ -10,23 +11,15 @@ import type { WebhookWithSecret } from './webhook-types.ts';
  */
 export function RevealSecret({ webhookId }: { webhookId: string }): ReactNode {
   const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, run, setErrors } = useSubmit();
 
-  const reveal = async (): Promise<void> => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const reveal = (): Promise<void> =>
+    run(async () => {
       const { signing_secret: revealed } = await api.get<WebhookWithSecret>(`/webhooks/${encodeURIComponent(webhookId)}`);
       // The server keeps the secret from members who may not edit webhooks (viewers).
-      if (revealed === null) setError('Only members who can edit webhooks can see the signing secret.');
+      if (revealed === null) setErrors({ fields: {}, form: 'Only members who can edit webhooks can see the signing secret.' });
       else setSecret(revealed);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <section className="webhook-secret" aria-labelledby="webhook-secret-title">
@@ -49,7 +42,7 @@ export function RevealSecret({ webhookId }: { webhookId: string }): ReactNode {
           </button>
         </div>
       )}
-      <FormError message={error} />
+      <FormError message={errors.form} />
     </section>
   );
 }

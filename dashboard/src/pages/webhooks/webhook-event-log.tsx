@@ -1,10 +1,12 @@
 import { useState, type ReactNode } from 'react';
-import { api, ApiError } from '../../api/client.ts';
+import { api } from '../../api/client.ts';
 import type { List } from '../../api/types.ts';
-import { EmptyState, ErrorState, FormError, Loading } from '../../components/states.tsx';
-import { TableHead } from '../../components/table-head.tsx';
+import { EmptyState, ErrorState, Loading } from '../../components/states.tsx';
+import { DataTable } from '../../components/data-table.tsx';
+import { LoadMore } from '../../components/load-more.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { useLoad } from '../../lib/use-load.ts';
+import { useSubmit } from '../../lib/use-submit.ts';
 import { usePollWhileInFlight } from './in-flight.ts';
 import { DeliveryStatusBadge } from './webhook-badges.tsx';
 import type { WebhookEventSummary } from './webhook-types.ts';
@@ -23,8 +25,7 @@ export function WebhookEventLog({ webhookId, selectedEventId, version }: Props):
   const base = `/webhooks/${encodeURIComponent(webhookId)}/events?limit=${PAGE}`;
   const first = useLoad(() => api.get<List<WebhookEventSummary>>(base), [base, version]);
   const [older, setOlder] = useState<{ data: WebhookEventSummary[]; has_more: boolean }>();
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<string>();
+  const more = useSubmit();
   usePollWhileInFlight(first.data, first.data?.data.map((e) => e.status) ?? [], first.reload);
 
   const head = first.data?.data ?? [];
@@ -35,16 +36,10 @@ export function WebhookEventLog({ webhookId, selectedEventId, version }: Props):
   const loadMore = async (): Promise<void> => {
     const last = events[events.length - 1];
     if (!last) return;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    try {
+    await more.run(async () => {
       const page = await api.get<List<WebhookEventSummary>>(`${base}&after=${encodeURIComponent(last.id)}`);
       setOlder((o) => ({ data: [...(o?.data ?? []), ...page.data], has_more: page.has_more }));
-    } catch (e) {
-      setMoreError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setLoadingMore(false);
-    }
+    });
   };
 
   return (
@@ -64,37 +59,27 @@ export function WebhookEventLog({ webhookId, selectedEventId, version }: Props):
         <EmptyState title="No events yet">Events this endpoint subscribes to appear here as they happen. Send a test event to try it.</EmptyState>
       ) : null}
       {events.length > 0 ? (
-        <div className="table-wrap">
-          <table className="table responsive-table webhook-events-table" aria-label="Events sent to this endpoint">
-            <TableHead columns={['Event', 'Status', 'Event id', 'Created']} />
-            <tbody>
-              {events.map((event) => (
-                <tr key={event.id} data-event-id={event.id} className={event.id === selectedEventId ? 'row-selected' : undefined}>
-                  <td data-label="Event">
-                    <a href={`#/webhooks/${webhookId}/events/${event.id}`}>{event.type}</a>
-                  </td>
-                  <td data-label="Status">
-                    <DeliveryStatusBadge status={event.status} />
-                  </td>
-                  <td data-label="Event id">
-                    <code>{event.id}</code>
-                  </td>
-                  <td data-label="Created" className="nowrap">
-                    <time dateTime={event.created_at}>{formatDateTime(event.created_at)}</time>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable className="webhook-events-table" columns={['Event', 'Status', 'Event id', 'Created']} label="Events sent to this endpoint">
+          {events.map((event) => (
+            <tr key={event.id} data-event-id={event.id} className={event.id === selectedEventId ? 'row-selected' : undefined}>
+              <td data-label="Event">
+                <a href={`#/webhooks/${webhookId}/events/${event.id}`}>{event.type}</a>
+              </td>
+              <td data-label="Status">
+                <DeliveryStatusBadge status={event.status} />
+              </td>
+              <td data-label="Event id">
+                <code>{event.id}</code>
+              </td>
+              <td data-label="Created" className="nowrap">
+                <time dateTime={event.created_at}>{formatDateTime(event.created_at)}</time>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       {hasMore ? (
-        <div className="load-more">
-          <button type="button" className="button" onClick={() => void loadMore()} disabled={loadingMore}>
-            {loadingMore ? 'Loading…' : 'Load older events'}
-          </button>
-          <FormError message={moreError} />
-        </div>
+        <LoadMore label="Load older events" busy={more.busy} error={more.errors.form} onLoad={() => void loadMore()} />
       ) : null}
     </section>
   );

@@ -1,10 +1,11 @@
-import { useState, type ReactNode } from 'react';
-import { api, ApiError } from '../../api/client.ts';
+import type { ReactNode } from 'react';
+import { api } from '../../api/client.ts';
 import type { List } from '../../api/types.ts';
 import { Dialog } from '../../components/dialog.tsx';
 import { ErrorState, FormError, Loading } from '../../components/states.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { useLoad } from '../../lib/use-load.ts';
+import { useSubmit } from '../../lib/use-submit.ts';
 import { usePollWhileInFlight } from './in-flight.ts';
 import { AttemptsTable } from './attempts-table.tsx';
 import { DeliveryStatusBadge } from './webhook-badges.tsx';
@@ -21,24 +22,16 @@ export function WebhookEventPanel({ webhookId, eventId, onClose, onReplayed }: P
     const [event, attempts] = await Promise.all([api.get<WebhookEventDetail>(path), api.get<List<WebhookAttempt>>(`${path}/attempts?limit=100`)]);
     return { event, attempts };
   }, [path]);
-  const [replaying, setReplaying] = useState(false);
-  const [error, setError] = useState<string>();
+  const replaying = useSubmit();
   const event = loaded.data?.event;
   usePollWhileInFlight(loaded.data, event ? [event.status] : [], loaded.reload);
 
-  const replay = async (): Promise<void> => {
-    setReplaying(true);
-    setError(undefined);
-    try {
+  const replay = (): Promise<void> =>
+    replaying.run(async () => {
       await api.post<QueuedEvent>(`${path}/replay`);
       loaded.reload();
       onReplayed();
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setReplaying(false);
-    }
-  };
+    });
 
   return (
     <Dialog
@@ -54,14 +47,14 @@ export function WebhookEventPanel({ webhookId, eventId, onClose, onReplayed }: P
         ) : undefined
       }
       footer={
-        <button type="button" className="button button-primary" onClick={() => void replay()} disabled={replaying || !event}>
-          {replaying ? 'Replaying…' : 'Replay'}
+        <button type="button" className="button button-primary" onClick={() => void replay()} disabled={replaying.busy || !event}>
+          {replaying.busy ? 'Replaying…' : 'Replay'}
         </button>
       }
     >
       {loaded.loading && !loaded.data ? <Loading label="Loading event…" /> : null}
       {loaded.error ? <ErrorState error={loaded.error} onRetry={loaded.reload} /> : null}
-      <FormError message={error} />
+      <FormError message={replaying.errors.form} />
       {event && loaded.data ? (
         <>
           {event.next_attempt_at ? <p className="muted">Next attempt: {formatDateTime(event.next_attempt_at)}.</p> : null}

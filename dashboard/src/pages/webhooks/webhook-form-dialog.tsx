@@ -1,8 +1,9 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Dialog } from '../../components/dialog.tsx';
+import { DialogActions } from '../../components/dialog-actions.tsx';
 import { Field } from '../../components/field.tsx';
 import { FormError } from '../../components/states.tsx';
-import { splitError } from '../../lib/form-errors.ts';
+import { useSubmit } from '../../lib/use-submit.ts';
 import { EventTypePicker } from './event-type-picker.tsx';
 
 export type WebhookFormValue = { endpoint: string; events: string[] };
@@ -23,31 +24,20 @@ const FIELDS = ['endpoint', 'events'] as const;
 /** The endpoint URL and its event types, shared by "Add webhook" and "Edit webhook". */
 export function WebhookFormDialog({ name, title, submitLabel, busyLabel, initial, onClose, onSubmit }: Props): ReactNode {
   const [value, setValue] = useState(initial);
-  const [errors, setErrors] = useState<Partial<Record<(typeof FIELDS)[number], string>>>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, errors, run, setFieldErrors } = useSubmit(FIELDS, { closesOnSuccess: true });
   const formId = `${name}-form`;
 
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     if (value.endpoint.trim() === '') {
-      setErrors({ endpoint: 'Give the URL Postgate should POST events to.' });
+      setFieldErrors({ endpoint: 'Give the URL Postgate should POST events to.' });
       return;
     }
     if (value.events.length === 0) {
-      setErrors({ events: 'Choose at least one event type.' });
+      setFieldErrors({ events: 'Choose at least one event type.' });
       return;
     }
-    setBusy(true);
-    setFormError(undefined);
-    try {
-      await onSubmit({ endpoint: value.endpoint.trim(), events: value.events });
-    } catch (error) {
-      const split = splitError(error, FIELDS);
-      setErrors(split.fields);
-      setFormError(split.form);
-      setBusy(false);
-    }
+    await run(() => onSubmit({ endpoint: value.endpoint.trim(), events: value.events }));
   };
 
   return (
@@ -55,19 +45,10 @@ export function WebhookFormDialog({ name, title, submitLabel, busyLabel, initial
       title={title}
       name={name}
       onClose={onClose}
-      footer={
-        <>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" disabled={busy}>
-            {busy ? busyLabel : submitLabel}
-          </button>
-        </>
-      }
+      footer={<DialogActions onCancel={onClose} label={submitLabel} busyLabel={busyLabel} busy={busy} form={formId} />}
     >
       <form id={formId} className="form-stack" onSubmit={(e) => void submit(e)} noValidate>
-        <Field label="Endpoint URL" hint="HTTPS, reachable from this server. Each event is POSTed as JSON, signed (Standard Webhooks)." error={errors.endpoint}>
+        <Field label="Endpoint URL" hint="HTTPS, reachable from this server. Each event is POSTed as JSON, signed (Standard Webhooks)." error={errors.fields.endpoint}>
           {(props) => (
             <input
               {...props}
@@ -80,20 +61,20 @@ export function WebhookFormDialog({ name, title, submitLabel, busyLabel, initial
               value={value.endpoint}
               onChange={(e) => {
                 setValue({ ...value, endpoint: e.target.value });
-                setErrors({});
+                setFieldErrors({});
               }}
             />
           )}
         </Field>
         <EventTypePicker
           selected={value.events}
-          error={errors.events}
+          error={errors.fields.events}
           onChange={(events) => {
             setValue({ ...value, events });
-            setErrors({});
+            setFieldErrors({});
           }}
         />
-        <FormError message={formError} />
+        <FormError message={errors.form} />
       </form>
     </Dialog>
   );
