@@ -5,6 +5,7 @@ import { adminSocketPath, acquireLock, type DataDirLock } from './cli/data-dir-l
 import { serveAdminSocket } from './cli/admin-socket.js';
 import type { Config } from './config/config.js';
 import { pgdataOf, pgliteExists } from './db/pglite.js';
+import { startPgliteMaintenance } from './db/pglite-maintenance.js';
 import { openPrivateDir } from './lib/private-dir.js';
 import { startSmtp } from './smtp/server.js';
 import { smtpServices } from './smtp/services.js';
@@ -36,6 +37,10 @@ export async function start(config: Config, roles: readonly Role[], print: (line
     }
     const deps = await createDeps({ config });
     closers.push(() => deps.close());
+    if (deps.database.pglite) {
+      const maintenance = startPgliteMaintenance(deps.database.pglite, deps.logger);
+      closers.unshift(() => maintenance.stop());
+    }
     const urls: string[] = [];
     let admin: Server | undefined;
     if (lock) {
@@ -70,7 +75,7 @@ export async function start(config: Config, roles: readonly Role[], print: (line
       if (smtp.smtpsPort) print(`SMTPS submission   smtps://${host}:${smtp.smtpsPort}  (implicit TLS)`);
     }
     print(
-      `Database           ${deps.database.kind === 'pglite' ? `PGlite (embedded) in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
+      `Database           ${deps.database.kind === 'pglite' ? `PGlite (embedded) in ${config.dataDir}, vacuumed in this process` : 'PostgreSQL (DATABASE_URL)'}`,
     );
     print(`Limits and caches  ${config.redisUrl ? 'Redis (REDIS_URL)' : 'in this process'}`);
     print(`Roles              ${roles.join(', ')}`);
