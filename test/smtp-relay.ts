@@ -14,6 +14,8 @@ export type TestRelay = {
   messages: RelayedMessage[];
   /** Decides the answer to each DATA (or when to give it); undefined accepts. */
   respond: (message: RelayedMessage) => Reply | Promise<Reply>;
+  /** Decides the answer to MAIL FROM; undefined accepts. */
+  mailFrom: (address: string) => Reply;
   /** Decides the answer to each RCPT TO; undefined accepts. */
   rcpt: (address: string) => Reply;
   /** Every RCPT TO address the relay was given, accepted or not. */
@@ -30,6 +32,7 @@ export async function startRelay(port = 0): Promise<TestRelay> {
   const relay: Omit<TestRelay, 'port' | 'url' | 'close'> & { respond: TestRelay['respond'] } = {
     messages: [],
     respond: () => undefined,
+    mailFrom: () => undefined,
     rcpt: () => undefined,
     rcptSeen: [],
     duplicates: () => {
@@ -49,13 +52,12 @@ export async function startRelay(port = 0): Promise<TestRelay> {
       if (known && auth.password === RELAY_PASS) return callback(null, { user: auth.username });
       return callback(new Error('Invalid username or password'));
     },
+    onMailFrom(address, _session, callback) {
+      callback(refusal(relay.mailFrom(address.address)));
+    },
     onRcptTo(address, _session, callback) {
       relay.rcptSeen.push(address.address);
-      const reply = relay.rcpt(address.address);
-      if (!reply) return callback();
-      const error = new Error(reply.message) as Error & { responseCode: number };
-      error.responseCode = reply.code;
-      return callback(error);
+      callback(refusal(relay.rcpt(address.address)));
     },
     onData(stream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
@@ -72,11 +74,7 @@ export async function startRelay(port = 0): Promise<TestRelay> {
           user: typeof session.user === 'string' ? session.user : undefined,
         };
         void Promise.resolve(relay.respond(message)).then((reply) => {
-          if (reply) {
-            const error = new Error(reply.message) as Error & { responseCode: number };
-            error.responseCode = reply.code;
-            return callback(error);
-          }
+          if (reply) return callback(refusal(reply));
           relay.messages.push(message);
           callback(null, 'OK: queued');
         });
@@ -95,4 +93,10 @@ export async function startRelay(port = 0): Promise<TestRelay> {
     url: `smtp://${RELAY_USER}:${RELAY_PASS}@127.0.0.1:${bound}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }) as TestRelay;
+}
+
+/** smtp-server's form of a refusal: an error with its reply code; none accepts. */
+function refusal(reply: Reply): (Error & { responseCode: number }) | undefined {
+  if (!reply) return undefined;
+  return Object.assign(new Error(reply.message), { responseCode: reply.code });
 }

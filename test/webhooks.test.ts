@@ -155,9 +155,15 @@ for (const backend of BACKENDS) {
 
       const secretPath = `${receiver.url}/T0KEN-in-the-path?token=s3cr3t`;
       const created = await resend.webhooks.create({ endpoint: secretPath, events: ['email.sent'] });
+      // Disabled by the system after a 410: its audit entry hides the token too.
+      receiver.respond = () => ({ status: 410, body: 'gone' });
+      await resend.emails.send({ from: 'hi@hooks.example.org', to: 'd@example.net', subject: 'Token', text: 'x' });
+      await eventually(async () => (await resend.webhooks.get(created.data!.id)).data?.status === 'disabled', 5_000, 'disabled by 410');
+      receiver.respond = () => ({ status: 200, body: 'ok' });
       const audit = await ctx.app.inject({ method: 'GET', url: '/audit-logs?action=webhook.*', headers: { authorization: `Bearer ${acme.token}` } });
       expect(audit.statusCode).toBe(200);
       expect(audit.body).toContain(created.data!.id);
+      expect(audit.body).toContain('webhook.disabled');
       expect(audit.body).not.toContain('T0KEN');
       expect(audit.body).not.toContain('s3cr3t');
       await resend.webhooks.remove(created.data!.id);

@@ -7,7 +7,7 @@ import { signMessage } from './dkim-sign.js';
 import type { EmailQueue } from './queue.js';
 import type { Recorder, Outcome } from './record.js';
 import type { SigningKey, SigningKeys } from './signing-keys.js';
-import { captureTransport, type Transport } from './transport.js';
+import { captureTransport, describeRefusals, type Refusal, type Transport } from './transport.js';
 
 // One delivery attempt of a claimed email, as a list of named steps (Postal's outgoing message
 // processor):
@@ -52,16 +52,19 @@ export async function deliverClaimed(deps: DeliveryDeps, email: ClaimedEmail): P
 
 async function attempt(deps: DeliveryDeps, email: ClaimedEmail): Promise<Outcome> {
   const domain = await checkDomain(deps.keys, email);
-  if (!domain.ok) return { kind: 'hard_fail', event: 'failed', error: domain.reason, bounced: [] };
-  if (!email.message) return { kind: 'hard_fail', event: 'failed', error: 'the message of this email is missing', bounced: [] };
+  if (!domain.ok) return hardFail('failed', domain.reason);
+  if (!email.message) return hardFail('failed', 'the message of this email is missing');
   // An email sent as JSON is composed here (a fault in composing is a failed attempt, see above).
   // Security and reputation: an address that bounced hard or complained is never sent to again.
   const blocked = new Set(email.suppressed);
   const recipients = email.recipients.filter((address) => !blocked.has(address.toLowerCase()));
-  if (recipients.length === 0) return { kind: 'hard_fail', event: 'suppressed', error: `on the suppression list: ${email.suppressed.join(', ')}`, bounced: [] };
+  const skipped = email.recipients.filter((address) => blocked.has(address.toLowerCase()));
+  if (recipients.length === 0) return hardFail('suppressed', `on the suppression list: ${email.suppressed.join(', ')}`);
   const raw = await messageBytes(tracked(deps, email, email.message));
   const signed = domain.key ? await signMessage(raw, domain.key) : raw;
-  return send(deps, { ...email, recipients }, signed);
+  const outcome = await send(deps, { ...email, recipients }, signed);
+  // Those left out are said so in the email's history (email.suppressed), once: a retry goes to the others only.
+  return skipped.length > 0 ? { ...outcome, skipped } : outcome;
 }
 
 /**
@@ -97,23 +100,35 @@ async function send(deps: DeliveryDeps, email: ClaimedEmail, signed: Buffer): Pr
   const transport = email.mode === 'test' || !deps.relay ? captureTransport : deps.relay;
   const sentAt = deps.clock.now();
   const result = await transport.send({ envelopeFrom: email.envelopeFrom, recipients: email.recipients, raw: signed }, { requireTls: email.domain?.tls === 'enforced' });
+  // Recipients the relay refused for good are suppressed; those it refused for now get the retry, alone.
+  const bounced = result.refused.permanently;
+  const deferred = result.refused.temporarily;
+  const later = deferred.map((r) => r.recipient);
   if (result.ok) {
-    const response = result.rejected.length > 0 ? `${result.response} (refused: ${result.rejected.join(', ')})` : result.response;
-    // Recipients the relay refused (5xx at RCPT) while taking the others bounced: suppressed.
-    return { kind: 'sent', via: transport.kind, sentAt, response, signed, bounced: result.rejected };
+    const refused = [...bounced, ...deferred].map((r) => r.recipient);
+    const response = refused.length > 0 ? `${result.response} (refused: ${refused.join(', ')})` : result.response;
+    const sent = { kind: 'sent', via: transport.kind, sentAt, response, signed, bounced } as const;
+    return deferred.length === 0 ? sent : { ...sent, then: softFail(deps, email, `refused for now: ${describeRefusals(deferred)}`, { recipients: later }) };
   }
-  // The domain requires TLS and the relay offered none: the operator's relay, not the recipient,
-  // is at fault, so the email fails without suppressing anyone.
-  if (result.refusal === 'tls_unavailable') return { kind: 'hard_fail', event: 'failed', error: result.error, bounced: [] };
-  if (result.permanent) return { kind: 'hard_fail', event: 'bounced', error: result.error, bounced: result.recipientRefused ? email.recipients : [] };
-  return softFail(deps, email, result.error);
+  // The domain requires TLS and the relay will not give it: the operator's relay, not the
+  // recipient, is at fault, so the email fails (at once when the refusal is final) without
+  // suppressing anyone.
+  if (result.refusal === 'tls_unavailable') return result.permanent ? hardFail('failed', result.error) : softFail(deps, email, result.error);
+  if (result.permanent) return hardFail('bounced', result.error, bounced);
+  return softFail(deps, email, result.error, { bounced, recipients: later.length > 0 ? later : undefined });
 }
 
-/** Try again after the backoff, or give up once the attempts are spent. */
-function softFail(deps: DeliveryDeps, email: ClaimedEmail, error: string): Outcome {
+const hardFail = (event: 'bounced' | 'failed' | 'suppressed', error: string, bounced: readonly Refusal[] = []): Outcome => ({ kind: 'hard_fail', event, error, bounced });
+
+/**
+ * Try again after the backoff (to `recipients` only, when some were refused for now), or give up
+ * once the attempts are spent. `bounced`: refused for good in this attempt, suppressed either way.
+ */
+function softFail(deps: DeliveryDeps, email: ClaimedEmail, error: string, also: { bounced?: readonly Refusal[]; recipients?: readonly string[] | undefined } = {}): Extract<Outcome, { kind: 'soft_fail' | 'hard_fail' }> {
+  const bounced = also.bounced ?? [];
   if (email.attempts >= deps.maxAttempts) {
-    return { kind: 'hard_fail', event: 'failed', error: `gave up after ${email.attempts} attempts; last: ${error}`, bounced: [] };
+    return { kind: 'hard_fail', event: 'failed', error: `gave up after ${email.attempts} attempts; last: ${error}`, bounced };
   }
   const delay = retryDelayMs(email.attempts, deps.retryBaseMs, deps.random);
-  return { kind: 'soft_fail', retryAt: new Date(email.now.getTime() + delay), error };
+  return { kind: 'soft_fail', retryAt: new Date(email.now.getTime() + delay), error, bounced, recipients: also.recipients };
 }

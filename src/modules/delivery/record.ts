@@ -3,6 +3,7 @@ import type { Clock } from '../../lib/clock.js';
 import { wellFormedJson } from '../../db/json.js';
 import { createBatcher, type Batcher } from '../queue/batcher.js';
 import type { ClaimedEmail } from './claim.js';
+import { describeRefusals, type Refusal } from './transport.js';
 
 // The last step: what one attempt came to, with its events (and, for captured mail, the signed
 // message; for a hard bounce, the refused addresses added to the suppression list), in ONE statement, its own transaction. Outcomes recorded at the same moment share the
@@ -10,15 +11,35 @@ import type { ClaimedEmail } from './claim.js';
 // lease and was taken over writes nothing, so it cannot overwrite its successor's outcome. A retry
 // is the same row queued again for its time: no job to add.
 
-/** `bounced`: the recipients the relay refused for good (5xx), added to the suppression list. */
-export type Outcome =
-  | Readonly<{ kind: 'sent'; via: 'relay' | 'capture'; sentAt: Date; response: string; signed: Buffer; bounced: readonly string[] }>
-  | Readonly<{ kind: 'soft_fail'; retryAt: Date; error: string }>
-  /**
-   * `bounced`: the relay refused it (5xx). `failed`: Postgate gave up (attempts, domain).
-   * `suppressed`: every recipient is on the suppression list; nothing was sent.
-   */
-  | Readonly<{ kind: 'hard_fail'; event: 'bounced' | 'failed' | 'suppressed'; error: string; bounced: readonly string[] }>;
+/**
+ * What every outcome may carry: `bounced`, recipients the relay refused for good (5xx), added to
+ * the suppression list; `skipped`, recipients left out because they are on it already.
+ */
+type Refusals = Readonly<{ bounced: readonly Refusal[]; skipped?: readonly string[] }>;
+
+/** Tried again at `retryAt`, to `recipients` alone when only some were refused for now. */
+type Retry = Readonly<{ kind: 'soft_fail'; retryAt: Date; error: string; recipients?: readonly string[] | undefined }>;
+
+/**
+ * `bounced`: the relay refused it (5xx). `failed`: Postgate gave up (attempts, domain, TLS).
+ * `suppressed`: every recipient is on the suppression list; nothing was sent.
+ */
+type Final = Readonly<{ kind: 'hard_fail'; event: 'bounced' | 'failed' | 'suppressed'; error: string }>;
+
+export type Outcome = Refusals &
+  (
+    | Readonly<{
+        kind: 'sent';
+        via: 'relay' | 'capture';
+        sentAt: Date;
+        response: string;
+        signed: Buffer;
+        /** Some recipients were refused for now: what becomes of the email for them. */
+        then?: Refusals & (Retry | Final);
+      }>
+    | Retry
+    | Final
+  );
 
 export type Recorder = Readonly<{
   /** False when the attempt had lost its claim and nothing was written. */
@@ -28,12 +49,12 @@ export type Recorder = Readonly<{
 
 const RECORD = `WITH o AS (
   SELECT * FROM json_to_recordset($1::json)
-    AS r(id text, attempt int, status text, last_event text, next_attempt_at timestamptz, last_error text, captured text)
+    AS r(id text, attempt int, status text, last_event text, next_attempt_at timestamptz, last_error text, captured text, recipients text[])
 ),
 u AS (
   UPDATE emails e
   SET status = o.status, last_event = o.last_event, next_attempt_at = coalesce(o.next_attempt_at, e.next_attempt_at),
-    locked_until = NULL, last_error = o.last_error, updated_at = now()
+    locked_until = NULL, last_error = o.last_error, recipients = coalesce(o.recipients, e.recipients), updated_at = now()
   FROM o
   WHERE e.id = o.id AND e.status = 'sending' AND e.attempts = o.attempt
   RETURNING e.id
@@ -60,7 +81,17 @@ s AS (
 )
 SELECT id FROM u`;
 
-type Row = { id: string; attempt: number; status: string; last_event: string; next_attempt_at: Date | null; last_error: string | null; captured: string | null };
+/** `recipients`: the envelope of the next attempt, when narrowed to those refused for now (else kept). */
+type Row = {
+  id: string;
+  attempt: number;
+  status: string;
+  last_event: string;
+  next_attempt_at: Date | null;
+  last_error: string | null;
+  captured: string | null;
+  recipients: readonly string[] | null;
+};
 type Event = { email_id: string; type: string; detail: string | null; created_at: Date };
 type Bounce = { email_id: string; email: string; created_at: Date };
 type Item = { row: Row; events: Event[]; bounced: Bounce[] };
@@ -84,35 +115,49 @@ export function createRecorder(deps: { database: Database; clock: Clock }): Reco
 }
 
 function itemOf(email: Pick<ClaimedEmail, 'id' | 'attempts'>, outcome: Outcome, now: Date): Item {
-  const base = { id: email.id, attempt: email.attempts, next_attempt_at: null, captured: null };
   const event = (type: string, detail: string | null, at = now): Event => ({ email_id: email.id, type, detail: storable(detail), created_at: at });
-  const bounced = outcome.kind === 'soft_fail' ? [] : outcome.bounced.map((address) => ({ email_id: email.id, email: address, created_at: now }));
-  return { ...entryOf(email, outcome, base, event), bounced };
+  const row = (fields: Pick<Row, 'status' | 'last_event'> & Partial<Row>): Row => ({ id: email.id, attempt: email.attempts, next_attempt_at: null, last_error: null, captured: null, recipients: null, ...fields });
+  const refusals = [outcome, ...(outcome.kind === 'sent' && outcome.then ? [outcome.then] : [])];
+  const skipped = refusals.flatMap((r) => r.skipped ?? []);
+  const bounced = refusals.flatMap((r) => r.bounced);
+  // The history, in order: who was left out, what was sent, who refused it for good, then the verdict.
+  const left = skipped.length > 0 ? [event('suppressed', `not sent to ${skipped.join(', ')}: on the suppression list`)] : [];
+  const bounce = bounced.length > 0 && !(outcome.kind === 'hard_fail' && outcome.event === 'bounced') ? [event('bounced', `refused for good: ${describeRefusals(bounced)}`)] : [];
+  const entry = ((): Omit<Item, 'bounced'> => {
+    switch (outcome.kind) {
+      case 'sent': {
+        const sent = [event('sent', outcome.via === 'capture' ? 'captured by Postgate' : 'handed to the relay', outcome.sentAt), ...bounce, event('delivered', outcome.response)];
+        if (!outcome.then) {
+          const captured = outcome.via === 'capture' ? outcome.signed.toString('base64') : null;
+          return { row: row({ status: 'delivered', last_event: 'delivered', captured }), events: [...left, ...sent] };
+        }
+        const then = verdict(email, outcome.then, event, row);
+        return { row: then.row, events: [...left, ...sent, ...then.events] };
+      }
+      case 'soft_fail':
+      case 'hard_fail': {
+        const then = verdict(email, outcome, event, row);
+        return { row: then.row, events: [...left, ...bounce, ...then.events] };
+      }
+    }
+  })();
+  return { ...entry, bounced: bounced.map((r) => ({ email_id: email.id, email: r.recipient, created_at: now })) };
 }
 
-function entryOf(
+/** A retry or a final failure: the email's row and its one event. */
+function verdict(
   email: Pick<ClaimedEmail, 'attempts'>,
-  outcome: Outcome,
-  base: Pick<Row, 'id' | 'attempt' | 'next_attempt_at' | 'captured'>,
-  event: (type: string, detail: string | null, at?: Date) => Event,
+  outcome: Retry | Final,
+  event: (type: string, detail: string | null) => Event,
+  row: (fields: Pick<Row, 'status' | 'last_event'> & Partial<Row>) => Row,
 ): Omit<Item, 'bounced'> {
-  switch (outcome.kind) {
-    case 'sent':
-      return {
-        row: { ...base, status: 'delivered', last_event: 'delivered', last_error: null, captured: outcome.via === 'capture' ? outcome.signed.toString('base64') : null },
-        events: [event('sent', outcome.via === 'capture' ? 'captured by Postgate' : 'handed to the relay', outcome.sentAt), event('delivered', outcome.response)],
-      };
-    case 'soft_fail':
-      return {
-        row: { ...base, status: 'queued', last_event: 'delivery_delayed', next_attempt_at: outcome.retryAt, last_error: storable(outcome.error) },
-        events: [event('delivery_delayed', `${outcome.error} (attempt ${email.attempts}; next at ${outcome.retryAt.toISOString()})`)],
-      };
-    case 'hard_fail':
-      return {
-        row: { ...base, status: outcome.event, last_event: outcome.event, last_error: storable(outcome.error) },
-        events: [event(outcome.event, outcome.error)],
-      };
+  if (outcome.kind === 'hard_fail') {
+    return { row: row({ status: outcome.event, last_event: outcome.event, last_error: storable(outcome.error) }), events: [event(outcome.event, outcome.error)] };
   }
+  return {
+    row: row({ status: 'queued', last_event: 'delivery_delayed', next_attempt_at: outcome.retryAt, last_error: storable(outcome.error), recipients: outcome.recipients ?? null }),
+    events: [event('delivery_delayed', `${outcome.error} (attempt ${email.attempts}; next at ${outcome.retryAt.toISOString()})`)],
+  };
 }
 
 /** A relay's reply may carry a NUL, which PostgreSQL text cannot hold. */

@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:net';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,9 +28,9 @@ describe('relay transport without STARTTLS', () => {
     await relay?.close();
   });
 
-  it('refuses a send that requires TLS, as tls_unavailable and not a bounce, and sends nothing', async () => {
+  it('refuses a send that requires TLS, as tls_unavailable (final: STARTTLS refused with 5xx) refusing no recipient, and sends nothing', async () => {
     const result = await transport.send(message('enforced'), { requireTls: true });
-    expect(result).toMatchObject({ ok: false, permanent: false, refusal: 'tls_unavailable' });
+    expect(result).toMatchObject({ ok: false, permanent: true, refusal: 'tls_unavailable', refused: { permanently: [], temporarily: [] } });
     expect(result.ok || result.error).toMatch(/^TLS required/);
     expect(relay.messages).toHaveLength(0);
   });
@@ -82,5 +83,34 @@ describe('relay transport with STARTTLS', () => {
   it('sends enforced mail over STARTTLS', async () => {
     expect(await transport.send(message('over-tls'), { requireTls: true })).toMatchObject({ ok: true });
     expect(received).toContainEqual({ subject: 'over-tls', secure: true });
+  });
+});
+
+describe('relay transport whose STARTTLS is down for now', () => {
+  let server: Server;
+  let transport: Transport;
+  beforeAll(async () => {
+    // A relay offering STARTTLS that answers it 454 (RFC 3207: TLS not available for a temporary reason).
+    server = createServer((socket) => {
+      socket.write('220 relay.test ESMTP\r\n');
+      socket.on('data', (data: Buffer) => {
+        const command = data.toString('latin1').trim().split(' ')[0]!.toUpperCase();
+        if (command === 'EHLO') socket.write('250-relay.test\r\n250 STARTTLS\r\n');
+        else if (command === 'STARTTLS') socket.write('454 4.7.0 TLS not available due to temporary reason\r\n');
+        else if (command === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('502 5.5.1 not implemented\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const address = server.address();
+    transport = relayTransport(`smtp://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, logger, { maxConnections: 1 });
+  });
+  afterAll(async () => {
+    await transport?.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('refuses a send that requires TLS as tls_unavailable for now: tried again later', async () => {
+    expect(await transport.send(message('later'), { requireTls: true })).toMatchObject({ ok: false, permanent: false, refusal: 'tls_unavailable' });
   });
 });

@@ -12,20 +12,31 @@ import type { Logger } from 'pino';
 
 export type OutgoingMessage = Readonly<{ envelopeFrom: string; recipients: readonly string[]; raw: Buffer }>;
 
+/** A recipient the relay refused, with its reply. */
+export type Refusal = Readonly<{ recipient: string; reply: string }>;
+
+/**
+ * Recipients the relay refused themselves: for good (5xx at RCPT TO, or at DATA a mailbox status
+ * 5.1.x / 5.2.1 for the one recipient) or for now (4xx at RCPT TO). Only these are the
+ * recipients' doing: a refusal of the sender or of the content is the operator's to fix.
+ */
+export type Refused = Readonly<{ permanently: readonly Refusal[]; temporarily: readonly Refusal[] }>;
+
+export const NONE_REFUSED: Refused = Object.freeze({ permanently: [], temporarily: [] });
+
+/** `a@x.test (550 5.1.1 no such user), ...`: for the email's history. */
+export const describeRefusals = (refusals: readonly Refusal[]): string => refusals.map((r) => `${r.recipient} (${r.reply})`).join(', ');
+
 export type TransportResult =
-  | Readonly<{ ok: true; response: string; rejected: readonly string[] }>
+  /** Taken for the recipients not in `refused`. */
+  | Readonly<{ ok: true; response: string; refused: Refused }>
   /**
-   * `permanent`: the relay answered 5xx (the message will not be taken); otherwise try again later.
-   * `refusal: 'tls_unavailable'`: TLS was required and the relay offered none (or the handshake
-   * failed), so nothing was sent. Not `permanent`: it says nothing of the recipient (a bounce
-   * would suppress them); the delivery step makes it a hard failure (`failed`).
+   * `permanent`: the relay's answer is final (5xx); otherwise try again later.
+   * `refusal: 'tls_unavailable'`: TLS was required and the relay refused STARTTLS (permanent when
+   * with 5xx, as when it has none) or the handshake failed (for now), so nothing was sent. It says
+   * nothing of the recipients: `refused` is empty and the email fails, never bounces.
    */
-  /**
-   * `recipientRefused`: a permanent refusal of the recipients themselves (5xx at RCPT, or an
-   * enhanced status 5.1.x / 5.2.1 naming the mailbox), the only refusal that suppresses them: a
-   * refusal of the sender or the content is the operator's to fix, not the recipients' fault.
-   */
-  | Readonly<{ ok: false; permanent: boolean; error: string; refusal?: 'tls_unavailable'; recipientRefused?: boolean }>;
+  | Readonly<{ ok: false; permanent: boolean; error: string; refusal?: 'tls_unavailable'; refused: Refused }>;
 
 export type SendOptions = Readonly<{
   /** The sending domain's `tls` is `enforced`: send only over TLS, never in plain text. */
@@ -44,7 +55,7 @@ export const captureTransport: Transport = Object.freeze({
   kind: 'capture',
   describe: 'capture (mail is stored and viewable, never sent out)',
   // Captured mail never leaves this server: there is no connection to require TLS of.
-  send: async (): Promise<TransportResult> => ({ ok: true, response: 'captured', rejected: [] }),
+  send: async (): Promise<TransportResult> => ({ ok: true, response: 'captured', refused: NONE_REFUSED }),
   close: async () => undefined,
 });
 
@@ -55,7 +66,9 @@ export function describeRelay(url: string): string {
   return `${parsed.protocol}//${parsed.hostname}:${parsed.port || (secure ? 465 : 587)}`;
 }
 
-type SmtpError = Error & { responseCode?: number; code?: string; response?: string; command?: string };
+type SmtpError = Error & { responseCode?: number; code?: string; response?: string; command?: string; rejectedErrors?: RecipientError[] };
+/** nodemailer's error for one recipient refused at RCPT TO. */
+type RecipientError = Error & { recipient?: string; responseCode?: number; response?: string };
 
 export type RelayOptions = Readonly<{
   /** SMTP connections to the relay at most (POSTGATE_RELAY_MAX_CONNECTIONS), per pool. */
@@ -106,9 +119,9 @@ export function relayTransport(url: string, logger: Logger, options: RelayOption
           envelope: { from: message.envelopeFrom, to: [...message.recipients] },
           raw: message.raw,
         });
-        return { ok: true, response: String(info.response ?? ''), rejected: (info.rejected ?? []).map(String) };
+        return { ok: true, response: String(info.response ?? ''), refused: refusedAtRcpt((info as { rejectedErrors?: RecipientError[] }).rejectedErrors) };
       } catch (error) {
-        return classify(error as SmtpError, requireTls);
+        return classify(error as SmtpError, requireTls, message.recipients);
       }
     },
     close: async () => {
@@ -124,16 +137,44 @@ export function relayTransport(url: string, logger: Logger, options: RelayOption
  * With TLS required, a failed STARTTLS (refused, not offered, or a bad handshake) is a refusal of
  * its own, whatever the code: the relay's answer to STARTTLS is no verdict on the recipient.
  */
-function classify(error: SmtpError, requireTls: boolean): TransportResult {
-  if (requireTls && isTlsFailure(error)) {
-    const said = error.response ?? error.message;
-    return { ok: false, permanent: false, refusal: 'tls_unavailable', error: `TLS required (the domain enforces TLS) but not available from the relay: ${said}`.slice(0, 1000) };
-  }
+function classify(error: SmtpError, requireTls: boolean, recipients: readonly string[]): TransportResult {
   const code = error.responseCode;
-  const permanent = typeof code === 'number' && code >= 500 && code < 600 && error.code !== 'EAUTH';
   const said = error.response ?? error.message;
-  const recipientRefused = permanent && (error.code === 'EENVELOPE' || /\b5\.(1\.\d{1,3}|2\.1)\b/.test(said));
-  return { ok: false, permanent, recipientRefused, error: `${error.code ?? 'ERROR'}: ${said}`.slice(0, 1000) };
+  const final = typeof code === 'number' && code >= 500 && code < 600;
+  if (requireTls && isTlsFailure(error)) {
+    // 454 (RFC 3207: TLS not available for a temporary reason) or a broken handshake: retried.
+    return { ok: false, permanent: final, refusal: 'tls_unavailable', refused: NONE_REFUSED, error: `TLS required (the domain enforces TLS) but not available from the relay: ${said}`.slice(0, 1000) };
+  }
+  const permanent = final && error.code !== 'EAUTH';
+  return { ok: false, permanent, refused: refusedBy(error, permanent, said, recipients), error: `${error.code ?? 'ERROR'}: ${said}`.slice(0, 1000) };
+}
+
+/**
+ * A mailbox status (RFC 3463): 5.1.x names the address, 5.2.1 a disabled mailbox; not 5.1.7 and
+ * 5.1.8, which are about the sender's address.
+ */
+const MAILBOX_REFUSED = /\b5\.(?:1\.(?!7\b|8\b)\d{1,3}|2\.1)\b/;
+
+/** The recipients a failed send refused themselves (see Refused). */
+function refusedBy(error: SmtpError, permanent: boolean, said: string, recipients: readonly string[]): Refused {
+  // Every recipient refused at RCPT TO, each with its own reply.
+  if (error.command === 'RCPT TO') return refusedAtRcpt(error.rejectedErrors);
+  // A relay that checks mailboxes only after the message: which one it means is known only when there is one.
+  if (error.command === 'DATA' && permanent && recipients.length === 1 && MAILBOX_REFUSED.test(said)) {
+    return { permanently: [{ recipient: recipients[0]!, reply: said }], temporarily: [] };
+  }
+  return NONE_REFUSED;
+}
+
+/** nodemailer's per-recipient errors of RCPT TO, split by their reply's class. */
+function refusedAtRcpt(errors: readonly RecipientError[] | undefined): Refused {
+  const refusals = (errors ?? []).filter((e) => e.recipient !== undefined);
+  const of = (list: RecipientError[]): Refusal[] => list.map((e) => ({ recipient: e.recipient!, reply: e.response ?? e.message }));
+  return {
+    permanently: of(refusals.filter((e) => (e.responseCode ?? 0) >= 500)),
+    // Without a code (a dropped line) it is not known to be final: tried again, never suppressed.
+    temporarily: of(refusals.filter((e) => (e.responseCode ?? 0) < 500)),
+  };
 }
 
 /**

@@ -74,7 +74,8 @@ export function runQueue<T extends Held>(work: QueueWork<T>, options: RunnerOpti
       .handle(row)
       .catch((error: unknown) => logger.error({ err: error, id: row.id, attempt: row.attempts }, `${options.name}: the attempt failed; the row comes back after its lease`))
       .then((next) => {
-        inHand.delete(row.id);
+        // Unless the row was claimed again meanwhile (its lease lapsed): that attempt's lease is renewed on.
+        if (inHand.get(row.id) === row) inHand.delete(row.id);
         working.delete(done);
         // Claimed and leased already: worked even while stopping, or they would wait out their lease.
         const followers = next ?? [];

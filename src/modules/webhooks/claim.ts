@@ -49,8 +49,11 @@ claimed_deliveries AS (
 export const CLAIM = `WITH due AS (
   SELECT d.id
   -- Endpoint rows locked (SKIP LOCKED: an endpoint another instance is claiming for is left to
-  -- it this time), so two instances' claims cannot each count the same free slots.
-  FROM (SELECT id FROM webhooks WHERE status = 'enabled' FOR NO KEY UPDATE SKIP LOCKED) w
+  -- it this time), so two instances' claims cannot each count the same free slots. Only those with
+  -- due deliveries: a lock is a write, and most endpoints have nothing due most of the time.
+  FROM (SELECT id FROM webhooks e WHERE status = 'enabled'
+    AND EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.webhook_id = e.id AND x.status IN ('pending', 'attempting') AND x.next_attempt_at <= now())
+    FOR NO KEY UPDATE SKIP LOCKED) w
   CROSS JOIN LATERAL (
     SELECT x.id, x.next_attempt_at FROM webhook_deliveries x
     WHERE x.webhook_id = w.id AND x.status IN ('pending', 'attempting') AND x.next_attempt_at <= now()

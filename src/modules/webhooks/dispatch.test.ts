@@ -23,6 +23,26 @@ for (const backend of BACKENDS) {
     });
     afterAll(async () => ctx?.close());
 
+    it('locks only the endpoints with due deliveries: a claim with nothing due writes nothing', async () => {
+      const actor = operator(acme.org.id, acme.org.default_project_id);
+      for (const name of ['idle-a', 'idle-b']) await ctx.deps.services.webhooks.create(actor, { endpoint: `https://${name}.example.com/h`, events: ['domain.deleted'] });
+      const due = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://due.example.com/h', events: ['domain.created'] });
+      const http = { post: async () => ({ status: 200, responseExcerpt: '', durationMs: 1, retryAfterSeconds: undefined, error: undefined }) };
+      const dispatcher = createDispatcher({ database: ctx.deps.database, clock: ctx.clock, box: ctx.deps.services.box, http, leaseSeconds: 30, postsAtOnce: 16 });
+      // A row locked FOR NO KEY UPDATE keeps the locker in its xmax (a write, WAL included).
+      const locked = async (): Promise<string[]> =>
+        (await ctx.deps.database.query<{ endpoint: string }>({ name: 'test_locked_webhooks', text: "SELECT endpoint FROM webhooks WHERE xmax::text <> '0' ORDER BY endpoint", values: [] })).map((r) => r.endpoint);
+
+      expect(await dispatcher.claim(16)).toEqual([]);
+      expect(await locked()).toEqual([]);
+      await recordEvent(ctx.deps.database.db, { organizationId: acme.org.id, projectId: acme.org.default_project_id, type: 'domain.created', data: {}, at: ctx.clock.now() });
+      const claimed = await dispatcher.claim(16);
+      expect(claimed.map((r) => r.webhookId)).toEqual([due.id]);
+      expect(await locked()).toEqual(['https://due.example.com/h']);
+      await dispatcher.deliver(claimed[0]!);
+      await dispatcher.drain();
+    });
+
     it(`leases at most ${PER_ENDPOINT_LEASED} deliveries per endpoint, POSTs ${PER_ENDPOINT_IN_FLIGHT} of them at once, and serves the others`, async () => {
       const actor = operator(acme.org.id, acme.org.default_project_id);
       const busy = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://busy.example.com/h', events: ['domain.updated'] });

@@ -10,6 +10,7 @@ import { createBatcher } from '../queue/batcher.js';
 import { CLAIMED_DELIVERIES, claimedDelivery, type ClaimedDelivery, type ClaimRow, type SecretOpener } from './claim.js';
 import type { WebhookResponse } from './http-client.js';
 import { retryDelayMs } from './retry-schedule.js';
+import { endpointForLog } from './service.js';
 
 // The outcome of a webhook delivery attempt: 2xx is success; 410 disables the endpoint; anything
 // else is retried on the schedule (retry-schedule.ts) or, once it is spent, failed. An endpoint
@@ -182,7 +183,7 @@ async function disableEndpoint(deps: Pick<OutcomeDeps, 'database' | 'clock'>, de
     if (!disabled) return;
     await recordAudit(tx, deps.clock, operator(delivery.organizationId, delivery.projectId, SYSTEM_IDENTITY), {
       action: 'webhook.disabled',
-      targets: [{ type: 'webhook', id: disabled.id, name: disabled.endpoint }],
+      targets: [{ type: 'webhook', id: disabled.id, name: endpointForLog(disabled.endpoint) }],
       changes: { status: { before: 'enabled', after: 'disabled' }, disabled_reason: { before: null, after: reason } },
       projectId: disabled.projectId,
     });

@@ -1,0 +1,103 @@
+import { Resend } from 'resend';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './email-fixtures.js';
+import { domainFor } from './factories.js';
+import { BACKENDS } from './harness.js';
+import type { RelayedMessage, TestRelay } from './smtp-relay.js';
+import type { WebhookReceiver } from './webhook-receiver.js';
+import { startWebhookScene, type WebhookScene } from './webhook-scene.js';
+
+// Only a recipient's own refusal suppresses it: a relay (a real SMTP server) refusing the sender
+// or the content bounces the email and suppresses nobody; a recipient refused for now (4xx) among
+// others is retried alone, never suppressed; one refused for good (5xx) among others is suppressed
+// with an email.bounced event while the others get the mail; a recipient already suppressed among
+// others is left out with an email.suppressed event.
+
+const DOMAIN = 'partial.example.org';
+
+type Payload = { type: string; data: { email_id: string; bounce?: { message: string }; suppressed?: { message: string } } };
+
+for (const backend of BACKENDS) {
+  describe(`refusals of some recipients, of the sender, of the content (${backend})`, () => {
+    let scene: WebhookScene;
+    let relay: TestRelay;
+    let receiver: WebhookReceiver;
+    let resend: Resend;
+
+    beforeAll(async () => {
+      scene = await startWebhookScene(backend, { POSTGATE_DELIVERY_RETRY_BASE_MS: '50' });
+      ({ relay, receiver, resend } = scene);
+      await domainFor(scene.ctx.deps, scene.acme.org, DOMAIN);
+      await resend.webhooks.create({ endpoint: receiver.url, events: ['email.bounced', 'email.suppressed'] });
+    });
+    afterEach(() => {
+      relay.mailFrom = () => undefined;
+      relay.rcpt = () => undefined;
+      relay.respond = () => undefined;
+    });
+    afterAll(async () => scene?.close());
+
+    const send = async (subject: string, to: string[]): Promise<string> => {
+      const sent = await resend.emails.send({ from: `hi@${DOMAIN}`, to, subject, text: 'x' });
+      expect(sent.error).toBeNull();
+      return sent.data!.id;
+    };
+    const settlesAs = async (id: string, lastEvent: string): Promise<void> =>
+      eventually(async () => (await resend.emails.get(id)).data?.last_event === lastEvent, 10_000, `the email ${lastEvent}`);
+    const suppressed = async (address: string): Promise<boolean> => (await resend.suppressions.get(address)).error === null;
+    const relayed = (subject: string): RelayedMessage[] => relay.messages.filter((m) => m.raw.toString('latin1').includes(`Subject: ${subject}\r\n`));
+    const payloads = (type: string, id: string): Payload[] =>
+      receiver.received.map((r) => JSON.parse(r.body) as Payload).filter((p) => p.type === type && p.data.email_id === id);
+
+    it('bounces an email whose sender the relay refuses, and suppresses none of its recipients', async () => {
+      relay.mailFrom = () => ({ code: 553, message: '5.7.1 Sender address rejected' });
+      const id = await send('Sender refused', ['ann@example.net', 'bob@example.net']);
+      await settlesAs(id, 'bounced');
+      expect(await suppressed('ann@example.net')).toBe(false);
+      expect(await suppressed('bob@example.net')).toBe(false);
+    });
+
+    it('bounces an email whose content the relay refuses at DATA, and suppresses none of its recipients', async () => {
+      relay.respond = () => ({ code: 550, message: '5.1.1 Some recipients were refused' });
+      const id = await send('Content refused', ['cat@example.net', 'dan@example.net']);
+      await settlesAs(id, 'bounced');
+      expect(await suppressed('cat@example.net')).toBe(false);
+      expect(await suppressed('dan@example.net')).toBe(false);
+    });
+
+    it('retries a recipient refused for now alone, and never suppresses it', async () => {
+      let greylisting = true;
+      relay.rcpt = (address) => (address === 'grey@example.net' && greylisting ? { code: 451, message: '4.7.1 Greylisted, try again later' } : undefined);
+      const id = await send('Greylisted', ['eve@example.net', 'grey@example.net']);
+      await settlesAs(id, 'delivery_delayed');
+      expect(relayed('Greylisted').map((m) => m.to)).toEqual([['eve@example.net']]);
+      expect(await suppressed('grey@example.net')).toBe(false);
+
+      greylisting = false;
+      await settlesAs(id, 'delivered');
+      // The retry went to the one refused, not again to the one that had it.
+      expect(relayed('Greylisted').map((m) => m.to)).toEqual([['eve@example.net'], ['grey@example.net']]);
+      expect(await suppressed('grey@example.net')).toBe(false);
+    });
+
+    it('delivers to the others when one recipient is refused for good, suppressing it with an email.bounced event', async () => {
+      relay.rcpt = (address) => (address === 'gone@example.net' ? { code: 550, message: '5.1.1 No such user' } : undefined);
+      const id = await send('One gone', ['fay@example.net', 'gone@example.net']);
+      await settlesAs(id, 'delivered');
+      expect(relayed('One gone').map((m) => m.to)).toEqual([['fay@example.net']]);
+      expect((await resend.suppressions.get('gone@example.net')).data).toMatchObject({ origin: 'bounce' });
+      expect(await suppressed('fay@example.net')).toBe(false);
+      await eventually(() => payloads('email.bounced', id).length > 0, 5_000, 'the email.bounced event');
+      expect(payloads('email.bounced', id)[0]!.data.bounce!.message).toContain('gone@example.net');
+    });
+
+    it('leaves out a recipient on the suppression list among others, with an email.suppressed event', async () => {
+      expect((await resend.suppressions.add({ email: 'blocked@example.net' })).error).toBeNull();
+      const id = await send('One blocked', ['Blocked@Example.net', 'gus@example.net']);
+      await settlesAs(id, 'delivered');
+      expect(relayed('One blocked').map((m) => m.to)).toEqual([['gus@example.net']]);
+      await eventually(() => payloads('email.suppressed', id).length > 0, 5_000, 'the email.suppressed event');
+      expect(payloads('email.suppressed', id)[0]!.data.suppressed!.message.toLowerCase()).toContain('blocked@example.net');
+    });
+  });
+}
