@@ -71,6 +71,16 @@ for (const backend of BACKENDS) {
       expect((await eventsOf(id)).map((e) => (e as { type: string }).type)).toEqual(['suppression.added', 'suppression.removed']);
     });
 
+    it('keeps test-mode keys out, reading as writing: the list is live mail\'s', async () => {
+      const sandbox = client((await ctx.deps.services.apiKeys.create(operator(acme.org.id, acme.org.default_project_id), { name: 'sandbox', mode: 'test' })).token);
+      const { suppression } = await ctx.deps.services.suppressions.add(operator(acme.org.id, acme.org.default_project_id), { email: 'kept@example.com' });
+      for (const refused of [await sandbox.suppressions.list(), await sandbox.suppressions.get(suppression.id), await sandbox.suppressions.add({ email: 'new@example.com' }), await sandbox.suppressions.remove(suppression.id)]) {
+        expect(refused.error).toMatchObject({ statusCode: 403, name: 'insufficient_scope' });
+      }
+      expect((await client().suppressions.get(suppression.id)).data).toMatchObject({ id: suppression.id, email: 'kept@example.com' });
+      expect((await client().suppressions.get('new@example.com')).error).toMatchObject({ statusCode: 404 });
+    });
+
     it('adding an address twice returns the same suppression: 201, then 200, one row, one event', async () => {
       const first = await client().suppressions.add({ email: 'twice@example.com' });
       const again = await client().suppressions.add({ email: ' TWICE@example.com ' });

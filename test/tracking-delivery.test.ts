@@ -2,7 +2,7 @@ import PostalMime from 'postal-mime';
 import { Resend } from 'resend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './email-fixtures.js';
-import { domainFor, type OrgFixture } from './factories.js';
+import { domainFor, keyFor, type OrgFixture } from './factories.js';
 import { BACKENDS, type TestContext } from './harness.js';
 import type { TestRelay } from './smtp-relay.js';
 import type { WebhookReceiver } from './webhook-receiver.js';
@@ -56,6 +56,21 @@ for (const backend of BACKENDS) {
       const altered = await fetch(`${base}${path.slice(0, -1)}${last}`, { redirect: 'manual' });
       expect(altered.status).toBe(400);
       expect(altered.headers.get('location')).toBeNull();
+    });
+
+    it('leaves test-mode mail untracked: a sandbox key cannot make signed redirects of its own', async () => {
+      await domainFor(ctx.deps, acme.org, 'sandbox.example.org');
+      const domain = (await resend.domains.list()).data!.data.find((d) => d.name === 'sandbox.example.org')!;
+      expect((await resend.domains.update({ id: domain.id, clickTracking: true, openTracking: true })).error).toBeNull();
+      const sandbox = await keyFor(ctx.deps, acme.org, { name: 'sandbox', mode: 'test' });
+      const sent = await new Resend(sandbox.token).emails.send({ from: 'hi@sandbox.example.org', to: 'reader@example.net', subject: 'Sandboxed', html: `<p><a href="${ORIGINAL}">Track it</a></p>` });
+      expect(sent.error).toBeNull();
+      const raw = async () => fetch(`${base}/emails/${sent.data!.id}/raw`, { headers: { authorization: `Bearer ${sandbox.token}` } });
+      await eventually(async () => (await raw()).status === 200, 10_000, 'the captured message');
+      const html = (await PostalMime.parse(Buffer.from(await (await raw()).arrayBuffer()))).html ?? '';
+      expect(html).toContain(ORIGINAL);
+      expect(html).not.toContain('/t/c/');
+      expect(html).not.toContain('/t/o/');
     });
   });
 }

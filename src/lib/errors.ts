@@ -60,7 +60,7 @@ export const ERROR_CATALOGUE = {
   insufficient_scope: {
     http: 403,
     smtp: [550, '5.7.1'],
-    when: 'The key lacks the scope the route needs, or tries to grant or manage scopes it does not hold (then `field` is `scopes`).',
+    when: 'The key lacks the scope the route needs, or tries to grant or manage scopes it does not hold (then `field` is `scopes`), or is a test-mode key on live-only resources (webhooks, suppressions).',
   },
   privilege_escalation: {
     http: 403,

@@ -1,6 +1,7 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Plan } from '../../config/config.js';
+import { AppError } from '../../lib/errors.js';
 import type { IpRange } from '../../lib/ip.js';
 import { CLI_IDENTITY, type AuditIdentity, type RequestContext } from '../audit/record.js';
 import type { Permission } from './scopes.js';
@@ -67,6 +68,15 @@ export function withRequest<A extends Actor>(actor: A, request: RequestContext):
  */
 export function visibleMode(actor: Actor): KeyMode | undefined {
   return actor.kind === 'api_key' ? actor.mode : undefined;
+}
+
+/**
+ * For resources that hold only live data (webhooks carry live mail's and keys' events; the
+ * suppression list, live mail's bounces): a test-mode key sees only test-mode objects, so it is
+ * refused there, reading as writing.
+ */
+export function requireLiveKey(actor: Actor, resources: string): void {
+  if (visibleMode(actor) === 'test') throw new AppError('insufficient_scope', `${resources} are managed with live keys: a test-mode key sees only test-mode objects`);
 }
 
 /**

@@ -70,11 +70,13 @@ async function attempt(deps: DeliveryDeps, email: ClaimedEmail): Promise<Outcome
 /**
  * An email sent as JSON with its HTML's links and pixel going through Postgate, when its domain
  * asks for open or click tracking (the stored HTML stays the original). Raw SMTP submissions are
- * sent as submitted (docs/tracking.md).
+ * sent as submitted, and test-mode mail is never tracked: its captured message is readable by its
+ * sender, so tracking it would hand any sandbox key signed redirects to URLs of its choosing on
+ * this server's address (docs/tracking.md).
  */
 function tracked(deps: DeliveryDeps, email: ClaimedEmail, message: StoredMessage): StoredMessage {
   const domain = email.domain;
-  if (!('composed' in message) || message.composed.html === null || !domain || !(domain.openTracking || domain.clickTracking)) return message;
+  if (email.mode === 'test' || !('composed' in message) || message.composed.html === null || !domain || !(domain.openTracking || domain.clickTracking)) return message;
   const html = deps.tracking.trackHtmlFor({ emailId: email.id, html: message.composed.html, openTracking: domain.openTracking, clickTracking: domain.clickTracking });
   return { composed: { ...message.composed, html } };
 }

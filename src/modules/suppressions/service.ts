@@ -5,7 +5,7 @@ import type { Clock } from '../../lib/clock.js';
 import { AppError, notFound, validationError } from '../../lib/errors.js';
 import { isId } from '../../lib/ids.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
-import { ownedBy, type Actor } from '../api-keys/principal.js';
+import { ownedBy, requireLiveKey, type Actor } from '../api-keys/principal.js';
 import { diffChanges, recordAudit, type AuditChanges } from '../audit/record.js';
 import {
   presentEntry,
@@ -40,13 +40,19 @@ export type SuppressionService = Readonly<{
 
 export function createSuppressionService(deps: SuppressionDeps): SuppressionService {
   return {
-    add: (actor, input) => addSuppression(deps, actor, input),
-    addMany: (actor, input) => addSuppressions(deps, actor, input),
-    list: (actor, cursor, filter) => listSuppressions(deps, actor, cursor, filter),
-    get: (actor, idOrEmail) => getSuppression(deps, actor, idOrEmail),
-    remove: (actor, idOrEmail) => removeSuppression(deps, actor, idOrEmail),
-    removeMany: (actor, input) => removeSuppressions(deps, actor, input),
+    // The list is live mail's: a test-mode key neither reads nor changes it.
+    add: async (actor, input) => addSuppression(deps, live(actor), input),
+    addMany: async (actor, input) => addSuppressions(deps, live(actor), input),
+    list: async (actor, cursor, filter) => listSuppressions(deps, live(actor), cursor, filter),
+    get: async (actor, idOrEmail) => getSuppression(deps, live(actor), idOrEmail),
+    remove: async (actor, idOrEmail) => removeSuppression(deps, live(actor), idOrEmail),
+    removeMany: async (actor, input) => removeSuppressions(deps, live(actor), input),
   };
+}
+
+function live(actor: Actor): Actor {
+  requireLiveKey(actor, 'suppressions');
+  return actor;
 }
 
 export async function addSuppression(deps: SuppressionDeps, actor: Actor, input: { email: string }): Promise<AddOutcome> {

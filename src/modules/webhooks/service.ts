@@ -7,7 +7,7 @@ import { AppError, notFound, validationError } from '../../lib/errors.js';
 import { newId } from '../../lib/ids.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
 import type { SecretBox } from '../accounts/secret-box.js';
-import { ownedBy, visibleMode, type Actor } from '../api-keys/principal.js';
+import { ownedBy, requireLiveKey, type Actor } from '../api-keys/principal.js';
 import { hasScope } from '../api-keys/scopes.js';
 import { diffChanges, recordAudit, type AuditTarget } from '../audit/record.js';
 import { checkEndpointUrl, type WebhookNetworkPolicy } from './address-policy.js';
@@ -51,7 +51,7 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
   };
   /** The row if the actor may see it; inside a transaction, locked against concurrent changes. */
   const find = async (actor: Actor, id: string, tx?: Tx): Promise<WebhookRow> => {
-    liveOnly(actor);
+    requireLiveKey(actor, 'webhooks');
     const query = (tx ?? deps.db).select().from(webhooks).where(and(eq(webhooks.id, id), ownedBy(actor, webhooks)));
     const [row] = tx ? await query.for('update') : await query;
     if (!row) throw notFound('Webhook');
@@ -63,7 +63,7 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
   return {
     find,
     async create(actor, input) {
-      liveOnly(actor);
+      requireLiveKey(actor, 'webhooks');
       const url = endpointOf(input.endpoint);
       const [{ n } = { n: 0 }] = await deps.db.select({ n: count() }).from(webhooks).where(and(eq(webhooks.organizationId, actor.organizationId), eq(webhooks.projectId, actor.projectId)));
       // Each event is one signed POST per endpoint: the bound keeps one project from turning the
@@ -97,7 +97,7 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
       return { ...presentSummary(row), signing_secret: hasScope(actor.scopes, 'webhooks:write') ? secretOf(row) : null };
     },
     async list(actor, cursor) {
-      liveOnly(actor);
+      requireLiveKey(actor, 'webhooks');
       const page = pageOf(webhooks.id, ownedBy(actor, webhooks), cursor);
       const rows = await deps.db.select().from(webhooks).where(page.where).orderBy(page.orderBy).limit(page.limit);
       return toPage(rows, cursor, presentSummary);
@@ -182,14 +182,6 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
 /** Replaying or testing a disabled endpoint would be accepted and never sent: said instead. */
 export function disabledConflict(): AppError {
   return new AppError('conflict', 'the webhook is disabled; enable it first');
-}
-
-/**
- * Webhooks are live-mode objects: a test-mode key sees only test-mode objects, and an endpoint's
- * events carry live mail and key data (test-mode mail produces no events).
- */
-function liveOnly(actor: Actor): void {
-  if (visibleMode(actor) === 'test') throw new AppError('insufficient_scope', 'webhooks are managed with live keys: a test-mode key sees only test-mode objects');
 }
 
 export function presentSummary(row: WebhookRow): WebhookSummary {
