@@ -59,6 +59,8 @@ export async function start(config: Config, roles: readonly Role[], print: (line
       print(`Postgate API       http://${host}:${port}  (reference: /docs, OpenAPI: /openapi.json)`);
       print(`Dashboard          http://${host}:${port}/`);
       print(`Metrics            http://${host}:${port}/metrics  (${metricsAccess(config)})`);
+      // Links in mail (tracking, invitations, attachments) point here: unset, only this machine reaches them.
+      print(`Public URL         ${config.publicUrl}${config.publicUrlSet ? '' : '  (links in mail point here: set POSTGATE_PUBLIC_URL to the address recipients reach)'}`);
       if (setupCode) print(`Setup code         ${setupCode}  (one-time: the dashboard asks for it to create the owner account)`);
     }
     if (roles.includes('worker')) {

@@ -182,10 +182,10 @@ describe.each(BACKENDS)('projects and the audit log (%s)', (backend) => {
   it('records api_key.expired once, as the system, when a key passes its expiry', async () => {
     const soon = new Date(ctx.clock.nowMs() + 60_000).toISOString();
     const key = await keyFor(ctx.deps, acme.org, { name: 'short-lived', expires_at: soon });
-    expect(await recordKeyExpiries(ctx.deps.database.db, ctx.clock)).toBe(0);
+    expect(await recordKeyExpiries(ctx.deps.database.db, ctx.clock, 180)).toBe(0);
     ctx.clock.advance(61_000);
-    expect(await recordKeyExpiries(ctx.deps.database.db, ctx.clock)).toBe(1);
-    expect(await recordKeyExpiries(ctx.deps.database.db, ctx.clock)).toBe(0);
+    expect(await recordKeyExpiries(ctx.deps.database.db, ctx.clock, 180)).toBe(1);
+    expect(await recordKeyExpiries(ctx.deps.database.db, ctx.clock, 180)).toBe(0);
     const [event] = await events(`?action=api_key.expired&target_id=${key.id}`);
     expect(event).toMatchObject({ actor: { type: 'system', id: null }, changes: { expires_at: { before: null, after: soon } } });
   });
@@ -197,5 +197,7 @@ describe.each(BACKENDS)('projects and the audit log (%s)', (backend) => {
     const fresh = await keyFor(ctx.deps, acme.org, { name: 'after the sweep window' });
     expect(await ctx.deps.services.audit.sweep(180)).toBeGreaterThanOrEqual(before);
     expect((await events('?limit=100')).map((e) => (e.targets as Json[])[0]!.id)).toEqual([fresh.id]);
+    // The expired key's record went with the sweep: it is not announced again.
+    expect(await recordKeyExpiries(ctx.deps.database.db, ctx.clock, 180)).toBe(0);
   });
 });

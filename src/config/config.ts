@@ -127,6 +127,8 @@ export type Config = Readonly<{
   metricsToken: string | undefined;
   /** The base URL links point to (no trailing slash). */
   publicUrl: string;
+  /** POSTGATE_PUBLIC_URL was set; otherwise publicUrl is this server's own HOST:PORT. */
+  publicUrlSet: boolean;
   /** POSTGATE_SECRET_KEY; undefined: a key generated in the data dir (modules/accounts/secret-key.ts). */
   secretKey: string | undefined;
   /** How long a team invitation link works. */
@@ -219,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestLogDays: e.POSTGATE_REQUEST_LOG_DAYS,
     metricsToken: e.POSTGATE_METRICS_TOKEN,
     publicUrl: (e.POSTGATE_PUBLIC_URL ?? `http://${e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrlSet: e.POSTGATE_PUBLIC_URL !== undefined,
     secretKey: e.POSTGATE_SECRET_KEY,
     invitationTtlMs: e.POSTGATE_INVITATION_DAYS * 24 * 60 * 60 * 1000,
     logLevel: e.LOG_LEVEL,

@@ -75,7 +75,7 @@ export function startWorker(deps: Deps, options: WorkerOptions = {}): RunningWor
   const prune = setInterval(() => {
     pruneIdempotencyKeys(deps.database.db, deps.clock.now()).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not prune idempotency keys'));
     deps.services.audit.sweep(deps.config.auditRetentionDays).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not apply the audit retention'));
-    recordKeyExpiries(deps.database.db, deps.clock).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record key expiries'));
+    recordKeyExpiries(deps.database.db, deps.clock, deps.config.auditRetentionDays).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not record key expiries'));
     pruneEvents(deps.database.db, deps.clock, deps.config.eventRetentionDays).catch((error: unknown) => deps.logger.warn({ err: error }, 'could not apply the event retention'));
   }, PRUNE_EVERY_MS);
   prune.unref();

@@ -52,7 +52,3 @@ function clickTarget(tracking: TrackingService, token: string): string | undefin
   return click?.kind === 'click' ? new URL(click.url).href : undefined;
 }
 
-/**
- * The tracking service of app/services.ts. Until the composition root builds one, it is built
- * here from the same deps (the install's secret key signs the same way, so tokens agree).
- */

@@ -1,6 +1,6 @@
-import { lt } from 'drizzle-orm';
+import { and, eq, inArray, lt, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { events } from '../../db/schema-events.js';
+import { events, webhookDeliveries } from '../../db/schema-events.js';
 import { deleteExpired } from '../../db/sweep.js';
 import type { Clock } from '../../lib/clock.js';
 import { idBefore, newId } from '../../lib/ids.js';
@@ -41,8 +41,18 @@ const DAY_MS = 86_400_000;
 /**
  * Deletes events older than `days` (POSTGATE_EVENT_RETENTION_DAYS), with their deliveries and
  * attempts (foreign keys, ON DELETE CASCADE): webhook logs do not grow without bound. Ids are
- * time-ordered, so the sweep goes by id.
+ * time-ordered, so the sweep goes by id. Not an event still being delivered (retries span more
+ * than a day, longer with Retry-After): a short retention must not drop what was never sent.
  */
 export async function pruneEvents(db: Db, clock: Clock, days: number): Promise<number> {
-  return deleteExpired(db, events, [events.id], lt(events.id, idBefore('event', clock.nowMs() - days * DAY_MS)));
+  const expired = and(
+    lt(events.id, idBefore('event', clock.nowMs() - days * DAY_MS)),
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.eventId, events.id), inArray(webhookDeliveries.status, ['pending', 'attempting']))),
+    ),
+  )!;
+  return deleteExpired(db, events, [events.id], expired);
 }

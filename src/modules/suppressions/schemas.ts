@@ -16,20 +16,21 @@ export type SuppressionOrigin = (typeof SUPPRESSION_ORIGINS)[number];
 
 // Long enough for any address (254) written with spaces around it; the service says what is wrong.
 const addressText = z.string().max(320);
-const batchOf = <T extends z.ZodType>(item: T, what: string) =>
+const batchOf = <T extends z.ZodType>(item: T, what: { one: string; many: string }) =>
   z
     .array(item)
-    .min(1, { error: `give at least one ${what}` })
-    .max(MAX_SUPPRESSION_BATCH, { error: `at most ${MAX_SUPPRESSION_BATCH} ${what}s per request` });
+    .min(1, { error: `give at least one ${what.one}` })
+    .max(MAX_SUPPRESSION_BATCH, { error: `at most ${MAX_SUPPRESSION_BATCH} ${what.many} per request` });
+const ADDRESSES = { one: 'address', many: 'addresses' };
 
 export const addSuppressionBody = z.strictObject({ email: addressText });
 
-export const batchAddBody = z.strictObject({ emails: batchOf(addressText, 'address') });
+export const batchAddBody = z.strictObject({ emails: batchOf(addressText, ADDRESSES) });
 
 /** Either field, never both: the service says which is missing or extra, naming it. */
 export const batchRemoveBody = z.strictObject({
-  emails: batchOf(addressText, 'address').optional(),
-  ids: batchOf(z.string().max(64), 'id').optional(),
+  emails: batchOf(addressText, ADDRESSES).optional(),
+  ids: batchOf(z.string().max(64), { one: 'id', many: 'ids' }).optional(),
 });
 
 export const listSuppressionsQuery = pageQuery.extend({ origin: z.enum(SUPPRESSION_ORIGINS).optional() });

@@ -1,0 +1,44 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { events, webhookDeliveries } from '../../db/schema-events.js';
+import { operator } from '../api-keys/principal.js';
+import { orgWithKey, type OrgFixture } from '../../../test/factories.js';
+import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
+import { pruneEvents, recordEvent } from './record.js';
+
+// The event retention on a real database: events past it go with their deliveries, except those
+// still being delivered (a retention shorter than the retry schedule must not drop unsent events).
+
+const DAY_MS = 86_400_000;
+
+for (const backend of BACKENDS) {
+  describe(`event retention (${backend})`, () => {
+    let ctx: TestContext;
+    let acme: OrgFixture;
+    beforeAll(async () => {
+      ctx = await createTestContext(backend);
+      acme = await orgWithKey(ctx.deps, 'acme');
+    });
+    afterAll(async () => ctx?.close());
+
+    it('deletes events past the retention with their deliveries, but not those still pending', async () => {
+      const actor = operator(acme.org.id, acme.org.default_project_id);
+      await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://hooks.example.com/h', events: ['domain.created'] });
+      const record = () => recordEvent(ctx.deps.database.db, { organizationId: acme.org.id, projectId: acme.org.default_project_id, type: 'domain.created', data: {}, at: ctx.clock.now() });
+      await record();
+      await record();
+      const [done, pending] = await ctx.deps.database.db.select().from(webhookDeliveries).orderBy(webhookDeliveries.id);
+      await ctx.deps.database.db.update(webhookDeliveries).set({ status: 'success' }).where(eq(webhookDeliveries.id, done!.id));
+
+      ctx.clock.advance(2 * DAY_MS);
+      await record();
+      await pruneEvents(ctx.deps.database.db, ctx.clock, 1);
+
+      const left = await ctx.deps.database.db.select({ id: events.id }).from(events);
+      expect(left.map((e) => e.id)).not.toContain(done!.eventId);
+      expect(left.map((e) => e.id)).toContain(pending!.eventId);
+      expect(left).toHaveLength(2);
+      expect((await ctx.deps.database.db.select().from(webhookDeliveries)).map((d) => d.id).sort()).toEqual(expect.arrayContaining([pending!.id]));
+    });
+  });
+}
