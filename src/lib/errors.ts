@@ -146,7 +146,7 @@ export const ERROR_CATALOGUE = {
     smtp: [421, '4.7.0'],
     when: 'Too many failed authentications from one client address; see `Retry-After`. Dashboard sign-in: 5 wrong passwords for one account from one address block it for 15 minutes.',
   },
-  service_unavailable: { http: 503, smtp: [451, '4.3.0'], when: 'The database is unreachable; retry shortly (`Retry-After`).' },
+  service_unavailable: { http: 503, smtp: [451, '4.3.0'], when: 'The database is unreachable, or undid the request for a concurrent one (a deadlock); retry shortly (`Retry-After`).' },
   internal_server_error: {
     http: 500,
     smtp: [451, '4.3.0'],

@@ -23,12 +23,18 @@ export function sendError(reply: FastifyReply, code: ErrorCode, message: string,
 }
 
 const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+/**
+ * A deadlock or serialization failure: the database undid this request's transaction to let a
+ * concurrent one through (deleting a webhook while its delivery's outcome is written, say). The
+ * same request succeeds when tried again: a 503 with Retry-After, not a 500.
+ */
+const DB_RETRY_CODES = new Set(['40P01', '40001']);
 
-/** True when the error (or a cause) says the database cannot be reached right now. */
+/** True when the error (or a cause) says the database cannot serve this request right now. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && DB_DOWN_CODES.has(code)) return true;
+    if (typeof code === 'string' && (DB_DOWN_CODES.has(code) || DB_RETRY_CODES.has(code))) return true;
     const message = (e as { message?: unknown }).message;
     if (typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
       return true;
