@@ -50,6 +50,12 @@ for (const backend of BACKENDS) {
       const updated = await resend.webhooks.update(id, { events: ['email.bounced'], status: 'disabled' });
       expect(updated.data).toEqual({ object: 'webhook', id });
       expect((await resend.webhooks.get(id)).data).toMatchObject({ status: 'disabled', events: ['email.bounced'] });
+      // The same values again change nothing: no write, no audit event.
+      const updates = async (): Promise<number> =>
+        ((await ctx.app.inject({ method: 'GET', url: `/audit-logs?action=webhook.updated&target_id=${id}`, headers: { authorization: `Bearer ${acme.token}` } })).json() as { data: unknown[] }).data.length;
+      expect(await updates()).toBe(1);
+      expect((await resend.webhooks.update(id, { events: ['email.bounced'], status: 'disabled' })).data).toEqual({ object: 'webhook', id });
+      expect(await updates()).toBe(1);
 
       // A key that may only read endpoints does not get the secret (it could forge events with it).
       const reader = await keyFor(ctx.deps, acme.org, { name: 'reader', permission: 'custom', scopes: ['webhooks:read'] });

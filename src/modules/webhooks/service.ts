@@ -107,17 +107,19 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
       return deps.db.transaction(async (tx) => {
         const before = await find(actor, id, tx);
         const endpoint = input.endpoint === undefined ? undefined : endpointOf(input.endpoint);
+        const changes = {
+          ...(endpoint !== undefined && endpoint !== before.endpoint ? { endpoint } : {}),
+          ...(input.events !== undefined && input.events.join() !== before.events.join() ? { events: input.events } : {}),
+          ...(input.status !== undefined && input.status !== before.status ? { status: input.status, disabledReason: null } : {}),
+        };
+        // Nothing new: no write, no audit event, and no new updated_at (which would make workers
+        // hold back this endpoint's waiting deliveries as if it had been edited).
+        if (Object.keys(changes).length === 0) return { object: 'webhook' as const, id: before.id };
         // Enabled again, or pointed elsewhere: the five days of failures start over.
-        const freshStart = (input.status === 'enabled' && before.status === 'disabled') || (endpoint !== undefined && endpoint !== before.endpoint);
+        const freshStart = changes.status === 'enabled' || changes.endpoint !== undefined;
         const [after] = await tx
           .update(webhooks)
-          .set({
-            ...(endpoint !== undefined ? { endpoint } : {}),
-            ...(input.events !== undefined ? { events: input.events } : {}),
-            ...(input.status !== undefined ? { status: input.status, disabledReason: null } : {}),
-            ...(freshStart ? { failingSince: null } : {}),
-            updatedAt: now,
-          })
+          .set({ ...changes, ...(freshStart ? { failingSince: null } : {}), updatedAt: now })
           .where(eq(webhooks.id, before.id))
           .returning();
         await recordAudit(tx, deps.clock, actor, { action: 'webhook.updated', targets: [target(before)], changes: diffChanges(auditView(before), auditView(after!)), projectId: before.projectId });
