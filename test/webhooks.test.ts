@@ -1,6 +1,8 @@
+import { eq } from 'drizzle-orm';
 import { Resend } from 'resend';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { webhookDeliveries } from '../src/db/schema-events.js';
 import { eventually } from './email-fixtures.js';
 import { domainFor, keyFor, orgWithKey, type OrgFixture } from './factories.js';
 import { BACKENDS, type TestContext } from './harness.js';
@@ -125,6 +127,11 @@ for (const backend of BACKENDS) {
       expect(replayed.data).toEqual({ object: 'webhook_event', id: eventId });
       await eventually(() => receiver.received.length === 4, 5_000, 'the replay');
       expect(receiver.received[3]!.headers['webhook-id']).toBe(eventId);
+      // While an attempt is under way a replay is refused, not accepted and dropped.
+      const setStatus = (status: 'attempting' | 'success') => ctx.deps.database.db.update(webhookDeliveries).set({ status }).where(eq(webhookDeliveries.id, eventId));
+      await setStatus('attempting');
+      expect((await resend.webhooks.events.replay({ webhookId, eventId })).error).toMatchObject({ statusCode: 409, name: 'conflict' });
+      await setStatus('success');
 
       receiver.respond = () => ({ status: 410, body: 'gone' });
       await resend.emails.send({ from: 'hi@hooks.example.org', to: 'b@example.net', subject: 'Gone', text: 'x' });

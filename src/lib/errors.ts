@@ -89,7 +89,7 @@ export const ERROR_CATALOGUE = {
   conflict: {
     http: 409,
     smtp: [451, '4.3.0'],
-    when: 'The object changed under a concurrent request (two rotations of one key at once); retry. Or its state forbids the change: a disabled webhook cannot replay or send a test event, a project already has its 50 webhook endpoints. Dashboard setup: this Postgate is already set up.',
+    when: 'The object changed under a concurrent request (two rotations of one key at once); retry. Or its state forbids the change: a disabled webhook cannot replay or send a test event, an event cannot be replayed while it is being attempted, a project already has its 50 webhook endpoints. Dashboard setup: this Postgate is already set up.',
   },
   email_not_scheduled: {
     http: 409,

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { events, webhookAttempts, webhookDeliveries, type WebhookAttemptRow, type WebhookDeliveryRow, type WebhookRow } from '../../db/schema-events.js';
 import type { Clock } from '../../lib/clock.js';
-import { notFound } from '../../lib/errors.js';
+import { AppError, notFound } from '../../lib/errors.js';
 import { pageOf, toPage, type Cursor, type ListPage } from '../../lib/pagination.js';
 import type { Actor } from '../api-keys/principal.js';
 import { recordAudit } from '../audit/record.js';
@@ -53,11 +53,13 @@ export function createWebhookEventLog(deps: Readonly<{ db: Db; clock: Clock; web
       const { row, webhook } = await deliveryOf(actor, webhookId, eventId);
       if (webhook.status !== 'enabled') throw disabledConflict();
       await deps.db.transaction(async (tx) => {
-        // One being attempted right now is left to that attempt; any other is due again at once.
-        await tx
+        const [queued] = await tx
           .update(webhookDeliveries)
           .set({ status: 'pending', nextAttemptAt: deps.clock.now(), baseAttempts: sql`${webhookDeliveries.attempts}`, updatedAt: deps.clock.now() })
-          .where(and(eq(webhookDeliveries.id, row.id), inArray(webhookDeliveries.status, ['pending', 'success', 'failed'])));
+          .where(and(eq(webhookDeliveries.id, row.id), inArray(webhookDeliveries.status, ['pending', 'success', 'failed'])))
+          .returning({ id: webhookDeliveries.id });
+        // Being attempted right now: said, not accepted and dropped (that attempt may be its last).
+        if (!queued) throw new AppError('conflict', 'the event is being delivered right now; replay it once this attempt has ended');
         await recordAudit(tx, deps.clock, actor, { action: 'webhook.event_replayed', targets: [{ type: 'webhook', id: row.webhookId }, { type: 'webhook_event', id: row.id, name: row.eventType }] });
       });
       return { object: 'webhook_event', id: row.id };
