@@ -7,7 +7,7 @@ import { createSecretBox } from '../src/modules/accounts/secret-box.js';
 import { loadSecretKey } from '../src/modules/accounts/secret-key.js';
 import { deliverEmail } from '../src/modules/delivery/deliver.js';
 import type { OrganizationObject } from '../src/modules/organizations/service.js';
-import { createTrackingService, type TrackingService } from '../src/modules/tracking/service.js';
+import { createTrackingService, RECORDED_PER_CLIENT, type TrackingService } from '../src/modules/tracking/service.js';
 import { deliveryDeps } from '../src/worker/worker.js';
 import { emailBody, senderFor } from './email-fixtures.js';
 import { domainFor, orgWithKey } from './factories.js';
@@ -120,6 +120,23 @@ for (const backend of BACKENDS) {
       expect(await history('opened')).toHaveLength(2);
       const opened = await ctx.deps.database.db.select().from(events).where(and(eq(events.organizationId, org.id), eq(events.type, 'email.opened')));
       expect(opened).toHaveLength(2);
+    });
+
+    it(`records at most ${RECORDED_PER_CLIENT} opens and clicks of an email per client and minute, and still answers the rest`, async () => {
+      ctx.clock.advance(61_000);
+      const before = (await history('clicked')).length + (await history('opened')).length;
+      for (let i = 0; i < RECORDED_PER_CLIENT + 3; i++) {
+        const click = await get(`/t/c/${clickToken}`);
+        expect(click.status).toBe(302);
+        expect(click.headers.get('location')).toBe(ORIGINAL);
+        expect((await get(`/t/o/${openToken}`)).headers.get('content-type')).toBe('image/gif');
+      }
+      const after = (await history('clicked')).length + (await history('opened')).length;
+      expect(after - before).toBe(RECORDED_PER_CLIENT);
+      // A minute on, the client's allowance is whole again.
+      ctx.clock.advance(61_000);
+      await get(`/t/c/${clickToken}`);
+      expect((await history('clicked')).length + (await history('opened')).length).toBe(after + 1);
     });
 
     it('a HEAD request (a link checker) redirects but records nothing', async () => {

@@ -26,7 +26,7 @@ export function trackingRoutes(app: FastifyInstance, deps: Deps): void {
   app.get<TokenParams>('/t/o/*', route, async (request, reply) => {
     if (request.method !== 'HEAD') {
       // Whatever happens, the recipient's client gets its image: a failure here is only a lost count.
-      await tracking.recordOpen(request.params['*']).catch((error: unknown) => deps.logger.warn({ err: error, reqId: request.id }, 'tracking: open not recorded'));
+      await tracking.recordOpen(request.params['*'], requestContextOf(request)).catch((error: unknown) => deps.logger.warn({ err: error, reqId: request.id }, 'tracking: open not recorded'));
     }
     return noStore(reply).type('image/gif').send(PIXEL);
   });
