@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, count, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { projects } from '../../db/schema.js';
 import { events, webhookDeliveries, webhooks, type WebhookRow } from '../../db/schema-events.js';
 import type { Clock } from '../../lib/clock.js';
 import { AppError, notFound, validationError } from '../../lib/errors.js';
@@ -65,14 +66,16 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
     async create(actor, input) {
       requireLiveKey(actor, 'webhooks');
       const url = endpointOf(input.endpoint);
-      const [{ n } = { n: 0 }] = await deps.db.select({ n: count() }).from(webhooks).where(and(eq(webhooks.organizationId, actor.organizationId), eq(webhooks.projectId, actor.projectId)));
-      // Each event is one signed POST per endpoint: the bound keeps one project from turning the
-      // operator's address into an amplifier.
-      if (n >= MAX_WEBHOOKS_PER_PROJECT) throw new AppError('conflict', `a project has at most ${MAX_WEBHOOKS_PER_PROJECT} webhook endpoints; delete one first`);
       const now = deps.clock.now();
       const id = newId('webhook', now.getTime());
       const secret = newSigningSecret();
       await deps.db.transaction(async (tx) => {
+        // The project's row locked first: two creates at once cannot both see room for one more.
+        await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, actor.projectId)).for('update');
+        const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(webhooks).where(and(eq(webhooks.organizationId, actor.organizationId), eq(webhooks.projectId, actor.projectId)));
+        // Each event is one signed POST per endpoint: the bound keeps one project from turning the
+        // operator's address into an amplifier.
+        if (n >= MAX_WEBHOOKS_PER_PROJECT) throw new AppError('conflict', `a project has at most ${MAX_WEBHOOKS_PER_PROJECT} webhook endpoints; delete one first`);
         const [row] = await tx
           .insert(webhooks)
           .values({
