@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm';
 import { Resend } from 'resend';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { emailEvents } from '../src/db/schema.js';
 import { eventually } from './email-fixtures.js';
 import { domainFor } from './factories.js';
 import { BACKENDS } from './harness.js';
@@ -98,6 +100,17 @@ for (const backend of BACKENDS) {
       expect(relayed('One blocked').map((m) => m.to)).toEqual([['gus@example.net']]);
       await eventually(() => payloads('email.suppressed', id).length > 0, 5_000, 'the email.suppressed event');
       expect(payloads('email.suppressed', id)[0]!.data.suppressed!.message.toLowerCase()).toContain('blocked@example.net');
+    });
+
+    it('says a left-out recipient once, however often the others are tried', async () => {
+      expect((await resend.suppressions.add({ email: 'held@example.net' })).error).toBeNull();
+      let refusals = 0;
+      relay.respond = () => (refusals++ < 2 ? { code: 451, message: '4.3.0 Try again later' } : undefined);
+      const id = await send('Tried thrice', ['held@example.net', 'ivy@example.net']);
+      await settlesAs(id, 'delivered');
+      expect(relayed('Tried thrice').map((m) => m.to)).toEqual([['ivy@example.net']]);
+      const history = await scene.ctx.deps.database.db.select().from(emailEvents).where(eq(emailEvents.emailId, id)).orderBy(emailEvents.id);
+      expect(history.map((e) => e.type)).toEqual(['queued', 'suppressed', 'delivery_delayed', 'delivery_delayed', 'sent', 'delivered']);
     });
   });
 }

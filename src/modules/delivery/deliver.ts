@@ -63,8 +63,10 @@ async function attempt(deps: DeliveryDeps, email: ClaimedEmail): Promise<Outcome
   const raw = await messageBytes(tracked(deps, email, email.message));
   const signed = domain.key ? await signMessage(raw, domain.key) : raw;
   const outcome = await send(deps, { ...email, recipients }, signed);
+  if (skipped.length === 0) return outcome;
   // Those left out are said so in the email's history (email.suppressed), once: a retry goes to the others only.
-  return skipped.length > 0 ? { ...outcome, skipped } : outcome;
+  const narrowed = outcome.kind === 'soft_fail' && !outcome.recipients ? { ...outcome, recipients } : outcome;
+  return { ...narrowed, skipped };
 }
 
 /**
