@@ -119,6 +119,7 @@ describe('loadConfig overrides', () => {
       requestLogDays: 7,
       metricsToken: 'scrape-token-0123456789',
       publicUrl: 'https://mail.example.com',
+      publicUrlSet: true,
       secretKey: 'k'.repeat(40),
       invitationTtlMs: 3 * 86_400_000,
       dataDir: '/var/lib/postgate',
