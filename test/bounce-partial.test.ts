@@ -67,6 +67,14 @@ for (const backend of BACKENDS) {
       expect(await suppressed('dan@example.net')).toBe(false);
     });
 
+    it('bounces an email the relay refuses at RCPT TO for reasons of its own, and suppresses none of its recipients', async () => {
+      relay.rcpt = () => ({ code: 554, message: '5.7.1 Relay access denied' });
+      const id = await send('Relay refused', ['jan@example.net', 'kim@example.net']);
+      await settlesAs(id, 'bounced');
+      expect(await suppressed('jan@example.net')).toBe(false);
+      expect(await suppressed('kim@example.net')).toBe(false);
+    });
+
     it('retries a recipient refused for now alone, and never suppresses it', async () => {
       let greylisting = true;
       relay.rcpt = (address) => (address === 'grey@example.net' && greylisting ? { code: 451, message: '4.7.1 Greylisted, try again later' } : undefined);

@@ -25,20 +25,28 @@ export function sendError(reply: FastifyReply, code: ErrorCode, message: string,
 const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
 /**
  * A deadlock or serialization failure: the database undid this request's transaction to let a
- * concurrent one through (deleting a webhook while its delivery's outcome is written, say). The
- * same request succeeds when tried again: a 503 with Retry-After, not a 500.
+ * concurrent one through (deleting a webhook while its delivery's outcome is written, say).
+ * Nothing of the undone transaction stayed, and the request tried again normally succeeds: a 503
+ * with Retry-After, not a 500.
  */
-const DB_RETRY_CODES = new Set(['40P01', '40001']);
+const DB_CONFLICT_CODES = new Set(['40P01', '40001']);
 
-/** True when the error (or a cause) says the database cannot serve this request right now. */
+/** The error and its causes, as far as five deep (Drizzle wraps the driver's error). */
+function* causes(error: unknown): Generator<{ code?: unknown; message?: unknown }> {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) yield e as { code?: unknown; message?: unknown };
+}
+
+/** True when the error (or a cause) is a transaction the database undid for a concurrent one. */
+export function isDatabaseConflict(error: unknown): boolean {
+  for (const { code } of causes(error)) if (typeof code === 'string' && DB_CONFLICT_CODES.has(code)) return true;
+  return false;
+}
+
+/** True when the error (or a cause) says the database cannot be reached right now. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (DB_DOWN_CODES.has(code) || DB_RETRY_CODES.has(code))) return true;
-    const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
-      return true;
-    }
+  for (const { code, message } of causes(error)) {
+    if (typeof code === 'string' && DB_DOWN_CODES.has(code)) return true;
+    if (typeof message === 'string' && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) return true;
   }
   return false;
 }
@@ -62,6 +70,12 @@ export function registerErrorHandling(app: FastifyInstance, logger: Pick<Fastify
     }
     const framework = frameworkError(error);
     if (framework) return sendError(reply, framework.code, framework.message);
+    if (isDatabaseConflict(error)) {
+      // Rare, and worth a look when it is not: logged as an error, answered as retryable.
+      logger.error({ err: error, reqId: request.id }, 'database conflict: the transaction was undone');
+      reply.header('retry-after', '1');
+      return sendError(reply, 'service_unavailable', 'The request met a concurrent change and was undone; retry it');
+    }
     if (isDatabaseUnavailable(error)) {
       logger.warn({ err: error, reqId: request.id }, 'database unavailable');
       reply.header('retry-after', '1');

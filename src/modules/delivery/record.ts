@@ -13,7 +13,8 @@ import { describeRefusals, type Refusal } from './transport.js';
 
 /**
  * What every outcome may carry: `bounced`, recipients the relay refused for good (5xx), added to
- * the suppression list; `skipped`, recipients left out because they are on it already.
+ * the suppression list when the refusal blames their mailbox; `skipped`, recipients left out
+ * because they are on it already.
  */
 type Refusals = Readonly<{ bounced: readonly Refusal[]; skipped?: readonly string[] }>;
 
@@ -141,7 +142,9 @@ function itemOf(email: Pick<ClaimedEmail, 'id' | 'attempts'>, outcome: Outcome, 
       }
     }
   })();
-  return { ...entry, bounced: bounced.map((r) => ({ email_id: email.id, email: r.recipient, created_at: now })) };
+  // Suppressed: those the relay refused for their own sake, not for the sender's or the relay's.
+  const suppressed = bounced.filter((r) => r.mailbox);
+  return { ...entry, bounced: suppressed.map((r) => ({ email_id: email.id, email: r.recipient, created_at: now })) };
 }
 
 /** A retry or a final failure: the email's row and its one event. */

@@ -12,8 +12,13 @@ import type { Logger } from 'pino';
 
 export type OutgoingMessage = Readonly<{ envelopeFrom: string; recipients: readonly string[]; raw: Buffer }>;
 
-/** A recipient the relay refused, with its reply. */
-export type Refusal = Readonly<{ recipient: string; reply: string }>;
+/**
+ * A recipient the relay refused, with its reply. `mailbox`: the reply blames the address itself
+ * (a mailbox status, or at RCPT TO no enhanced status at all, as in `550 No such user`); only
+ * such a refusal suppresses the address. A relay refusing at RCPT TO for reasons of its own
+ * (`554 5.7.1 Relay access denied`, a client or sender check) refuses it without blaming it.
+ */
+export type Refusal = Readonly<{ recipient: string; reply: string; mailbox: boolean }>;
 
 /**
  * Recipients the relay refused themselves: for good (5xx at RCPT TO, or at DATA a mailbox status
@@ -154,6 +159,8 @@ function classify(error: SmtpError, requireTls: boolean, recipients: readonly st
  * 5.1.8, which are about the sender's address.
  */
 const MAILBOX_REFUSED = /\b5\.(?:1\.(?!7\b|8\b)\d{1,3}|2\.1)\b/;
+/** An enhanced status code of any class (RFC 3463). */
+const ENHANCED_STATUS = /\b[245]\.\d{1,3}\.\d{1,3}\b/;
 
 /** The recipients a failed send refused themselves (see Refused). */
 function refusedBy(error: SmtpError, permanent: boolean, said: string, recipients: readonly string[]): Refused {
@@ -161,7 +168,7 @@ function refusedBy(error: SmtpError, permanent: boolean, said: string, recipient
   if (error.command === 'RCPT TO') return refusedAtRcpt(error.rejectedErrors);
   // A relay that checks mailboxes only after the message: which one it means is known only when there is one.
   if (error.command === 'DATA' && permanent && recipients.length === 1 && MAILBOX_REFUSED.test(said)) {
-    return { permanently: [{ recipient: recipients[0]!, reply: said }], temporarily: [] };
+    return { permanently: [{ recipient: recipients[0]!, reply: said, mailbox: true }], temporarily: [] };
   }
   return NONE_REFUSED;
 }
@@ -169,7 +176,11 @@ function refusedBy(error: SmtpError, permanent: boolean, said: string, recipient
 /** nodemailer's per-recipient errors of RCPT TO, split by their reply's class. */
 function refusedAtRcpt(errors: readonly RecipientError[] | undefined): Refused {
   const refusals = (errors ?? []).filter((e) => e.recipient !== undefined);
-  const of = (list: RecipientError[]): Refusal[] => list.map((e) => ({ recipient: e.recipient!, reply: e.response ?? e.message }));
+  const of = (list: RecipientError[]): Refusal[] =>
+    list.map((e) => {
+      const reply = e.response ?? e.message;
+      return { recipient: e.recipient!, reply, mailbox: !ENHANCED_STATUS.test(reply) || MAILBOX_REFUSED.test(reply) };
+    });
   return {
     permanently: of(refusals.filter((e) => (e.responseCode ?? 0) >= 500)),
     // Without a code (a dropped line) it is not known to be final: tried again, never suppressed.

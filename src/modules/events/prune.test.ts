@@ -21,17 +21,21 @@ for (const backend of BACKENDS) {
     });
     afterAll(async () => ctx?.close());
 
-    it('deletes events past the retention with their deliveries, but not those still pending', async () => {
+    it('deletes events past the retention with their deliveries, but not those pending for an enabled endpoint', async () => {
       const actor = operator(acme.org.id, acme.org.default_project_id);
       await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://hooks.example.com/h', events: ['domain.created'] });
-      const record = () => recordEvent(ctx.deps.database.db, { organizationId: acme.org.id, projectId: acme.org.default_project_id, type: 'domain.created', data: {}, at: ctx.clock.now() });
-      await record();
-      await record();
+      const paused = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://paused.example.com/h', events: ['domain.updated'] });
+      const record = (type: 'domain.created' | 'domain.updated') => recordEvent(ctx.deps.database.db, { organizationId: acme.org.id, projectId: acme.org.default_project_id, type, data: {}, at: ctx.clock.now() });
+      await record('domain.created');
+      await record('domain.created');
       const [done, pending] = await ctx.deps.database.db.select().from(webhookDeliveries).orderBy(webhookDeliveries.id);
       await ctx.deps.database.db.update(webhookDeliveries).set({ status: 'success' }).where(eq(webhookDeliveries.id, done!.id));
+      // Pending too, but for a disabled endpoint: nothing will attempt it until it is enabled again.
+      await record('domain.updated');
+      await ctx.deps.services.webhooks.update(actor, paused.id, { status: 'disabled' });
 
       ctx.clock.advance(2 * DAY_MS);
-      await record();
+      await record('domain.created');
       await pruneEvents(ctx.deps.database.db, ctx.clock, 1);
 
       const left = await ctx.deps.database.db.select({ id: events.id }).from(events);

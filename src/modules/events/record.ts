@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt, notExists, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { events, webhookDeliveries } from '../../db/schema-events.js';
+import { events, webhookDeliveries, webhooks } from '../../db/schema-events.js';
 import { deleteExpired } from '../../db/sweep.js';
 import type { Clock } from '../../lib/clock.js';
 import { idBefore, newId } from '../../lib/ids.js';
@@ -41,16 +41,20 @@ const DAY_MS = 86_400_000;
 /**
  * Deletes events older than `days` (POSTGATE_EVENT_RETENTION_DAYS), with their deliveries and
  * attempts (foreign keys, ON DELETE CASCADE): webhook logs do not grow without bound. Ids are
- * time-ordered, so the sweep goes by id. Not an event still being delivered (retries span more
- * than a day, longer with Retry-After): a short retention must not drop what was never sent.
+ * time-ordered, so the sweep goes by id. Not an event still being delivered to an enabled endpoint
+ * (retries span more than a day, longer with Retry-After): a short retention must not drop what
+ * was never sent.
  */
 export async function pruneEvents(db: Db, clock: Clock, days: number): Promise<number> {
   const expired = and(
     lt(events.id, idBefore('event', clock.nowMs() - days * DAY_MS)),
+    // Only deliveries that will be attempted: a disabled endpoint's wait for it to be enabled again,
+    // and would otherwise keep their events for good.
     notExists(
       db
         .select({ one: sql`1` })
         .from(webhookDeliveries)
+        .innerJoin(webhooks, and(eq(webhooks.id, webhookDeliveries.webhookId), eq(webhooks.status, 'enabled')))
         .where(and(eq(webhookDeliveries.eventId, events.id), inArray(webhookDeliveries.status, ['pending', 'attempting']))),
     ),
   )!;

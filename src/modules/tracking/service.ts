@@ -17,7 +17,7 @@ import { verifyToken, type Signer, type TrackingKind, type TrackingToken } from 
 // bound, though: the URLs are public, and a loop on one token would write a history row, an event
 // and a webhook delivery per request. One client (an IPv4 address, an IPv6 /64) gets at most
 // RECORDED_PER_CLIENT of one email's opens and clicks recorded per minute, per process; past it,
-// it still gets its image or its redirect.
+// it still gets its image or its redirect (only while the email exists, as before).
 
 export type TrackingDeps = Readonly<{
   db: Db;
@@ -72,7 +72,7 @@ export function createTrackingService(deps: TrackingDeps): TrackingService {
     recordOpen: async (token, client) => {
       const open = verifyToken('open', token, sign);
       if (open === undefined) return false;
-      return !allowed(client, open.emailId) || (await recordEvent(deps, open.emailId, 'opened', null));
+      return allowed(client, open.emailId) ? recordEvent(deps, open.emailId, 'opened', null) : emailExists(deps, open.emailId);
     },
     recordClick: async (token, client) => {
       const click = verifyToken('click', token, sign);
@@ -80,11 +80,18 @@ export function createTrackingService(deps: TrackingDeps): TrackingService {
       const at = deps.clock.now();
       // Exactly Resend's click object, in its order: the trigger copies it into the webhook's `click`.
       const detail = JSON.stringify({ ipAddress: client.ip ?? '', link: click.url, timestamp: at.toISOString(), userAgent: client.userAgent ?? '' });
-      if (allowed(client, click.emailId) && !(await recordEvent(deps, click.emailId, 'clicked', detail, at))) return undefined;
+      const known = allowed(client, click.emailId) ? await recordEvent(deps, click.emailId, 'clicked', detail, at) : await emailExists(deps, click.emailId);
+      if (!known) return undefined;
       // Serialised by the URL parser: ASCII only (safe in a Location header), what a browser would follow.
       return new URL(click.url).href;
     },
   };
+}
+
+/** Past a client's allowance nothing is written, but a link of a deleted email still leads nowhere. */
+async function emailExists(deps: TrackingDeps, emailId: string): Promise<boolean> {
+  const [email] = await deps.db.select({ id: emails.id }).from(emails).where(eq(emails.id, emailId));
+  return email !== undefined;
 }
 
 /**

@@ -71,7 +71,8 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
       const secret = newSigningSecret();
       await deps.db.transaction(async (tx) => {
         // The project's row locked first: two creates at once cannot both see room for one more.
-        await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, actor.projectId)).for('update');
+        // NO KEY UPDATE: it conflicts with itself, not with the key-share locks of foreign keys to the project.
+        await tx.select({ id: projects.id }).from(projects).where(eq(projects.id, actor.projectId)).for('no key update');
         const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(webhooks).where(and(eq(webhooks.organizationId, actor.organizationId), eq(webhooks.projectId, actor.projectId)));
         // Each event is one signed POST per endpoint: the bound keeps one project from turning the
         // operator's address into an amplifier.
@@ -112,7 +113,7 @@ export function createWebhookService(deps: WebhookDeps): WebhookService {
         const endpoint = input.endpoint === undefined ? undefined : endpointOf(input.endpoint);
         const changes = {
           ...(endpoint !== undefined && endpoint !== before.endpoint ? { endpoint } : {}),
-          ...(input.events !== undefined && input.events.join() !== before.events.join() ? { events: input.events } : {}),
+          ...(input.events !== undefined && [...input.events].sort().join() !== [...before.events].sort().join() ? { events: input.events } : {}),
           ...(input.status !== undefined && input.status !== before.status ? { status: input.status, disabledReason: null } : {}),
         };
         // Nothing new: no write, no audit event, and no new updated_at (which would make workers
