@@ -51,28 +51,17 @@ for (const backend of BACKENDS) {
     const payloads = (type: string, id: string): Payload[] =>
       receiver.received.map((r) => JSON.parse(r.body) as Payload).filter((p) => p.type === type && p.data.email_id === id);
 
-    it('bounces an email whose sender the relay refuses, and suppresses none of its recipients', async () => {
-      relay.mailFrom = () => ({ code: 553, message: '5.7.1 Sender address rejected' });
-      const id = await send('Sender refused', ['ann@example.net', 'bob@example.net']);
+    const notTheRecipients: [string, string, (relay: TestRelay) => void][] = [
+      ['its sender (MAIL FROM)', 'sender', (r) => (r.mailFrom = () => ({ code: 553, message: '5.7.1 Sender address rejected' }))],
+      ['its content (DATA), even naming recipients, with several', 'content', (r) => (r.respond = () => ({ code: 550, message: '5.1.1 Some recipients were refused' }))],
+      ['it at RCPT TO for reasons of its own', 'relay', (r) => (r.rcpt = () => ({ code: 554, message: '5.7.1 Relay access denied' }))],
+    ];
+    it.each(notTheRecipients)('bounces an email when the relay refuses %s, and suppresses none of its recipients', async (_what, tag, refuse) => {
+      refuse(relay);
+      const recipients = [`one.${tag}@example.net`, `two.${tag}@example.net`];
+      const id = await send(`Refused: ${tag}`, recipients);
       await settlesAs(id, 'bounced');
-      expect(await suppressed('ann@example.net')).toBe(false);
-      expect(await suppressed('bob@example.net')).toBe(false);
-    });
-
-    it('bounces an email whose content the relay refuses at DATA, and suppresses none of its recipients', async () => {
-      relay.respond = () => ({ code: 550, message: '5.1.1 Some recipients were refused' });
-      const id = await send('Content refused', ['cat@example.net', 'dan@example.net']);
-      await settlesAs(id, 'bounced');
-      expect(await suppressed('cat@example.net')).toBe(false);
-      expect(await suppressed('dan@example.net')).toBe(false);
-    });
-
-    it('bounces an email the relay refuses at RCPT TO for reasons of its own, and suppresses none of its recipients', async () => {
-      relay.rcpt = () => ({ code: 554, message: '5.7.1 Relay access denied' });
-      const id = await send('Relay refused', ['jan@example.net', 'kim@example.net']);
-      await settlesAs(id, 'bounced');
-      expect(await suppressed('jan@example.net')).toBe(false);
-      expect(await suppressed('kim@example.net')).toBe(false);
+      for (const address of recipients) expect(await suppressed(address)).toBe(false);
     });
 
     it('retries a recipient refused for now alone, and never suppresses it', async () => {
