@@ -28,6 +28,8 @@ export type LeasedTable = Readonly<{
   working: string;
   /** A further condition (SQL over the table's columns) a due row must meet. */
   dueAlso?: string | undefined;
+  /** Further assignments of a claim (SQL over `t`, the row as it was before the claim). */
+  claimAlsoSets?: string | undefined;
 }>;
 
 /**
@@ -55,7 +57,7 @@ ${claimedCte(q, returning)}`;
 export function claimedCte(q: LeasedTable, returning: string): string {
   return `claimed AS (
   UPDATE ${q.table} t
-  SET status = '${q.working}', attempts = t.attempts + 1, next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
+  SET status = '${q.working}', attempts = t.attempts + 1, next_attempt_at = now() + make_interval(secs => $2), updated_at = now()${q.claimAlsoSets ? `, ${q.claimAlsoSets}` : ''}
   FROM due
   WHERE t.id = due.id
   RETURNING ${returning}

@@ -25,7 +25,18 @@ export const PER_ENDPOINT_LEASED = 8 * PER_ENDPOINT_IN_FLIGHT;
 /** Deliveries a worker holds per POST it may have in flight: those POSTing and those ready behind. */
 export const LEASED_PER_POST = PER_ENDPOINT_LEASED / PER_ENDPOINT_IN_FLIGHT;
 
-export const WEBHOOK_QUEUE: LeasedTable = Object.freeze({ table: 'webhook_deliveries', waiting: 'pending', working: 'attempting' });
+/**
+ * A delivery claimed again while `attempting` is one whose lease ran out with no outcome recorded
+ * (a crash, a stall, a failed re-read): that attempt is left out of the retry schedule, as a
+ * release is (base_attempts), so a crash does not spend a retry of every delivery the worker had
+ * leased ahead. Its number still fences: attempts goes up either way.
+ */
+export const WEBHOOK_QUEUE: LeasedTable = Object.freeze({
+  table: 'webhook_deliveries',
+  waiting: 'pending',
+  working: 'attempting',
+  claimAlsoSets: "base_attempts = t.base_attempts + CASE WHEN t.status = 'attempting' THEN 1 ELSE 0 END",
+});
 
 /** The claimed rows (`claimed`, leased for `$2` seconds) with what an attempt needs; a claim statement ends with it. */
 export const CLAIMED_DELIVERIES = `${claimedCte(WEBHOOK_QUEUE, 't.id, t.webhook_id, t.event_id, t.attempts, t.base_attempts')},

@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookDeliveries } from '../../db/schema-events.js';
 import { operator } from '../api-keys/principal.js';
 import { recordEvent } from '../events/record.js';
 import { orgWithKey, type OrgFixture } from '../../../test/factories.js';
@@ -7,6 +9,7 @@ import { PER_ENDPOINT_IN_FLIGHT, PER_ENDPOINT_LEASED } from './claim.js';
 import { createDispatcher } from './dispatch.js';
 import type { WebhookResponse } from './http-client.js';
 import { RECHECK_AFTER_MS } from './reserve.js';
+import { RETRY_DELAYS_MS } from './retry-schedule.js';
 
 // The claim's per-endpoint bound on a real database: however many deliveries one endpoint has
 // due, no claim (and no sequence of claims while they are held) leases more than
@@ -41,6 +44,27 @@ for (const backend of BACKENDS) {
       expect(await locked()).toEqual(['https://due.example.com/h']);
       await dispatcher.deliver(claimed[0]!);
       await dispatcher.drain();
+    });
+
+    it('leaves an attempt whose lease ran out with no outcome out of the retry schedule', async () => {
+      const actor = operator(acme.org.id, acme.org.default_project_id);
+      const hook = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://lapsed.example.com/h', events: ['suppression.removed'] });
+      await recordEvent(ctx.deps.database.db, { organizationId: acme.org.id, projectId: acme.org.default_project_id, type: 'suppression.removed', data: {}, at: ctx.clock.now() });
+      const http = { post: async () => ({ status: 500, responseExcerpt: 'down', durationMs: 1, retryAfterSeconds: undefined, error: undefined }) };
+      const dispatcher = createDispatcher({ database: ctx.deps.database, clock: ctx.clock, box: ctx.deps.services.box, http, leaseSeconds: 30, postsAtOnce: 16 });
+      const [first] = await dispatcher.claim(16);
+      expect(first).toMatchObject({ webhookId: hook.id, attempts: 1 });
+      // The worker holding it dies: no outcome, and its lease runs out.
+      await ctx.deps.database.db.update(webhookDeliveries).set({ nextAttemptAt: new Date(Date.now() - 1_000) }).where(eq(webhookDeliveries.id, first!.id));
+      const [again] = await dispatcher.claim(16);
+      expect(again).toMatchObject({ id: first!.id, attempts: 2, baseAttempts: 1 });
+      expect((await dispatcher.deliver(again!)).result).toBe('retry');
+      await dispatcher.drain();
+      // Its first recorded failure: the schedule's first step (5 s), not its second (5 min).
+      const [row] = await ctx.deps.database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, first!.id));
+      expect(row!.nextAttemptAt.getTime() - ctx.clock.nowMs()).toBe(RETRY_DELAYS_MS[0]);
+      // Its retry is due in 5 s of the test's clock: gone with its endpoint, it cannot reach the next tests' claims.
+      await ctx.deps.services.webhooks.remove(actor, hook.id);
     });
 
     it(`leases at most ${PER_ENDPOINT_LEASED} deliveries per endpoint, POSTs ${PER_ENDPOINT_IN_FLIGHT} of them at once, and serves the others`, async () => {
