@@ -132,6 +132,8 @@ for (const backend of BACKENDS) {
       // running worker does not take it as a lapsed lease meanwhile.
       const setStatus = (status: 'attempting' | 'success') =>
         ctx.deps.database.db.update(webhookDeliveries).set({ status, nextAttemptAt: new Date(Date.now() + 60_000) }).where(eq(webhookDeliveries.id, eventId));
+      // The replay's own outcome written first (outcomes are gathered a moment), or it would land on ours.
+      await eventually(async () => (await resend.webhooks.events.get({ webhookId, eventId })).data?.status === 'success', 5_000, 'the replay recorded');
       await setStatus('attempting');
       expect((await resend.webhooks.events.replay({ webhookId, eventId })).error).toMatchObject({ statusCode: 409, name: 'conflict' });
       await setStatus('success');
