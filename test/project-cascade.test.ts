@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { events, suppressions, webhooks } from '../src/db/schema-events.js';
 import { operator } from '../src/modules/api-keys/principal.js';
-import { orgWithKey, type OrgFixture } from './factories.js';
-import { BACKENDS, createTestContext, type TestContext } from './harness.js';
+import { BACKENDS } from './harness.js';
+import { orgSuite } from './org-suite.js';
 
 // A project holding only webhooks, suppressions and their events is "empty" of keys, domains and
 // emails, so it may be deleted: everything of it goes with it, and the suppression triggers write
@@ -11,15 +11,10 @@ import { BACKENDS, createTestContext, type TestContext } from './harness.js';
 
 for (const backend of BACKENDS) {
   describe(`deleting a project with webhooks and suppressions (${backend})`, () => {
-    let ctx: TestContext;
-    let acme: OrgFixture;
-    beforeAll(async () => {
-      ctx = await createTestContext(backend);
-      acme = await orgWithKey(ctx.deps, 'acme');
-    });
-    afterAll(async () => ctx?.close());
+    const suite = orgSuite(backend);
 
     it('deletes them all with the project', async () => {
+      const { ctx, acme } = suite;
       const owner = operator(acme.org.id, acme.org.default_project_id);
       const project = await ctx.deps.services.projects.create(owner, 'side');
       const inside = operator(acme.org.id, project.id);

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { events, webhookDeliveries } from '../../db/schema-events.js';
 import { operator } from '../api-keys/principal.js';
-import { orgWithKey, type OrgFixture } from '../../../test/factories.js';
-import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
+import { BACKENDS } from '../../../test/harness.js';
 import { pruneEvents, recordEvent } from './record.js';
+import { orgSuite } from '../../../test/org-suite.js';
 
 // The event retention on a real database: events past it go with their deliveries, except those
 // still being delivered (a retention shorter than the retry schedule must not drop unsent events).
@@ -13,15 +13,10 @@ const DAY_MS = 86_400_000;
 
 for (const backend of BACKENDS) {
   describe(`event retention (${backend})`, () => {
-    let ctx: TestContext;
-    let acme: OrgFixture;
-    beforeAll(async () => {
-      ctx = await createTestContext(backend);
-      acme = await orgWithKey(ctx.deps, 'acme');
-    });
-    afterAll(async () => ctx?.close());
+    const suite = orgSuite(backend);
 
     it('deletes events past the retention with their deliveries, but not those pending for an enabled endpoint', async () => {
+      const { ctx, acme } = suite;
       const actor = operator(acme.org.id, acme.org.default_project_id);
       await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://hooks.example.com/h', events: ['domain.created'] });
       const paused = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://paused.example.com/h', events: ['domain.updated'] });

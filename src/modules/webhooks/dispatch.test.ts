@@ -1,15 +1,15 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { webhookDeliveries } from '../../db/schema-events.js';
 import { operator } from '../api-keys/principal.js';
 import { recordEvent } from '../events/record.js';
-import { orgWithKey, type OrgFixture } from '../../../test/factories.js';
-import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
+import { BACKENDS } from '../../../test/harness.js';
 import { PER_ENDPOINT_IN_FLIGHT, PER_ENDPOINT_LEASED } from './claim.js';
 import { createDispatcher } from './dispatch.js';
 import type { WebhookResponse } from './http-client.js';
 import { RECHECK_AFTER_MS } from './reserve.js';
 import { RETRY_DELAYS_MS } from './retry-schedule.js';
+import { orgSuite } from '../../../test/org-suite.js';
 
 // The claim's per-endpoint bound on a real database: however many deliveries one endpoint has
 // due, no claim (and no sequence of claims while they are held) leases more than
@@ -18,15 +18,10 @@ import { RETRY_DELAYS_MS } from './retry-schedule.js';
 
 for (const backend of BACKENDS) {
   describe(`webhook claim (${backend})`, () => {
-    let ctx: TestContext;
-    let acme: OrgFixture;
-    beforeAll(async () => {
-      ctx = await createTestContext(backend);
-      acme = await orgWithKey(ctx.deps, 'acme');
-    });
-    afterAll(async () => ctx?.close());
+    const suite = orgSuite(backend);
 
     it('locks only the endpoints with due deliveries: a claim with nothing due writes nothing', async () => {
+      const { ctx, acme } = suite;
       const actor = operator(acme.org.id, acme.org.default_project_id);
       for (const name of ['idle-a', 'idle-b']) await ctx.deps.services.webhooks.create(actor, { endpoint: `https://${name}.example.com/h`, events: ['domain.deleted'] });
       const due = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://due.example.com/h', events: ['domain.created'] });
@@ -47,6 +42,7 @@ for (const backend of BACKENDS) {
     });
 
     it('leaves an attempt whose lease ran out with no outcome out of the retry schedule', async () => {
+      const { ctx, acme } = suite;
       const actor = operator(acme.org.id, acme.org.default_project_id);
       const hook = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://lapsed.example.com/h', events: ['suppression.removed'] });
       await recordEvent(ctx.deps.database.db, { organizationId: acme.org.id, projectId: acme.org.default_project_id, type: 'suppression.removed', data: {}, at: ctx.clock.now() });
@@ -68,6 +64,7 @@ for (const backend of BACKENDS) {
     });
 
     it(`leases at most ${PER_ENDPOINT_LEASED} deliveries per endpoint, POSTs ${PER_ENDPOINT_IN_FLIGHT} of them at once, and serves the others`, async () => {
+      const { ctx, acme } = suite;
       const actor = operator(acme.org.id, acme.org.default_project_id);
       const busy = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://busy.example.com/h', events: ['domain.updated'] });
       const quiet = await ctx.deps.services.webhooks.create(actor, { endpoint: 'https://quiet.example.com/h', events: ['domain.created'] });
@@ -114,6 +111,7 @@ for (const backend of BACKENDS) {
     });
 
     it('sends nothing that waited behind a 410, that waited long while its endpoint was disabled or its lease lost, or that waited when the worker stopped', async () => {
+      const { ctx, acme } = suite;
       const actor = operator(acme.org.id, acme.org.default_project_id);
       const hook = (name: string, type: 'email.sent' | 'email.opened' | 'email.delivered' | 'email.clicked') =>
         ctx.deps.services.webhooks.create(actor, { endpoint: `https://${name}.example.com/h`, events: [type] });

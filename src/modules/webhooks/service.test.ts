@@ -1,23 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { operator } from '../api-keys/principal.js';
 import { FIRST_PAGE } from '../../../test/app-errors.js';
-import { orgWithKey, type OrgFixture } from '../../../test/factories.js';
-import { BACKENDS, createTestContext, type TestContext } from '../../../test/harness.js';
+import { BACKENDS } from '../../../test/harness.js';
 import { MAX_WEBHOOKS_PER_PROJECT } from './service.js';
+import { orgSuite } from '../../../test/org-suite.js';
 
 // The per-project bound on webhook endpoints, on a real database, under concurrent creates.
 
 for (const backend of BACKENDS) {
   describe(`webhook endpoints per project (${backend})`, () => {
-    let ctx: TestContext;
-    let acme: OrgFixture;
-    beforeAll(async () => {
-      ctx = await createTestContext(backend);
-      acme = await orgWithKey(ctx.deps, 'acme');
-    });
-    afterAll(async () => ctx?.close());
+    const suite = orgSuite(backend);
 
     it(`never lets concurrent creates take a project past ${MAX_WEBHOOKS_PER_PROJECT} endpoints`, async () => {
+      const { ctx, acme } = suite;
       const actor = operator(acme.org.id, acme.org.default_project_id);
       const create = (i: number) => ctx.deps.services.webhooks.create(actor, { endpoint: `https://hooks${i}.example.com/h`, events: ['email.sent'] });
       for (let i = 0; i < MAX_WEBHOOKS_PER_PROJECT - 2; i++) await create(i);
